@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `embsurgery` command: surgery on the token-embedding matrices of safetensors checkpoints.
+@main
+struct EmbSurgery: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "embsurgery",
+    abstract: "Add tokens to a safetensors checkpoint without loading the model.",
+    version: "0.1.0",
+    subcommands: [Resize.self, Inspect.self, Tokenize.self]
+  )
+}
