@@ -19,6 +19,8 @@ let package = Package(
       name: "CBLAS",
       providers: [.apt(["libblas-dev"])]
     ),
+    // The few system calls Glibc's Swift module does not expose (copy_file_range).
+    .target(name: "CSystem"),
     // A strict, order-preserving JSON reader with source spans, and a writer.
     .target(name: "StrictJSON"),
     // Memory-mapped safetensors files: strict reader, streaming writer, sharded index.
@@ -28,7 +30,7 @@ let package = Package(
     // The engine and public library API.
     .target(
       name: "EmbeddingSurgery",
-      dependencies: ["CBLAS", "SafeTensors", "Tokenization", "StrictJSON"]
+      dependencies: ["CBLAS", "CSystem", "SafeTensors", "Tokenization", "StrictJSON"]
     ),
     .executableTarget(
       name: "embsurgery",

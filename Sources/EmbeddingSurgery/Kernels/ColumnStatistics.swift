@@ -1,0 +1,145 @@
+import CBLAS
+
+/// Per-column sums (and optionally sums of squares) of the rows of a matrix, leaving out rows
+/// whose every element is zero: the statistics behind the `mean` and `random` initializers.
+///
+/// Rows are converted block by block to `Float` and reduced with CBLAS (`sgemv` against a vector
+/// of ones; `dgemv` for F64); each block's result is added to `Double` accumulators, so the error
+/// does not grow with the number of rows.
+public struct ColumnStatistics: Sendable, Equatable {
+  /// The number of columns.
+  public let dimension: Int
+  /// Column sums over the rows counted.
+  public private(set) var sums: [Double]
+  /// Column sums of squares over the rows counted, when requested.
+  public private(set) var sumsOfSquares: [Double]?
+  /// Rows counted (not all zero).
+  public private(set) var countedRows = 0
+  /// Rows left out because every element is zero.
+  public private(set) var zeroRows = 0
+
+  /// Empty statistics for rows of `dimension` elements.
+  public init(dimension: Int, includingSquares: Bool) {
+    self.dimension = dimension
+    sums = Array(repeating: 0, count: dimension)
+    sumsOfSquares = includingSquares ? Array(repeating: 0, count: dimension) : nil
+  }
+
+  /// The column means (all zero when no row was counted).
+  public var mean: [Double] {
+    guard countedRows > 0 else { return sums.map { _ in 0 } }
+    return sums.map { $0 / Double(countedRows) }
+  }
+
+  /// The column standard deviations (population, as numpy's default), when squares were summed.
+  public var standardDeviation: [Double]? {
+    guard let sumsOfSquares else { return nil }
+    guard countedRows > 0 else { return sumsOfSquares.map { _ in 0 } }
+    let count = Double(countedRows)
+    return zip(sums, sumsOfSquares).map { sum, squares in
+      let mean = sum / count
+      return (max(squares / count - mean * mean, 0)).squareRoot()
+    }
+  }
+
+  /// Rows reduced per CBLAS call: about 4 MiB of `Float`s.
+  static func blockRows(dimension: Int) -> Int { max(1, (1 << 20) / max(dimension, 1)) }
+
+  /// Adds `rowCount` rows of `format` elements stored contiguously at `rows`.
+  ///
+  /// - Complexity: O(*rowCount* × *dimension*), in blocks of about 4 MiB.
+  public mutating func accumulate(
+    rows: UnsafeRawPointer, rowCount: Int, format: FloatingPointFormat
+  ) {
+    guard dimension > 0, rowCount > 0 else { return }
+    let rowBytes = dimension * format.byteWidth
+    let blockRows = ColumnStatistics.blockRows(dimension: dimension)
+    var start = 0
+    while start < rowCount {
+      let count = min(blockRows, rowCount - start)
+      accumulateBlock(rows: rows + start * rowBytes, rowCount: count, format: format)
+      start += count
+    }
+  }
+
+  private mutating func accumulateBlock(
+    rows: UnsafeRawPointer, rowCount: Int, format: FloatingPointFormat
+  ) {
+    let dimension = self.dimension
+    let rowBytes = dimension * format.byteWidth
+    // Compact the rows that are not all zero into the block.
+    var kept = 0
+    if format == .float64 {
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount * dimension) { block in
+        guard let base = block.baseAddress else { return }
+        for row in 0..<rowCount {
+          let source = rows + row * rowBytes
+          if format.isAllZero(source, count: dimension) { continue }
+          format.decode(source, count: dimension, into: base + kept * dimension)
+          kept += 1
+        }
+        addColumnSums(of: base, rowCount: kept)
+      }
+    } else {
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: rowCount * dimension) { block in
+        guard let base = block.baseAddress else { return }
+        for row in 0..<rowCount {
+          let source = rows + row * rowBytes
+          if format.isAllZero(source, count: dimension) { continue }
+          format.decode(source, count: dimension, into: base + kept * dimension)
+          kept += 1
+        }
+        addColumnSums(of: base, rowCount: kept)
+      }
+    }
+    countedRows += kept
+    zeroRows += rowCount - kept
+  }
+
+  private mutating func addColumnSums(of block: UnsafeMutablePointer<Float>, rowCount: Int) {
+    guard rowCount > 0 else { return }
+    let dimension = self.dimension
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: rowCount + dimension) { scratch in
+      guard let ones = scratch.baseAddress else { return }
+      let result = ones + rowCount
+      for index in 0..<rowCount { ones[index] = 1 }
+      columnSums(block, rowCount: rowCount, ones: ones, into: result)
+      for column in 0..<dimension { sums[column] += Double(result[column]) }
+      guard sumsOfSquares != nil else { return }
+      let elements = rowCount * dimension
+      for index in 0..<elements { block[index] *= block[index] }
+      columnSums(block, rowCount: rowCount, ones: ones, into: result)
+      for column in 0..<dimension { sumsOfSquares?[column] += Double(result[column]) }
+    }
+  }
+
+  private func columnSums(
+    _ block: UnsafePointer<Float>, rowCount: Int, ones: UnsafePointer<Float>,
+    into result: UnsafeMutablePointer<Float>
+  ) {
+    // result = blockᵀ · ones: the column sums of a row-major [rowCount, dimension] block.
+    cblas_sgemv(
+      CblasRowMajor, CblasTrans, Int32(rowCount), Int32(dimension), 1, block, Int32(dimension),
+      ones, 1, 0, result, 1)
+  }
+
+  private mutating func addColumnSums(of block: UnsafeMutablePointer<Double>, rowCount: Int) {
+    guard rowCount > 0 else { return }
+    let dimension = self.dimension
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount + dimension) { scratch in
+      guard let ones = scratch.baseAddress else { return }
+      let result = ones + rowCount
+      for index in 0..<rowCount { ones[index] = 1 }
+      cblas_dgemv(
+        CblasRowMajor, CblasTrans, Int32(rowCount), Int32(dimension), 1, block, Int32(dimension),
+        ones, 1, 0, result, 1)
+      for column in 0..<dimension { sums[column] += result[column] }
+      guard sumsOfSquares != nil else { return }
+      for index in 0..<(rowCount * dimension) { block[index] *= block[index] }
+      cblas_dgemv(
+        CblasRowMajor, CblasTrans, Int32(rowCount), Int32(dimension), 1, block, Int32(dimension),
+        ones, 1, 0, result, 1)
+      for column in 0..<dimension { sumsOfSquares?[column] += result[column] }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import SafeTensors
+import StrictJSON
+import Tokenization
+
+/// A model on disk: its safetensors checkpoint (a file, a folder with `model.safetensors`, or a
+/// folder with `model.safetensors.index.json` and shards) and, for a folder, the `config.json` and
+/// tokenizer files beside it.
+///
+/// Opening reads only headers and small JSON files; tensor data stays mapped until it is used.
+public final class ModelCheckpoint: Sendable {
+  /// The path the user gave: a `.safetensors` file or a model folder.
+  public let path: String
+  /// Whether ``path`` is a folder (its tokenizer and config files are updated by a surgery).
+  public let isFolder: Bool
+  /// The safetensors files.
+  public let checkpoint: Checkpoint
+  /// The tokenizer.json used to assign ids and split tokens, when there is one.
+  public let tokenizerPath: String?
+  /// The parsed tokenizer.json.
+  let tokenizerJSON: JSONValue?
+  /// The raw bytes of the tokenizer.json.
+  let tokenizerBytes: [UInt8]?
+  /// The vocabulary of the tokenizer.json.
+  public let vocabulary: TokenizerVocabulary?
+  /// The parsed config.json of a folder, when present.
+  public let config: JSONValue?
+  /// The path of that config.json.
+  public let configPath: String?
+
+  /// Opens a model.
+  ///
+  /// - Parameters:
+  ///   - path: a `.safetensors` file or a model folder.
+  ///   - tokenizerPath: a tokenizer.json to use instead of the one in the folder (or beside the file).
+  /// - Throws: ``SurgeryError`` naming the file that is missing or malformed.
+  public init(path: String, tokenizerPath: String? = nil) throws(SurgeryError) {
+    self.path = path
+    guard FileAccess.exists(path) else { throw .io(path: path, operation: "open", code: 2) }
+    isFolder = FileAccess.isDirectory(path)
+    do {
+      checkpoint = try Checkpoint.open(path: path)
+    } catch {
+      throw .safeTensors(error)
+    }
+    let folder = isFolder ? path : ModelCheckpoint.parentFolder(of: path)
+    var tokenizer = tokenizerPath
+    if tokenizer == nil, FileAccess.exists(folder + "/tokenizer.json") {
+      tokenizer = folder + "/tokenizer.json"
+    }
+    self.tokenizerPath = tokenizer
+    if let tokenizer {
+      let bytes = try FileAccess.readAll(tokenizer)
+      let json: JSONValue
+      do {
+        json = try JSONParser.parse(bytes)
+      } catch {
+        throw .invalidJSON(path: tokenizer, error)
+      }
+      tokenizerBytes = bytes
+      tokenizerJSON = json
+      do {
+        vocabulary = try TokenizerVocabulary(json: json, path: tokenizer)
+      } catch {
+        throw .tokenization(error)
+      }
+    } else {
+      tokenizerBytes = nil
+      tokenizerJSON = nil
+      vocabulary = nil
+    }
+    if isFolder, FileAccess.exists(path + "/config.json") {
+      configPath = path + "/config.json"
+      let bytes = try FileAccess.readAll(path + "/config.json")
+      do {
+        config = try JSONParser.parse(bytes)
+      } catch {
+        throw .invalidJSON(path: path + "/config.json", error)
+      }
+    } else {
+      configPath = nil
+      config = nil
+    }
+  }
+
+  /// `config.json`'s `vocab_size` (or `text_config.vocab_size`), when present.
+  public var configVocabularySize: Int? {
+    config?["vocab_size"]?.number?.int ?? config?["text_config"]?["vocab_size"]?.number?.int
+  }
+
+  /// The encoder of the tokenizer.json, for the `nearest` initializer.
+  func makeTokenizer() throws(SurgeryError) -> Tokenizer? {
+    guard let tokenizerJSON, let tokenizerPath else { return nil }
+    do {
+      return try Tokenizer(json: tokenizerJSON, path: tokenizerPath)
+    } catch {
+      throw .tokenization(error)
+    }
+  }
+
+  /// The folder holding `path` ("." for a bare name).
+  static func parentFolder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    if slash == path.startIndex { return "/" }
+    return String(path[..<slash])
+  }
+}

@@ -1,0 +1,74 @@
+import StrictJSON
+
+/// What a resize did (or, for a dry run, would do): the value a training pipeline reads.
+public struct ResizeReport: Sendable, Equatable {
+  /// A token that was added.
+  public struct AddedToken: Sendable, Equatable {
+    /// The token's text.
+    public var token: String
+    /// Its id (the row of its vector).
+    public var id: Int
+    /// The rule that initialized its rows (`mean` when `nearest` fell back).
+    public var initialization: InitializationRule
+    /// The ids of the pieces the original tokenizer splits it into (for `nearest`).
+    public var pieces: [Int]
+  }
+
+  /// A token that was not added, and why.
+  public struct SkippedToken: Sendable, Equatable {
+    /// The token's text.
+    public var token: String
+    /// Why it was skipped ("duplicate", "already in the vocabulary as id 42").
+    public var reason: String
+  }
+
+  /// Tokens added, in id order.
+  public var added: [AddedToken]
+  /// Tokens skipped.
+  public var skipped: [SkippedToken]
+  /// Rows of the embedding before.
+  public var rowsBefore: Int
+  /// Rows of the embedding after.
+  public var rowsAfter: Int
+  /// The tensors that were resized or had rows re-initialized.
+  public var resized: [String]
+  /// Whether the output head is tied to the embedding.
+  public var tied: Bool
+  /// Where the result was written (for a dry run, where it would be).
+  public var output: String
+  /// Remarks for a person (tokenizer files left unchanged, fallbacks, ...).
+  public var notes: [String]
+
+  /// The ids of the added tokens, ready for PEFT's `trainable_token_indices`.
+  public var newIDs: [Int] { added.map(\.id) }
+
+  /// The report as JSON, exactly:
+  /// `{"added":[{"token","id","init","pieces":[ids]}], "skipped":[{"token","reason"}],
+  /// "rows_before":n, "rows_after":n, "resized":[names], "tied":bool, "output":path}`.
+  public var json: JSONValue {
+    .object([
+      JSONMember(
+        "added",
+        .array(
+          added.map {
+            .object([
+              JSONMember("token", .string($0.token)),
+              JSONMember("id", .number(JSONNumber($0.id))),
+              JSONMember("init", .string($0.initialization.rawValue)),
+              JSONMember("pieces", .array($0.pieces.map { .number(JSONNumber($0)) })),
+            ])
+          })),
+      JSONMember(
+        "skipped",
+        .array(
+          skipped.map {
+            .object([JSONMember("token", .string($0.token)), JSONMember("reason", .string($0.reason))])
+          })),
+      JSONMember("rows_before", .number(JSONNumber(rowsBefore))),
+      JSONMember("rows_after", .number(JSONNumber(rowsAfter))),
+      JSONMember("resized", .array(resized.map { .string($0) })),
+      JSONMember("tied", .bool(tied)),
+      JSONMember("output", .string(output)),
+    ])
+  }
+}

@@ -1,0 +1,127 @@
+import SafeTensors
+
+/// Which tensors hold the token embedding, the output head and the head's bias.
+public struct TensorRoles: Sendable, Equatable {
+  /// The embedding matrix, [vocabulary, dimension].
+  public var embedding: TensorInfo
+  /// The output head, [vocabulary, dimension], or `nil` when it is tied to the embedding.
+  public var head: TensorInfo?
+  /// The head's bias, [vocabulary] or [1, vocabulary], when there is one.
+  public var headBias: TensorInfo?
+
+  /// Whether the head is tied to the embedding (no head tensor in the checkpoint).
+  public var isTied: Bool { head == nil }
+
+  /// Embedding names, checked in this order.
+  static let embeddingNames: [String] = [
+    "model.embed_tokens.weight", "transformer.wte.weight", "model.decoder.embed_tokens.weight",
+    "shared.weight", "tok_embeddings.weight", "embed_tokens.weight", "embedding.weight",
+    "gpt_neox.embed_in.weight", "model.language_model.embed_tokens.weight",
+    "language_model.model.embed_tokens.weight",
+  ]
+  /// An embedding name accepted under any prefix (`bert.`, `roberta.`, ...).
+  static let embeddingSuffix = "embeddings.word_embeddings.weight"
+  /// Output head names.
+  static let headNames: [String] = [
+    "lm_head.weight", "output.weight", "embed_out.weight", "cls.predictions.decoder.weight",
+  ]
+  /// Head bias names.
+  static let headBiasNames: [String] = ["lm_head.bias", "final_logits_bias", "cls.predictions.bias"]
+
+  /// Finds the roles among `tensors`.
+  ///
+  /// - Parameters:
+  ///   - embeddingName: `--embedding`, overriding detection.
+  ///   - headName: `--head`, overriding detection (the bias is still looked up by name).
+  ///   - configVocabularySize: config.json's `vocab_size`, for the fallback detection.
+  ///   - path: the model's path, for messages.
+  public static func find(
+    in tensors: [TensorInfo], embeddingName: String? = nil, headName: String? = nil,
+    configVocabularySize: Int? = nil, path: String
+  ) throws(SurgeryError) -> TensorRoles {
+    func named(_ name: String) -> TensorInfo? {
+      let key = TensorName(name)
+      return tensors.first { $0.name == key }
+    }
+    let embedding: TensorInfo
+    if let embeddingName {
+      guard let found = named(embeddingName) else {
+        throw .tensorNotFound(path: path, name: embeddingName)
+      }
+      embedding = found
+    } else {
+      var candidates = embeddingNames.compactMap(named)
+      candidates += tensors.filter {
+        let name = $0.name.string
+        return name == embeddingSuffix || name.hasSuffix("." + embeddingSuffix)
+      }
+      if candidates.isEmpty, let rows = configVocabularySize {
+        let excluded = Set((headNames + headBiasNames).map { TensorName($0) })
+        candidates = tensors.filter {
+          $0.shape.count == 2 && $0.shape[0] == rows && !excluded.contains($0.name)
+        }
+      }
+      guard !candidates.isEmpty else {
+        let hint =
+          configVocabularySize.map { "no tensor has a known embedding name or \($0) rows" }
+          ?? "no tensor has a known embedding name (name it with --embedding)"
+        throw .embeddingNotFound(path: path, reason: hint)
+      }
+      guard candidates.count == 1 else {
+        throw .ambiguousTensor(
+          path: path, role: "embedding", candidates: candidates.map(\.name.string))
+      }
+      embedding = candidates[0]
+    }
+    try checkMatrix(embedding, path: path)
+
+    var head: TensorInfo?
+    if let headName {
+      guard let found = named(headName) else { throw .tensorNotFound(path: path, name: headName) }
+      head = found
+    } else {
+      let candidates = headNames.compactMap(named).filter { $0.name != embedding.name }
+      if candidates.count > 1 {
+        throw .ambiguousTensor(path: path, role: "output head", candidates: candidates.map(\.name.string))
+      }
+      head = candidates.first
+    }
+    if let head {
+      guard head.name != embedding.name else {
+        throw .invalidRequest(path: path, reason: "the head and the embedding are the same tensor '\(head.name)'")
+      }
+      try checkMatrix(head, path: path)
+      guard head.shape[0] == embedding.shape[0] else {
+        throw .unsupportedTensor(
+          path: path, name: head.name.string,
+          reason: "has \(head.shape[0]) rows but the embedding '\(embedding.name)' has \(embedding.shape[0])")
+      }
+    }
+    let bias = headBiasNames.compactMap(named).first
+    if let bias {
+      let rows = embedding.shape[0]
+      guard bias.shape == [rows] || bias.shape == [1, rows] else {
+        throw .unsupportedTensor(
+          path: path, name: bias.name.string,
+          reason: "has shape \(bias.shape); a head bias of \(rows) entries was expected")
+      }
+      guard FloatingPointFormat(rawValue: bias.dtype.rawValue) != nil else {
+        throw .unsupportedTensor(
+          path: path, name: bias.name.string, reason: "has dtype \(bias.dtype.rawValue); F32, F16, BF16 or F64 expected")
+      }
+    }
+    return TensorRoles(embedding: embedding, head: head, headBias: bias)
+  }
+
+  private static func checkMatrix(_ tensor: TensorInfo, path: String) throws(SurgeryError) {
+    guard tensor.shape.count == 2 else {
+      throw .unsupportedTensor(
+        path: path, name: tensor.name.string, reason: "has shape \(tensor.shape); a 2-D matrix was expected")
+    }
+    guard FloatingPointFormat(rawValue: tensor.dtype.rawValue) != nil else {
+      throw .unsupportedTensor(
+        path: path, name: tensor.name.string,
+        reason: "has dtype \(tensor.dtype.rawValue); F32, F16, BF16 or F64 expected")
+    }
+  }
+}
