@@ -1,0 +1,116 @@
+import StrictJSON
+
+/// The token strings and ids of a tokenizer.json file: the model's `vocab` and the
+/// `added_tokens`.
+///
+/// Reading is tolerant: only `model.vocab` (an object token → id for BPE, WordPiece and
+/// WordLevel; for Unigram an array of `[piece, score]` whose index is the id) and `added_tokens`
+/// are read, so a file whose normalizer or pre-tokenizer the engine does not implement still has
+/// a vocabulary.
+public struct TokenizerVocabulary: Sendable {
+  /// The model's tokens by UTF-8 bytes (for duplicated names the last one wins, as in HF).
+  private var modelIDs: [TokenKey: Int]
+  /// The model's tokens by id (for duplicated ids the first one wins).
+  private var modelTokens: [Int: String]
+  /// The added tokens' ids by content.
+  private var addedIDs: [TokenKey: Int]
+  /// The added tokens' contents by id.
+  private var addedContents: [Int: String]
+  /// The `added_tokens` entries, in file order.
+  public private(set) var addedTokens: [AddedToken]
+  /// The largest id in the vocabulary and the added tokens, plus one (0 when both are empty).
+  public private(set) var size: Int
+
+  /// Reads the vocabulary of a parsed tokenizer.json file.
+  ///
+  /// - Parameter path: the file's path, for error messages.
+  /// - Throws: ``TokenizationError/malformed(path:what:)`` when `model.vocab` or `added_tokens`
+  ///   is missing or has the wrong shape.
+  /// - Complexity: O(*n*) in the number of tokens.
+  public init(json: JSONValue, path: String) throws(TokenizationError) {
+    guard json.members != nil else {
+      throw .malformed(path: path, what: "the top level must be an object, not \(json.kindDescription)")
+    }
+    guard let model = json["model"], model.members != nil else {
+      throw .malformed(path: path, what: "model is missing or not an object")
+    }
+    guard let vocab = model["vocab"] else {
+      throw .malformed(path: path, what: "model.vocab is missing")
+    }
+    var modelIDs: [TokenKey: Int] = [:]
+    var modelTokens: [Int: String] = [:]
+    var largest = -1
+    switch vocab {
+    case .object(let members):
+      modelIDs.reserveCapacity(members.count)
+      modelTokens.reserveCapacity(members.count)
+      for member in members {
+        guard let id = member.value.number?.int, id >= 0 else {
+          throw .malformed(
+            path: path,
+            what: "model.vocab[\(JSONWriter.quoted(member.key))] must be a non-negative integer")
+        }
+        modelIDs[TokenKey(member.key)] = id
+        if modelTokens[id] == nil { modelTokens[id] = member.key }
+        largest = max(largest, id)
+      }
+    case .array(let pieces):
+      modelIDs.reserveCapacity(pieces.count)
+      modelTokens.reserveCapacity(pieces.count)
+      for (index, piece) in pieces.enumerated() {
+        guard let pair = piece.elements, pair.count == 2, let text = pair[0].string,
+          pair[1].number?.double != nil
+        else {
+          throw .malformed(path: path, what: "model.vocab[\(index)] must be a [piece, score] pair")
+        }
+        modelIDs[TokenKey(text)] = index
+        modelTokens[index] = text
+        largest = index
+      }
+    default:
+      throw .malformed(
+        path: path, what: "model.vocab must be an object or an array, not \(vocab.kindDescription)")
+    }
+    var addedTokens: [AddedToken] = []
+    var addedIDs: [TokenKey: Int] = [:]
+    var addedContents: [Int: String] = [:]
+    if let added = json["added_tokens"], !added.isNull {
+      guard let elements = added.elements else {
+        throw .malformed(path: path, what: "added_tokens must be an array")
+      }
+      for (index, element) in elements.enumerated() {
+        let token = try AddedToken(json: element, context: "added_tokens[\(index)]", path: path)
+        addedTokens.append(token)
+        addedIDs[TokenKey(token.content)] = token.id
+        addedContents[token.id] = token.content
+        largest = max(largest, token.id)
+      }
+    }
+    self.modelIDs = modelIDs
+    self.modelTokens = modelTokens
+    self.addedIDs = addedIDs
+    self.addedContents = addedContents
+    self.addedTokens = addedTokens
+    self.size = largest + 1
+  }
+
+  /// The id of a token (an added token's content first, then the model's vocabulary), comparing
+  /// by UTF-8 bytes, or `nil`.
+  ///
+  /// - Complexity: O(*m*) in the token's length.
+  public func id(of token: String) -> Int? {
+    let key = TokenKey(token)
+    return addedIDs[key] ?? modelIDs[key]
+  }
+
+  /// The token with an id (an added token first, then the model's vocabulary), or `nil`.
+  public func token(of id: Int) -> String? {
+    addedContents[id] ?? modelTokens[id]
+  }
+
+  /// The model's vocabulary (without the added tokens), for the engine.
+  var modelVocabulary: [TokenKey: Int] { modelIDs }
+
+  /// The model's token for an id (without the added tokens), for the engine.
+  func modelToken(of id: Int) -> String? { modelTokens[id] }
+}
