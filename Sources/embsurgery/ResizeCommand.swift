@@ -1,9 +1,129 @@
 import ArgumentParser
+import EmbeddingSurgery
+import StrictJSON
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension InitializationRule: ExpressibleByArgument {}
+
+/// `embsurgery resize`: add tokens to a checkpoint.
 struct Resize: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "resize", abstract: "Not implemented yet.")
+  static let configuration = CommandConfiguration(
+    commandName: "resize",
+    abstract: "Add tokens: grow the embedding (and an untied head), initialize the new rows, update the tokenizer and config.",
+    discussion: """
+      MODEL is a .safetensors file or a model folder. Without --output the result goes beside the input \
+      (NAME-resized.safetensors for a file, DIR-resized for a folder). The input is never written, except \
+      with --in-place, which replaces it only once the new checkpoint is complete.
+      """
+  )
+
+  @Argument(help: "A .safetensors file or a model folder.")
+  var model: String
+
+  @Option(help: "The new tokens: a UTF-8 file with one token per line, or a .json array of strings.")
+  var tokens: String
+
+  @Option(help: "Where to write the result (default: beside the input).")
+  var output: String?
+
+  @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
+  var inPlace = false
+
+  @Option(name: .customLong("init"), help: "How new rows are initialized: mean, nearest, random or zeros.")
+  var initialization: InitializationRule = .mean
+
+  @Flag(help: "Add the tokens as special tokens.")
+  var special = false
+
+  @Option(help: "Grow the matrix to a multiple of this many rows.")
+  var padToMultipleOf: Int?
+
+  @Option(help: "The seed of --init random.")
+  var seed: UInt64 = 0
+
+  @Option(help: "The tokenizer.json to use (default: the one in the folder or beside the file).")
+  var tokenizer: String?
+
+  @Option(help: "The embedding tensor's name (default: detected).")
+  var embedding: String?
+
+  @Option(help: "The output head's name (default: detected; none means tied).")
+  var head: String?
+
+  @Flag(help: "Print the plan and write nothing.")
+  var dryRun = false
+
+  @Flag(help: "Print the report as JSON on standard output.")
+  var json = false
+
+  @Flag(help: "Replace an existing output.")
+  var force = false
+
+  @Flag(help: "No progress bar.")
+  var quiet = false
+
+  func validate() throws {
+    if inPlace && output != nil {
+      throw ValidationError("--in-place and --output cannot be used together")
+    }
+  }
 
   func run() throws {
-    throw ValidationError("resize is not implemented yet")
+    do {
+      try resize()
+    } catch let error as SurgeryError {
+      CommandOutput.fail(error.description)
+    }
+  }
+
+  private func resize() throws(SurgeryError) {
+    let list = try TokenList(contentsOf: tokens)
+    guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
+    let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)
+    let request = ResizeRequest(
+      tokens: list.tokens, tokenSource: tokens, initialization: initialization, special: special,
+      padToMultipleOf: padToMultipleOf, seed: seed, embeddingName: embedding, headName: head)
+    let plan = try ResizePlan(model: checkpoint, request: request)
+    let destination: ResizeOutput =
+      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: force)
+    let report: ResizeReport
+    if dryRun {
+      report = try plan.dryRunReport(output: destination)
+    } else {
+      let bar = ProgressBar.standardError(enabled: !quiet && !json)
+      report = try plan.execute(into: destination, progress: bar?.update)
+      bar?.finish()
+    }
+    if json {
+      print(JSONWriter.string(report.json))
+    } else {
+      print(ResizeSummary(report: report, dryRun: dryRun).text)
+    }
+  }
+}
+
+/// The human summary of a resize.
+struct ResizeSummary {
+  let report: ResizeReport
+  let dryRun: Bool
+
+  var text: String {
+    var lines: [String] = []
+    let verb = dryRun ? "Would add" : "Added"
+    let ids = report.newIDs
+    let range = ids.isEmpty ? "" : ids.count == 1 ? " (id \(ids[0]))" : " (ids \(ids.first ?? 0)…\(ids.last ?? 0))"
+    lines.append("\(verb) \(ids.count) token\(ids.count == 1 ? "" : "s")\(range); rows \(report.rowsBefore) → \(report.rowsAfter).")
+    if !report.resized.isEmpty {
+      lines.append("Resized: \(report.resized.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
+    }
+    for skipped in report.skipped {
+      lines.append("Skipped \(JSONWriter.quoted(skipped.token)): \(skipped.reason).")
+    }
+    for note in report.notes { lines.append("Note: \(note).") }
+    lines.append(dryRun ? "Nothing written (dry run); output would be \(report.output)." : "Wrote \(report.output).")
+    return lines.joined(separator: "\n")
   }
 }
