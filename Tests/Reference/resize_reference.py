@@ -1,0 +1,178 @@
+"""Reference side of the resize tests: builds small checkpoints with the Python `safetensors` and
+`tokenizers` packages, and checks a resized output against float64 numpy computations.
+
+    python resize_reference.py make SPEC_JSON        # writes a model folder as SPEC describes
+    python resize_reference.py verify SPEC_JSON      # prints a JSON list of failures ([] when right)
+
+SPEC keys: folder, dtype (F32/F16/BF16/F64), rows, dim, head (bool), bias (null, "lm_head.bias" or
+"final_logits_bias"), zero_rows (ids whose rows are all zero), vocab (tokenizer size, <= rows; null
+for no tokenizer), seed. For verify also: output, report (the resize report), init, pad_rows.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+from safetensors import TensorSpec, safe_open, serialize_file
+from tokenizers import Tokenizer, models, pre_tokenizers
+
+STORAGE = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "BF16": np.uint16}
+SAFE_NAME = {"F32": "float32", "F16": "float16", "F64": "float64", "BF16": "bfloat16"}
+
+
+def to_float64(array, dtype):
+    if dtype == "BF16":
+        return (array.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
+    return array.astype(np.float64)
+
+
+def from_float64(values, dtype):
+    """Round float64 values to the stored dtype (RNE), returning the storage array."""
+    if dtype == "BF16":
+        bits = np.asarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
+        return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+    return np.asarray(values).astype(STORAGE[dtype])
+
+
+def write_tensors(path, tensors, dtype_of):
+    arrays = {name: np.ascontiguousarray(a) for name, a in tensors.items()}
+    serialize_file({name: TensorSpec(dtype=SAFE_NAME[dtype_of[name]], shape=list(a.shape),
+                                     data_ptr=a.ctypes.data, data_len=a.nbytes)
+                    for name, a in arrays.items()}, path, metadata={"format": "pt"})
+
+
+def make(spec):
+    folder, dtype, rows, dim = spec["folder"], spec["dtype"], spec["rows"], spec["dim"]
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(spec.get("seed", 0))
+    tensors, dtypes = {}, {}
+
+    def matrix(offset):
+        values = rng.normal(offset, 0.02, (rows, dim))
+        for row in spec.get("zero_rows", []):
+            values[row] = 0
+        return from_float64(values, dtype)
+
+    tensors["model.embed_tokens.weight"] = matrix(0.01)
+    if spec.get("head"):
+        tensors["lm_head.weight"] = matrix(-0.03)
+    bias = spec.get("bias")
+    if bias:
+        shape = (1, rows) if bias == "final_logits_bias" else (rows,)
+        tensors[bias] = from_float64(rng.normal(0.5, 0.1, shape), dtype)
+    tensors["model.norm.weight"] = from_float64(np.ones(dim), dtype)
+    tensors["model.layers.0.weight"] = from_float64(rng.normal(0, 1, (3, dim)), dtype)
+    for name in tensors:
+        dtypes[name] = dtype
+    write_tensors(os.path.join(folder, "model.safetensors"), tensors, dtypes)
+    vocab = spec.get("vocab")
+    if vocab is not None:
+        words = {f"w{i}": i for i in range(vocab - 1)}
+        words["[UNK]"] = vocab - 1
+        tokenizer = Tokenizer(models.WordLevel(words, unk_token="[UNK]"))
+        tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+        tokenizer.save(os.path.join(folder, "tokenizer.json"))
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump({"model_type": "llama", "vocab_size": rows, "hidden_size": dim}, f, indent=2)
+
+
+def ulp_distance(a, b, dtype):
+    if dtype == "BF16":
+        return np.abs(a.astype(np.int32) - b.astype(np.int32))
+    if dtype == "F16":
+        return np.abs(a.view(np.int16).astype(np.int32) - b.view(np.int16).astype(np.int32))
+    return None
+
+
+def verify(spec):
+    failures = []
+    folder, output, dtype = spec["folder"], spec["output"], spec["dtype"]
+    report, rule = spec["report"], spec["init"]
+    source = safe_open(os.path.join(folder, "model.safetensors"), "np")
+    result = safe_open(os.path.join(output, "model.safetensors") if os.path.isdir(output) else output, "np")
+    rows_before = spec["rows"]
+    rows_after = report["rows_after"]
+    new_ids = [entry["id"] for entry in report["added"]]
+    pad_rows = [r for r in range(rows_before, rows_after) if r not in new_ids]
+
+    def load(handle, name):
+        array = handle.get_tensor(name)
+        return array.view(np.uint16) if dtype == "BF16" else array
+
+    for name in source.keys():
+        before = load(source, name)
+        if name not in result.keys():
+            failures.append(f"{name} missing from the output")
+            continue
+        after = load(result, name)
+        if name not in report["resized"]:
+            if before.tobytes() != after.tobytes() or before.shape != after.shape:
+                failures.append(f"{name} changed although it was not resized")
+            continue
+        if name.endswith("bias"):
+            flat_before, flat_after = before.reshape(-1), after.reshape(-1)
+            if flat_after.shape[0] != rows_after:
+                failures.append(f"{name} has {flat_after.shape[0]} entries, expected {rows_after}")
+                continue
+            expected = from_float64(np.full(1, to_float64(flat_before, dtype).mean()), dtype)
+            for row in new_ids + pad_rows:
+                if flat_after[row].tobytes() != expected.tobytes():
+                    dist = ulp_distance(flat_after[row:row + 1], expected, dtype)
+                    if dist is None or dist.max() > 1:
+                        failures.append(f"{name}[{row}] is not the bias mean")
+            continue
+        if after.shape != (rows_after, before.shape[1]):
+            failures.append(f"{name} has shape {after.shape}, expected {(rows_after, before.shape[1])}")
+            continue
+        kept = [r for r in range(rows_before) if r not in new_ids]
+        if after[kept].tobytes() != before[kept].tobytes():
+            failures.append(f"{name}: original rows changed")
+        values = to_float64(before, dtype)
+        nonzero = values[np.any(values != 0, axis=1)]
+        mean = nonzero.mean(axis=0) if len(nonzero) else np.zeros(values.shape[1])
+        for row in new_ids + pad_rows:
+            entry = next((e for e in report["added"] if e["id"] == row), None)
+            applied = entry["init"] if entry else "mean"
+            if applied == "mean":
+                want = mean
+            elif applied == "zeros":
+                want = np.zeros(values.shape[1])
+            elif applied == "nearest":
+                want = values[entry["pieces"]].mean(axis=0)
+            else:
+                want = None
+            got = after[row]
+            if want is None:  # random: mean ± a few standard deviations, not the mean itself
+                std = nonzero.std(axis=0)
+                z = (to_float64(got[None, :], dtype)[0] - mean) / np.where(std > 0, std, 1)
+                if np.abs(z).max() > 6 or np.allclose(to_float64(got[None, :], dtype)[0], mean):
+                    failures.append(f"{name}[{row}] does not look like mean + std * N(0,1)")
+                continue
+            expected = from_float64(want, dtype)
+            if dtype in ("BF16", "F16"):
+                dist = ulp_distance(got, expected, dtype)
+                if dist.max() > 1:
+                    failures.append(f"{name}[{row}] differs from the float64 {applied} by {dist.max()} ulp")
+            else:
+                g = to_float64(got, dtype)
+                if not np.all(np.abs(g - want) <= 1e-5 * np.abs(want) + 1e-6):
+                    failures.append(f"{name}[{row}] differs from the float64 {applied}")
+    tokenizer_path = os.path.join(output, "tokenizer.json")
+    if os.path.isdir(output) and os.path.exists(tokenizer_path):
+        tokenizer = Tokenizer.from_file(tokenizer_path)
+        for entry in report["added"]:
+            ids = tokenizer.encode(entry["token"], add_special_tokens=False).ids
+            if ids != [entry["id"]]:
+                failures.append(f"tokenizers encodes {entry['token']!r} as {ids}, expected [{entry['id']}]")
+        config = json.load(open(os.path.join(output, "config.json")))
+        if config.get("vocab_size") != rows_after:
+            failures.append(f"config.json vocab_size is {config.get('vocab_size')}, expected {rows_after}")
+    return failures
+
+
+if __name__ == "__main__":
+    command, spec = sys.argv[1], json.loads(sys.argv[2])
+    if command == "make":
+        make(spec)
+    else:
+        print(json.dumps(verify(spec)))
