@@ -16,6 +16,11 @@ enum Fixture {
     file(Array(header.utf8), data: data, length: length)
   }
 
+  /// `json` padded with spaces to a multiple of 8 bytes, as the writer pads headers.
+  static func padded(_ json: String) -> String {
+    json + String(repeating: " ", count: (8 - json.utf8.count % 8) % 8)
+  }
+
   /// One tensor entry's JSON.
   static func entry(_ name: String, _ dtype: String, _ shape: String, _ begin: String, _ end: String, extra: String = "") -> String {
     "\"\(name)\":{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(end)]\(extra)}"
