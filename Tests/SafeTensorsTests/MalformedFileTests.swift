@@ -144,3 +144,44 @@ func readerRejects(_ testCase: MalformedCase) throws {
     #expect(verdict == (testCase.referenceRejects ? "rejected" : "accepted"), "\(testCase.label)")
   }
 }
+
+/// Random corruptions of a valid file never trap or hang: each is accepted or rejected.
+@Test func corruptedFilesNeverTrap() throws {
+  let valid = try SafeTensorsWriter.header(
+    for: [
+      TensorToWrite(name: "a", dtype: .F32, shape: [2, 3], segments: []),
+      TensorToWrite(name: "b\u{E9}", dtype: .F4, shape: [4], segments: []),
+      TensorToWrite(name: "c", dtype: .I64, shape: [], segments: []),
+    ], metadata: ["format": "pt"]) + Array(repeating: 0, count: 34)
+  #expect(Fixture.errorKind(valid) == nil)
+  var generator = SplitMix64(seed: 42)
+  let interesting: [UInt8] = Array("{}[]\",:0123456789-.eE \t\n\\u".utf8) + [0, 0x7F, 0x80, 0xC3, 0xFF]
+  var outcomes: [SafeTensorsError.Kind?: Int] = [:]
+  for _ in 0..<20_000 {
+    var bytes = valid
+    for _ in 0..<Int(generator.next() % 4 + 1) {
+      let position = Int(generator.next() % UInt64(bytes.count))
+      switch generator.next() % 4 {
+      case 0: bytes[position] = interesting[Int(generator.next() % UInt64(interesting.count))]
+      case 1: bytes[position] = UInt8(truncatingIfNeeded: generator.next())
+      case 2: bytes.remove(at: position)
+      default: bytes.insert(interesting[Int(generator.next() % UInt64(interesting.count))], at: position)
+      }
+    }
+    outcomes[Fixture.errorKind(bytes), default: 0] += 1
+  }
+  #expect(outcomes.count > 5)  // Many different verdicts, and no trap on the way.
+}
+
+/// A small deterministic random number generator.
+struct SplitMix64: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
