@@ -30,18 +30,20 @@ struct Inspect: ParsableCommand {
     do {
       report = try InspectReport(model: model)
     } catch let error as InspectError {
-      fail(error.description)
+      throw failure(error.description)
     } catch let error as SafeTensorsError {
-      fail(error.description)
+      throw failure(error.description)
+    } catch {
+      throw failure("\(model): \(error)")
     }
     print(json ? report.json() : report.text(), terminator: "")
   }
 
-  /// Prints `error: <message>` on one line and exits with status 1.
-  private func fail(_ message: String) -> Never {
+  /// Prints `error: <message>` as one line on standard error and returns the exit status 1.
+  private func failure(_ message: String) -> ExitCode {
     let line = "error: " + message.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n"
     _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
-    Inspect.exit(withError: ExitCode(1))
+    return ExitCode(1)
   }
 }
 

@@ -204,6 +204,17 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
     try SafeTensorsWriter.write([], to: folder.path("missing/out.safetensors").path)
   }
   #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["src.safetensors"])
+  // A failure after all the data is written (the rename onto a non-empty folder fails) leaves
+  // no temporary file behind either.
+  let blocker = folder.path("blocker")
+  try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: false)
+  try Data([1]).write(to: blocker.appendingPathComponent("inside"))
+  var progressCalls = 0
+  #expect { try SafeTensorsWriter.write(file.header.tensors.map { TensorToWrite.copy(of: $0, in: file) }, to: blocker.path, progress: { _, _ in progressCalls += 1 }) } throws: {
+    ($0 as? SafeTensorsError)?.kind == .io
+  }
+  #expect(progressCalls > 0)
+  #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["blocker", "src.safetensors"])
 }
 
 @Test func writeReplacesAtomicallyWithUmaskMode() throws {
