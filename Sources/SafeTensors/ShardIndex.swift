@@ -1,0 +1,131 @@
+import StrictJSON
+
+/// `model.safetensors.index.json`: which shard file holds each tensor of a sharded checkpoint.
+public struct ShardIndex: Sendable {
+  /// `metadata.total_size`: the sum of the tensors' data bytes (0 when the index has none).
+  public var totalSize: UInt64
+  /// `weight_map`: tensor name to shard file name (relative to the index's folder).
+  public var weightMap: [TensorName: String]
+
+  /// Creates an index.
+  public init(totalSize: UInt64, weightMap: [TensorName: String]) {
+    self.totalSize = totalSize
+    self.weightMap = weightMap
+  }
+
+  /// The name of the index file in a model folder.
+  public static let fileName = "model.safetensors.index.json"
+
+  /// Reads and validates an index: strict JSON without repeated keys, a `weight_map` object of
+  /// strings, an optional `metadata.total_size` integer, and shard names that are plain file
+  /// names (not empty, no `/` or `\`, no `..`, no NUL).
+  ///
+  /// - Complexity: O(*n*) in the size of the file.
+  public static func read(path: String) throws(SafeTensorsError) -> ShardIndex {
+    let file = try MappedFile(path: path)
+    let result = file.withUnsafeBytes { bytes in
+      Result { () throws(SafeTensorsError) in try parse(bytes, path: path) }
+    }
+    return try result.get()
+  }
+
+  /// Parses the text of an index (see ``read(path:)``); `path` is for error messages.
+  public static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(SafeTensorsError) -> ShardIndex {
+    let json: JSONValue
+    do {
+      json = try JSONParser.parse(bytes, options: JSONParser.Options(maximumDepth: 128, allowsDuplicateKeys: false))
+    } catch {
+      throw .invalidIndex(path: path, reason: "\(error)")
+    }
+    guard case .object = json else {
+      throw .invalidIndex(path: path, reason: "the index is \(json.kindDescription), not an object")
+    }
+    var totalSize: UInt64 = 0
+    if let metadata = json["metadata"], !metadata.isNull {
+      guard case .object = metadata else {
+        throw .invalidIndex(path: path, reason: "metadata is \(metadata.kindDescription), not an object")
+      }
+      if let size = metadata["total_size"] {
+        if let value = size.number?.uint64 {
+          totalSize = value
+        } else if let value = size.number?.double, value >= 0, value < 0x1p64, value.rounded() == value {
+          totalSize = UInt64(value)
+        } else {
+          throw .invalidIndex(path: path, reason: "metadata.total_size is not a non-negative integer")
+        }
+      }
+    }
+    guard let map = json["weight_map"] else {
+      throw .invalidIndex(path: path, reason: "missing weight_map")
+    }
+    guard case .object(let members) = map else {
+      throw .invalidIndex(path: path, reason: "weight_map is \(map.kindDescription), not an object")
+    }
+    var weightMap: [TensorName: String] = [:]
+    for member in members {
+      guard case .string(let shard) = member.value else {
+        throw .invalidIndex(
+          path: path,
+          reason: "weight_map[\(JSONWriter.quoted(member.key))] is \(member.value.kindDescription), not a file name")
+      }
+      guard isPlainFileName(shard) else { throw .invalidShardName(path: path, name: shard) }
+      weightMap[TensorName(member.key)] = shard
+    }
+    return ShardIndex(totalSize: totalSize, weightMap: weightMap)
+  }
+
+  /// Whether `name` names a file inside the folder itself.
+  static func isPlainFileName(_ name: String) -> Bool {
+    let bytes = Array(name.utf8)
+    guard !bytes.isEmpty, name != ".", !name.contains("..") else { return false }
+    return !bytes.contains(UInt8(ascii: "/")) && !bytes.contains(UInt8(ascii: "\\")) && !bytes.contains(0)
+  }
+
+  /// The index as transformers writes it (`json.dumps(index, indent=2, sort_keys=True) + "\n"`):
+  /// `{"metadata": {"total_size": N}, "weight_map": {...}}` with the names sorted, 2-space
+  /// indentation, non-ASCII characters escaped as `\uXXXX`, and a final newline.
+  public func serialized() -> [UInt8] {
+    var output: [UInt8] = []
+    output.append(contentsOf: "{\n  \"metadata\": {\n    \"total_size\": \(totalSize)\n  },\n  \"weight_map\": ".utf8)
+    let names = weightMap.keys.sorted()
+    if names.isEmpty {
+      output.append(contentsOf: "{}".utf8)
+    } else {
+      output.append(contentsOf: "{\n".utf8)
+      for (position, name) in names.enumerated() {
+        output.append(contentsOf: "    ".utf8)
+        Self.writeASCIIString(name.string, into: &output)
+        output.append(contentsOf: ": ".utf8)
+        Self.writeASCIIString(weightMap[name] ?? "", into: &output)
+        output.append(contentsOf: (position + 1 < names.count ? ",\n" : "\n").utf8)
+      }
+      output.append(contentsOf: "  }".utf8)
+    }
+    output.append(contentsOf: "\n}\n".utf8)
+    return output
+  }
+
+  /// Appends `text` quoted as Python's `json.dumps` (with `ensure_ascii`) writes it.
+  static func writeASCIIString(_ text: String, into output: inout [UInt8]) {
+    let hex = Array("0123456789abcdef".utf8)
+    func escape(_ unit: UInt16) {
+      output.append(contentsOf: #"\u"#.utf8)
+      for shift in [12, 8, 4, 0] { output.append(hex[Int((unit >> UInt16(shift)) & 0xF)]) }
+    }
+    output.append(UInt8(ascii: "\""))
+    for unit in text.utf16 {
+      switch unit {
+      case 0x22: output.append(contentsOf: #"\""#.utf8)
+      case 0x5C: output.append(contentsOf: #"\\"#.utf8)
+      case 0x0A: output.append(contentsOf: #"\n"#.utf8)
+      case 0x0D: output.append(contentsOf: #"\r"#.utf8)
+      case 0x09: output.append(contentsOf: #"\t"#.utf8)
+      case 0x08: output.append(contentsOf: #"\b"#.utf8)
+      case 0x0C: output.append(contentsOf: #"\f"#.utf8)
+      case 0x20...0x7E: output.append(UInt8(unit))
+      default: escape(unit)
+      }
+    }
+    output.append(UInt8(ascii: "\""))
+  }
+}
