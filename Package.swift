@@ -39,7 +39,9 @@ let package = Package(
     ),
     .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
-    .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
+    .testTarget(
+      name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"],
+      exclude: ["Resources"]),
     .testTarget(
       name: "EmbeddingSurgeryTests",
       dependencies: ["EmbeddingSurgery", "SafeTensors", "Tokenization", "TestSupport"]
