@@ -33,7 +33,7 @@ let package = Package(
     .executableTarget(
       name: "embsurgery",
       dependencies: [
-        "EmbeddingSurgery",
+        "EmbeddingSurgery", "Tokenization", "StrictJSON",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
