@@ -69,6 +69,10 @@ public final class Tokenizer: Sendable {
   /// - Throws: ``TokenizationError`` when the file cannot be read, is not JSON, or uses a
   ///   component the engine does not implement.
   public convenience init(contentsOf path: String) throws(TokenizationError) {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+      throw .unreadable(path: path, reason: "is a directory")
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)

@@ -67,13 +67,20 @@ struct BPEModel: Sendable {
       guard let rightID = vocab[TokenKey(String(right))] else {
         throw .malformed(path: path, what: "model.merges[\(rank)]: token \(JSONWriter.quoted(String(right))) is not in the vocabulary")
       }
-      let rightUTF8 = Array(right.utf8)
-      guard rightUTF8.count >= prefixLength,
-        let rightTail = String(validating: rightUTF8[prefixLength...], as: UTF8.self)
-      else {
-        throw .malformed(path: path, what: "model.merges[\(rank)]: \(JSONWriter.quoted(String(right))) is shorter than the subword prefix")
+      var merged = String(left)
+      if prefixLength == 0 {
+        merged += right
+      } else {
+        let rightUTF8 = Array(right.utf8)
+        guard rightUTF8.count >= prefixLength,
+          let rightTail = String(validating: rightUTF8[prefixLength...], as: UTF8.self)
+        else {
+          throw .malformed(
+            path: path,
+            what: "model.merges[\(rank)]: \(JSONWriter.quoted(String(right))) is shorter than the subword prefix")
+        }
+        merged += rightTail
       }
-      let merged = String(left) + rightTail
       guard let mergedID = vocab[TokenKey(merged)] else {
         throw .malformed(path: path, what: "model.merges[\(rank)]: merged token \(JSONWriter.quoted(merged)) is not in the vocabulary")
       }
