@@ -35,13 +35,15 @@ let package = Package(
     .executableTarget(
       name: "embsurgery",
       dependencies: [
-        "EmbeddingSurgery",
+        "EmbeddingSurgery", "Tokenization", "StrictJSON",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
-    .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
+    .testTarget(
+      name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"],
+      exclude: ["Resources"]),
     .testTarget(
       name: "EmbeddingSurgeryTests",
       dependencies: ["EmbeddingSurgery", "SafeTensors", "Tokenization", "TestSupport"]

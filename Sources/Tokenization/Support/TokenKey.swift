@@ -9,7 +9,16 @@ struct TokenKey: Hashable, Sendable {
   init(_ text: String) { self.text = text }
 
   static func == (lhs: TokenKey, rhs: TokenKey) -> Bool {
-    lhs.text.utf8.elementsEqual(rhs.text.utf8)
+    let left = lhs.text.utf8
+    let right = rhs.text.utf8
+    guard left.count == right.count else { return false }
+    let fast: Bool?? = left.withContiguousStorageIfAvailable { leftBytes in
+      right.withContiguousStorageIfAvailable { rightBytes in
+        leftBytes.elementsEqual(rightBytes)
+      }
+    }
+    if let fast, let fast { return fast }
+    return left.elementsEqual(right)
   }
 
   func hash(into hasher: inout Hasher) {
@@ -17,9 +26,7 @@ struct TokenKey: Hashable, Sendable {
       hasher.combine(bytes: UnsafeRawBufferPointer($0))
     }
     if done == nil {
-      var copy = text
-      copy.makeContiguousUTF8()
-      copy.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+      Array(text.utf8).withUnsafeBytes { hasher.combine(bytes: $0) }
     }
   }
 }

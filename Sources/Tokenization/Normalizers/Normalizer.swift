@@ -1,0 +1,135 @@
+import Foundation
+import StrictJSON
+
+/// A tokenizer.json `normalizer`: rewrites the text before pre-tokenization.
+indirect enum Normalizer: Sendable {
+  case nfc, nfd, nfkc, nfkd
+  case lowercase
+  case strip(left: Bool, right: Bool)
+  case stripAccents
+  case replace(SplitPattern, content: [Unicode.Scalar])
+  case prepend([Unicode.Scalar])
+  case bert(BertNormalizer)
+  case sequence([Normalizer])
+
+  /// Reads a normalizer; `context` names it in errors ("normalizer", "normalizer.normalizers[1]").
+  init(json: JSONValue, context: String, path: String) throws(TokenizationError) {
+    guard json.members != nil else {
+      throw .malformed(path: path, what: "\(context) must be an object")
+    }
+    guard let type = json["type"]?.string else {
+      throw .malformed(path: path, what: "\(context).type must be a string")
+    }
+    func flag(_ key: String, _ fallback: Bool) throws(TokenizationError) -> Bool {
+      guard let value = json[key], !value.isNull else { return fallback }
+      guard let flag = value.bool else {
+        throw .malformed(path: path, what: "\(context).\(key) must be a boolean")
+      }
+      return flag
+    }
+    func text(_ key: String) throws(TokenizationError) -> [Unicode.Scalar] {
+      guard let value = json[key]?.string else {
+        throw .malformed(path: path, what: "\(context).\(key) must be a string")
+      }
+      return Array(value.unicodeScalars)
+    }
+    switch type {
+    case "NFC": self = .nfc
+    case "NFD": self = .nfd
+    case "NFKC": self = .nfkc
+    case "NFKD": self = .nfkd
+    case "Lowercase": self = .lowercase
+    case "StripAccents": self = .stripAccents
+    case "Strip":
+      self = .strip(left: try flag("strip_left", true), right: try flag("strip_right", true))
+    case "Replace":
+      self = .replace(
+        try SplitPattern(json: json["pattern"], context: context, path: path), content: try text("content"))
+    case "Prepend":
+      self = .prepend(try text("prepend"))
+    case "BertNormalizer":
+      var strip: Bool? = nil
+      if let value = json["strip_accents"], !value.isNull {
+        guard let flag = value.bool else {
+          throw .malformed(path: path, what: "\(context).strip_accents must be a boolean or null")
+        }
+        strip = flag
+      }
+      self = .bert(
+        BertNormalizer(
+          cleanText: try flag("clean_text", true), handleChineseChars: try flag("handle_chinese_chars", true),
+          stripAccents: strip, lowercase: try flag("lowercase", true)))
+    case "Sequence":
+      guard let elements = json["normalizers"]?.elements else {
+        throw .malformed(path: path, what: "\(context).normalizers must be an array")
+      }
+      var normalizers: [Normalizer] = []
+      for (index, element) in elements.enumerated() {
+        normalizers.append(
+          try Normalizer(json: element, context: "\(context).normalizers[\(index)]", path: path))
+      }
+      self = .sequence(normalizers)
+    case "Precompiled":
+      throw .unsupported(
+        path: path,
+        what: "unsupported normalizer 'Precompiled' (a SentencePiece normalization map) in \(context)")
+    default:
+      throw .unsupported(path: path, what: "unsupported normalizer '\(type)' in \(context)")
+    }
+  }
+
+  /// Normalizes `text` in place.
+  func normalize(_ text: inout NormalizedText) {
+    switch self {
+    case .nfc: Self.unicodeForm(&text) { $0.precomposedStringWithCanonicalMapping }
+    case .nfd: Self.unicodeForm(&text) { $0.decomposedStringWithCanonicalMapping }
+    case .nfkc: Self.unicodeForm(&text) { $0.precomposedStringWithCompatibilityMapping }
+    case .nfkd: Self.unicodeForm(&text) { $0.decomposedStringWithCompatibilityMapping }
+    case .lowercase: text.transform(UnicodeClasses.lowercased)
+    case .strip(let left, let right): Self.strip(&text, left: left, right: right)
+    case .stripAccents: text.filter { !UnicodeClasses.isMark($0) }
+    case .replace(let pattern, let content): Self.replace(&text, pattern: pattern, content: content)
+    case .prepend(let prefix): if !text.isEmpty { text.prepend(prefix) }
+    case .bert(let bert): bert.normalize(&text)
+    case .sequence(let normalizers): for normalizer in normalizers { normalizer.normalize(&text) }
+    }
+  }
+
+  /// Applies a Unicode normalization form to the whole text.
+  static func unicodeForm(_ text: inout NormalizedText, _ form: (String) -> String) {
+    if text.scalars.allSatisfy(\.isASCII) { return }
+    let normalized = form(text.string)
+    text.replaceAll(with: Array(normalized.unicodeScalars))
+  }
+
+  /// Removes leading and trailing white space.
+  static func strip(_ text: inout NormalizedText, left: Bool, right: Bool) {
+    var start = 0
+    var end = text.count
+    if left {
+      while start < end && UnicodeClasses.isWhitespace(text.scalars[start]) { start += 1 }
+    }
+    if right {
+      while end > start && UnicodeClasses.isWhitespace(text.scalars[end - 1]) { end -= 1 }
+    }
+    if start != 0 || end != text.count { text = text.slice(start..<end) }
+  }
+
+  /// Replaces every match of `pattern` by `content`.
+  static func replace(_ text: inout NormalizedText, pattern: SplitPattern, content: [Unicode.Scalar]) {
+    var scalars: [Unicode.Scalar] = []
+    var origins: [Int] = []
+    for piece in pattern.matches(in: text.scalars) {
+      if piece.isMatch {
+        if piece.range.isEmpty { continue }
+        let origin = text.origins[piece.range.lowerBound]
+        scalars.append(contentsOf: content)
+        origins.append(contentsOf: repeatElement(origin, count: content.count))
+      } else {
+        scalars.append(contentsOf: text.scalars[piece.range])
+        origins.append(contentsOf: text.origins[piece.range])
+      }
+    }
+    text = NormalizedText(scalars: scalars, origins: origins)
+  }
+}

@@ -1,0 +1,31 @@
+/// GPT-2's reversible map from bytes to printable Unicode scalars, used by byte-level BPE.
+enum ByteLevelAlphabet {
+  /// The scalar standing for each byte value.
+  static let scalars: [Unicode.Scalar] = {
+    var printable: [UInt8] = []
+    printable.append(contentsOf: 0x21...0x7E)
+    printable.append(contentsOf: 0xA1...0xAC)
+    printable.append(contentsOf: 0xAE...0xFF)
+    var table = [Unicode.Scalar](repeating: " ", count: 256)
+    var isPrintable = [Bool](repeating: false, count: 256)
+    for byte in printable {
+      table[Int(byte)] = Unicode.Scalar(byte)
+      isPrintable[Int(byte)] = true
+    }
+    var next: UInt32 = 256
+    for byte in 0..<256 where !isPrintable[byte] {
+      table[byte] = Unicode.Scalar(next)!
+      next += 1
+    }
+    return table
+  }()
+
+  /// The byte-level form of a piece: each UTF-8 byte becomes its scalar.
+  static func encode(_ text: inout NormalizedText) {
+    text.transform { scalar in
+      var result: [Unicode.Scalar] = []
+      for byte in String(scalar).utf8 { result.append(scalars[Int(byte)]) }
+      return result
+    }
+  }
+}

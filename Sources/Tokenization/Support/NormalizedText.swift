@@ -1,0 +1,106 @@
+/// A piece of text on its way through the pipeline: its Unicode scalars and, for each, where it
+/// came from in the original text.
+///
+/// Only the origin of a piece's first scalar matters to the engine (Metaspace's `first` prepend
+/// scheme prepends only to the piece that starts the original text), so origins are exact for
+/// per-scalar edits and approximate (first scalar exact) for Unicode normalization forms.
+struct NormalizedText: Sendable {
+  /// The text.
+  var scalars: [Unicode.Scalar]
+  /// For each scalar, the index in the original text of the scalar it derives from.
+  var origins: [Int]
+
+  init(_ text: String) {
+    scalars = Array(text.unicodeScalars)
+    origins = Array(0..<scalars.count)
+  }
+
+  init(scalars: [Unicode.Scalar], origins: [Int]) {
+    self.scalars = scalars
+    self.origins = origins
+  }
+
+  var isEmpty: Bool { scalars.isEmpty }
+  var count: Int { scalars.count }
+
+  /// The text as a string.
+  var string: String {
+    var result = String.UnicodeScalarView()
+    result.append(contentsOf: scalars)
+    return String(result)
+  }
+
+  /// Whether the piece starts at the beginning of the original text.
+  var startsOriginal: Bool { origins.first == 0 }
+
+  /// The part in `range`.
+  func slice(_ range: Range<Int>) -> NormalizedText {
+    NormalizedText(scalars: Array(scalars[range]), origins: Array(origins[range]))
+  }
+
+  /// Replaces each scalar by zero or more scalars, which inherit its origin.
+  mutating func transform(_ body: (Unicode.Scalar) -> [Unicode.Scalar]) {
+    var newScalars: [Unicode.Scalar] = []
+    var newOrigins: [Int] = []
+    newScalars.reserveCapacity(scalars.count)
+    newOrigins.reserveCapacity(scalars.count)
+    for (scalar, origin) in zip(scalars, origins) {
+      for replacement in body(scalar) {
+        newScalars.append(replacement)
+        newOrigins.append(origin)
+      }
+    }
+    scalars = newScalars
+    origins = newOrigins
+  }
+
+  /// Keeps the scalars for which `keep` is true.
+  mutating func filter(_ keep: (Unicode.Scalar) -> Bool) {
+    var newScalars: [Unicode.Scalar] = []
+    var newOrigins: [Int] = []
+    for (scalar, origin) in zip(scalars, origins) where keep(scalar) {
+      newScalars.append(scalar)
+      newOrigins.append(origin)
+    }
+    scalars = newScalars
+    origins = newOrigins
+  }
+
+  /// Replaces the whole text by `newScalars`, a transformation of it (a normalization form):
+  /// the first scalar keeps the first origin; the others take the origin at the same position,
+  /// never that of the original start unless it is unchanged.
+  mutating func replaceAll(with newScalars: [Unicode.Scalar]) {
+    if newScalars.count == scalars.count {
+      scalars = newScalars
+      return
+    }
+    var newOrigins: [Int] = []
+    newOrigins.reserveCapacity(newScalars.count)
+    for index in newScalars.indices {
+      if origins.isEmpty {
+        newOrigins.append(index)
+      } else if index == 0 {
+        newOrigins.append(origins[0])
+      } else {
+        let origin = origins[min(index, origins.count - 1)]
+        newOrigins.append(origin == origins[0] ? origin + 1 : origin)
+      }
+    }
+    scalars = newScalars
+    origins = newOrigins
+  }
+
+  /// Puts `prefix` in front; the new scalars take the origin of the current first scalar.
+  mutating func prepend(_ prefix: [Unicode.Scalar]) {
+    let origin = origins.first ?? 0
+    scalars.insert(contentsOf: prefix, at: 0)
+    origins.insert(contentsOf: Array(repeating: origin, count: prefix.count), at: 0)
+  }
+
+  /// Appends `suffix`; the new scalars take the origin of the current last scalar.
+  mutating func append(_ suffix: [Unicode.Scalar]) {
+    let origin = origins.last ?? 0
+    scalars.append(contentsOf: suffix)
+    origins.append(contentsOf: Array(repeating: origin, count: suffix.count))
+  }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import StrictJSON
+
+/// A tokenizer read from a HF tokenizer.json file, encoding text to the same ids as the HF
+/// `tokenizers` library (0.23).
+///
+/// Supported: BPE (byte-level and SentencePiece-style, with byte fallback), WordPiece and Unigram
+/// models; the NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend,
+/// BertNormalizer and Sequence normalizers; the ByteLevel, Split, Metaspace, Whitespace,
+/// WhitespaceSplit, Punctuation, Digits, BertPreTokenizer and Sequence pre-tokenizers; added
+/// tokens with their matching options. Anything else is an error naming it. The post-processor,
+/// decoder, padding and truncation are not used (no special tokens are added).
+public final class Tokenizer: Sendable {
+  /// The file's vocabulary and added tokens.
+  public let vocabulary: TokenizerVocabulary
+  /// The file's path, for error messages.
+  let path: String
+  let normalizer: Normalizer?
+  let preTokenizer: PreTokenizer?
+  let model: TokenizerModel
+  /// Added tokens matched in the raw text.
+  let rawMatcher: AddedTokenMatcher
+  /// Added tokens matched in the normalized text (their contents normalized too).
+  let normalizedMatcher: AddedTokenMatcher
+  /// GPT-2's pattern, compiled once for `ByteLevel`.
+  let gpt2: ScalarRegex
+
+  /// Reads a parsed tokenizer.json file.
+  ///
+  /// - Parameter path: the file's path, for error messages.
+  /// - Throws: ``TokenizationError`` naming any malformed member or unsupported component.
+  /// - Complexity: O(*n*) in the size of the vocabulary and merges.
+  public init(json: JSONValue, path: String) throws(TokenizationError) {
+    self.path = path
+    let vocabulary = try TokenizerVocabulary(json: json, path: path)
+    self.vocabulary = vocabulary
+    if let value = json["normalizer"], !value.isNull {
+      normalizer = try Normalizer(json: value, context: "normalizer", path: path)
+    } else {
+      normalizer = nil
+    }
+    if let value = json["pre_tokenizer"], !value.isNull {
+      preTokenizer = try PreTokenizer(json: value, context: "pre_tokenizer", path: path)
+    } else {
+      preTokenizer = nil
+    }
+    guard let modelJSON = json["model"] else { throw .malformed(path: path, what: "model is missing") }
+    model = try TokenizerModel(json: modelJSON, vocabulary: vocabulary, path: path)
+    gpt2 = try ScalarRegex(PreTokenizer.gpt2Pattern, context: "ByteLevel", path: path)
+    var raw: [AddedTokenMatcher.Pattern] = []
+    var normalized: [AddedTokenMatcher.Pattern] = []
+    for token in vocabulary.addedTokens {
+      let id = vocabulary.id(of: token.content) ?? token.id
+      if token.normalized {
+        var text = NormalizedText(token.content)
+        normalizer?.normalize(&text)
+        normalized.append(.init(scalars: text.scalars, id: id, content: token.content, token: token))
+      } else {
+        raw.append(
+          .init(scalars: Array(token.content.unicodeScalars), id: id, content: token.content, token: token))
+      }
+    }
+    rawMatcher = AddedTokenMatcher(raw)
+    normalizedMatcher = AddedTokenMatcher(normalized)
+  }
+
+  /// Reads a tokenizer.json file.
+  ///
+  /// - Throws: ``TokenizationError`` when the file cannot be read, is not JSON, or uses a
+  ///   component the engine does not implement.
+  public convenience init(contentsOf path: String) throws(TokenizationError) {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+      throw .unreadable(path: path, reason: "is a directory")
+    }
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+    } catch {
+      throw .unreadable(path: path, reason: Self.reason(error))
+    }
+    let parsed: Result<JSONValue, JSONError> = data.withUnsafeBytes { buffer in
+      do throws(JSONError) {
+        return .success(try JSONParser.parse(buffer))
+      } catch {
+        return .failure(error)
+      }
+    }
+    let json: JSONValue
+    switch parsed {
+    case .success(let value): json = value
+    case .failure(let error): throw .invalidJSON(path: path, error)
+    }
+    try self.init(json: json, path: path)
+  }
+
+  private static func reason(_ error: any Error) -> String {
+    let nsError = error as NSError
+    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
+      underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+    {
+      return String(cString: strerror(code.rawValue))
+    }
+    if nsError.code == NSFileReadNoSuchFileError { return "no such file" }
+    return nsError.localizedDescription
+  }
+
+  /// Encodes a text: ids and token strings, without special tokens added (no post-processor);
+  /// padding and truncation are ignored.
+  ///
+  /// - Throws: ``TokenizationError/encodingFailed(path:what:)`` when the model needs an unknown
+  ///   token it does not have.
+  public func encode(_ text: String) throws(TokenizationError) -> Encoding {
+    // 1. Added tokens matched in the raw text.
+    var pieces = rawMatcher.split(NormalizedText(text))
+    // 2. Normalize the rest, then match the normalized added tokens in it.
+    var normalizedPieces: [TextPiece] = []
+    for piece in pieces {
+      if piece.token != nil {
+        normalizedPieces.append(piece)
+        continue
+      }
+      var normalized = piece.text
+      normalizer?.normalize(&normalized)
+      normalizedPieces.append(contentsOf: normalizedMatcher.split(normalized))
+    }
+    pieces = normalizedPieces
+    // 3. Pre-tokenize.
+    preTokenizer?.preTokenize(&pieces, gpt2: gpt2)
+    // 4. The model.
+    var encoding = Encoding(ids: [], tokens: [])
+    for piece in pieces {
+      if let token = piece.token {
+        encoding.ids.append(token.id)
+        encoding.tokens.append(token.content)
+        continue
+      }
+      for token in try model.tokenize(piece.text.scalars, path: path) {
+        encoding.ids.append(token.id)
+        encoding.tokens.append(token.token)
+      }
+    }
+    return encoding
+  }
+}
