@@ -4,20 +4,23 @@ import ArgumentParser
   import Glibc
 #endif
 
-/// Writing to standard error and ending the process the way every subcommand does on bad input.
+/// Writing to standard error the way every subcommand does.
 enum CommandOutput {
-  /// Writes `text` and a newline to standard error.
+  /// Writes `text` to standard error as it is.
   static func writeError(_ text: String) {
-    var line = text
-    line.append("\n")
-    line.utf8CString.withUnsafeBufferPointer { buffer in
-      _ = fputs(buffer.baseAddress, stderr)
+    var remaining = Array(text.utf8)[...]
+    while !remaining.isEmpty {
+      let count = remaining.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+      if count < 0, errno == EINTR { continue }
+      guard count > 0 else { return }
+      remaining = remaining.dropFirst(count)
     }
   }
 
-  /// Prints `error: <message>` on standard error and exits with status 1.
-  static func fail(_ message: String) -> Never {
-    writeError("error: \(message)")
-    exit(1)
+  /// Prints `error: <message>` as one line on standard error and returns exit status 1, for
+  /// `throw CommandOutput.failure(...)`.
+  static func failure(_ message: String) -> ExitCode {
+    writeError("error: " + message.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n")
+    return ExitCode(1)
   }
 }

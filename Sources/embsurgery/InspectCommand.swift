@@ -39,12 +39,7 @@ struct Inspect: ParsableCommand {
     print(json ? report.json() : report.text(), terminator: "")
   }
 
-  /// Prints `error: <message>` as one line on standard error and returns the exit status 1.
-  private func failure(_ message: String) -> ExitCode {
-    let line = "error: " + message.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n"
-    _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
-    return ExitCode(1)
-  }
+  private func failure(_ message: String) -> ExitCode { CommandOutput.failure(message) }
 }
 
 /// A problem with a file next to the checkpoint (config.json, tokenizer.json).

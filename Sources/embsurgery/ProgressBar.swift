@@ -25,23 +25,14 @@ final class ProgressBar: Sendable {
       let width = 30
       let filled = permille * width / 1000
       let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-      CommandOutput.writeErrorRaw("\r\(bar) \(permille / 10)%")
+      CommandOutput.writeError("\r\(bar) \(permille / 10)%")
     }
   }
 
   /// Clears the bar's line.
   func finish() {
     lastPermille.withLock { lastPermille in
-      if lastPermille >= 0 { CommandOutput.writeErrorRaw("\r\u{1B}[K") }
-    }
-  }
-}
-
-extension CommandOutput {
-  /// Writes `text` to standard error without a newline.
-  static func writeErrorRaw(_ text: String) {
-    text.utf8CString.withUnsafeBufferPointer { buffer in
-      _ = fputs(buffer.baseAddress, stderr)
+      if lastPermille >= 0 { CommandOutput.writeError("\r\u{1B}[K") }
     }
   }
 }

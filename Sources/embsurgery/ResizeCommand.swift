@@ -74,8 +74,8 @@ struct Resize: ParsableCommand {
   func run() throws {
     do {
       try resize()
-    } catch let error as SurgeryError {
-      CommandOutput.fail(error.description)
+    } catch {
+      throw CommandOutput.failure(error.description)
     }
   }
 

@@ -31,8 +31,7 @@ struct Tokenize: ParsableCommand {
       encoder = try Tokenizer(contentsOf: tokenizer)
       for text in texts { encodings.append(try encoder.encode(text)) }
     } catch {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode(1)
+      throw CommandOutput.failure("\(error)")
     }
     if json {
       let value = JSONValue.array(

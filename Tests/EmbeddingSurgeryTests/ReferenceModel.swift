@@ -1,6 +1,7 @@
 import Foundation
 import StrictJSON
 import TestSupport
+import Testing
 
 @testable import EmbeddingSurgery
 
@@ -46,5 +47,14 @@ struct ReferenceModel {
       try TestEnvironment.python(), [Self.script, "verify", specification(folder: folder.path, extra: extra)])
     let value = try JSONParser.parse(Array(data))
     return value.elements?.compactMap(\.string) ?? ["the reference printed \(String(decoding: data, as: UTF8.self))"]
+  }
+
+  /// Records an issue for each of the reference's failures.
+  func expectVerified(
+    model folder: URL, output: String, report: ResizeReport, rule: InitializationRule,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let failures = try verify(model: folder, output: output, report: report, rule: rule)
+    #expect(failures.isEmpty, "\(failures)", sourceLocation: sourceLocation)
   }
 }

@@ -35,7 +35,7 @@ import TestSupport
     #expect(report.rowsBefore == 40 && report.rowsAfter == 45)
     #expect(report.resized == ["model.embed_tokens.weight", "lm_head.weight", "lm_head.bias"])
     #expect(!report.tied)
-    #expect(try reference.verify(model: folder, output: output.path, report: report, rule: .mean) == [])
+    try reference.expectVerified(model: folder, output: output.path, report: report, rule: .mean)
   }
 
   @Test(arguments: [InitializationRule.zeros, .random])
@@ -46,7 +46,7 @@ import TestSupport
     try reference.make(in: folder)
     let report = try resize(folder, tokens: ["<a>", "<b>", "<c>"], rule: rule, output: scratch.path("out"))
     #expect(report.added.allSatisfy { $0.initialization == rule })
-    #expect(try reference.verify(model: folder, output: scratch.path("out").path, report: report, rule: rule) == [])
+    try reference.expectVerified(model: folder, output: scratch.path("out").path, report: report, rule: rule)
   }
 
   @Test func randomRowsAreReproducibleBySeed() throws {
@@ -72,7 +72,7 @@ import TestSupport
     let report = try resize(folder, tokens: ["<t>"], output: scratch.path("out"))
     #expect(report.tied)
     #expect(report.resized == ["model.embed_tokens.weight", "final_logits_bias"])
-    #expect(try reference.verify(model: folder, output: scratch.path("out").path, report: report, rule: .mean) == [])
+    try reference.expectVerified(model: folder, output: scratch.path("out").path, report: report, rule: .mean)
   }
 
   @Test func paddedVocabularyRowsAreReusedBeforeGrowing() throws {
@@ -86,11 +86,11 @@ import TestSupport
     let small = try resize(folder, tokens: ["<a>", "<b>"], output: scratch.path("small"))
     #expect(small.added.map(\.id) == [40, 41])
     #expect(small.rowsAfter == 48)
-    #expect(try reference.verify(model: folder, output: scratch.path("small").path, report: small, rule: .mean) == [])
+    try reference.expectVerified(model: folder, output: scratch.path("small").path, report: small, rule: .mean)
     let large = try resize(folder, tokens: (0..<10).map { "<t\($0)>" }, output: scratch.path("large"))
     #expect(large.added.map(\.id) == Array(40..<50))
     #expect(large.rowsAfter == 50)
-    #expect(try reference.verify(model: folder, output: scratch.path("large").path, report: large, rule: .mean) == [])
+    try reference.expectVerified(model: folder, output: scratch.path("large").path, report: large, rule: .mean)
   }
 
   @Test func padToMultipleOfAddsMeanRows() throws {
@@ -101,7 +101,7 @@ import TestSupport
     let report = try resize(folder, tokens: ["<a>", "<b>", "<c>"], output: scratch.path("out"), padToMultipleOf: 16)
     #expect(report.rowsAfter == 48)
     #expect(report.added.map(\.id) == [40, 41, 42])
-    #expect(try reference.verify(model: folder, output: scratch.path("out").path, report: report, rule: .mean) == [])
+    try reference.expectVerified(model: folder, output: scratch.path("out").path, report: report, rule: .mean)
   }
 
   @Test func everyOtherFileIsCopiedAndTheInputIsUntouched() throws {
