@@ -16,6 +16,10 @@ struct ReferenceModel {
   var zeroRows: [Int] = [2, 5]
   var vocabulary: Int? = 40
   var seed = 3
+  /// The safetensors file inside the folder, when not `model.safetensors`.
+  var modelFile: String?
+  /// The original tokenizer.json, to check the reported pieces against the Python library's split.
+  var tokenizer: String?
 
   static let script = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Reference/resize_reference.py").path
 
@@ -29,6 +33,8 @@ struct ReferenceModel {
           JSONMember("zero_rows", .array(zeroRows.map { .number(JSONNumber($0)) })),
           JSONMember("vocab", vocabulary.map { .number(JSONNumber($0)) } ?? .null),
           JSONMember("seed", .number(JSONNumber(seed))),
+          JSONMember("model_file", modelFile.map { .string($0) } ?? .null),
+          JSONMember("tokenizer", tokenizer.map { .string($0) } ?? .null),
         ] + extra))
   }
 

@@ -16,7 +16,8 @@ import numpy as np
 from safetensors import TensorSpec, safe_open, serialize_file
 from tokenizers import Tokenizer, models, pre_tokenizers
 
-STORAGE = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "BF16": np.uint16}
+STORAGE = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "BF16": np.uint16, "I64": np.int64,
+           "I32": np.int32, "U8": np.uint8, "I8": np.int8, "BOOL": np.bool_, "I16": np.int16, "U16": np.uint16}
 SAFE_NAME = {"F32": "float32", "F16": "float16", "F64": "float64", "BF16": "bfloat16"}
 
 
@@ -110,8 +111,15 @@ def verify(spec):
     failures = []
     folder, output, dtype = spec["folder"], spec["output"], spec["dtype"]
     report, rule = spec["report"], spec["init"]
-    source = RawFile(os.path.join(folder, "model.safetensors"))
-    result = RawFile(os.path.join(output, "model.safetensors") if os.path.isdir(output) else output)
+    model_file = spec.get("model_file") or os.path.join(folder, "model.safetensors")
+    source = RawFile(model_file)
+    result = RawFile(os.path.join(output, os.path.basename(model_file)) if os.path.isdir(output) else output)
+    if spec.get("tokenizer"):
+        original = Tokenizer.from_file(spec["tokenizer"])
+        for entry in report["added"]:
+            pieces = original.encode(entry["token"], add_special_tokens=False).ids
+            if rule == "nearest" and entry["pieces"] != pieces:
+                failures.append(f"pieces of {entry['token']!r} are {entry['pieces']}, tokenizers gives {pieces}")
     rows_before = spec["rows"]
     rows_after = report["rows_after"]
     new_ids = [entry["id"] for entry in report["added"]]
@@ -186,11 +194,14 @@ def verify(spec):
     tokenizer_path = os.path.join(output, "tokenizer.json")
     if os.path.isdir(output) and os.path.exists(tokenizer_path):
         tokenizer = Tokenizer.from_file(tokenizer_path)
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
         for entry in report["added"]:
             ids = tokenizer.encode(entry["token"], add_special_tokens=False).ids
             if ids != [entry["id"]]:
                 failures.append(f"tokenizers encodes {entry['token']!r} as {ids}, expected [{entry['id']}]")
-        config = json.load(open(os.path.join(output, "config.json")))
+        config_path = os.path.join(output, "config.json")
+        config = json.load(open(config_path)) if os.path.exists(config_path) else {"vocab_size": rows_after}
         if config.get("vocab_size") != rows_after:
             failures.append(f"config.json vocab_size is {config.get('vocab_size')}, expected {rows_after}")
     return failures
