@@ -20,6 +20,8 @@ struct ReferenceModel {
   var modelFile: String?
   /// The original tokenizer.json, to check the reported pieces against the Python library's split.
   var tokenizer: String?
+  /// Whether to write three shards and an index instead of one model.safetensors.
+  var sharded = false
 
   static let script = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Reference/resize_reference.py").path
 
@@ -35,6 +37,7 @@ struct ReferenceModel {
           JSONMember("seed", .number(JSONNumber(seed))),
           JSONMember("model_file", modelFile.map { .string($0) } ?? .null),
           JSONMember("tokenizer", tokenizer.map { .string($0) } ?? .null),
+          JSONMember("shards", .bool(sharded)),
         ] + extra))
   }
 

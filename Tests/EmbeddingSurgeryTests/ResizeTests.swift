@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import StrictJSON
 import Testing
 import TestSupport
 
@@ -132,5 +133,69 @@ import TestSupport
       }
     }
     return files
+  }
+}
+
+@Suite struct ShardedAndSpecialResizeTests {
+  @Test func shardedFolderRewritesOnlyTouchedShardsAndFixesTheIndex() throws {
+    let scratch = try ScratchDirectory()
+    var reference = ReferenceModel()
+    reference.sharded = true
+    let folder = scratch.path("model")
+    try reference.make(in: folder)
+    let output = scratch.path("out")
+    let plan = try ResizePlan(
+      model: try ModelCheckpoint(path: folder.path), request: ResizeRequest(tokens: ["<a>", "<b>"]))
+    let report = try plan.execute(into: .path(output.path, replacingExisting: false))
+    #expect(report.rowsAfter == 42)
+    try reference.expectVerified(model: folder, output: output.path, report: report, rule: .mean)
+    // The untouched shard is the very same bytes; the index keeps its layout, only total_size moves.
+    let untouched = "model-00003-of-00003.safetensors"
+    #expect(try Data(contentsOf: output.appendingPathComponent(untouched)) == Data(contentsOf: folder.appendingPathComponent(untouched)))
+    let before = try String(contentsOf: folder.appendingPathComponent("model.safetensors.index.json"), encoding: .utf8)
+    let after = try String(contentsOf: output.appendingPathComponent("model.safetensors.index.json"), encoding: .utf8)
+    let growth = 2 * (24 * 2) * 2 + 2 * 2  // two rows of embedding and head (BF16, dim 24), two bias entries
+    let total = try #require(before.split(separator: "\n").first { $0.contains("total_size") })
+    let oldTotal = try #require(Int(total.filter(\.isNumber)))
+    #expect(after == before.replacingOccurrences(of: "\"total_size\": \(oldTotal)", with: "\"total_size\": \(oldTotal + growth)"))
+  }
+
+  @Test func specialTokensAreMarkedInEveryTokenizerFile() throws {
+    let scratch = try ScratchDirectory()
+    let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama")
+    let output = scratch.path("out")
+    let plan = try ResizePlan(
+      model: try ModelCheckpoint(path: fixture.path),
+      request: ResizeRequest(tokens: ["<|tool_call|>", "<|tool_result|>"], special: true))
+    let report = try plan.execute(into: .path(output.path, replacingExisting: false))
+    #expect(report.added.map(\.id) == [320, 321])
+    let script = """
+      import json, sys
+      from tokenizers import Tokenizer
+      out = sys.argv[1]
+      tok = Tokenizer.from_file(out + "/tokenizer.json")
+      config = json.load(open(out + "/tokenizer_config.json"))
+      added = {t.content: (i, t.special, t.normalized) for i, t in tok.get_added_tokens_decoder().items()}
+      print(json.dumps({
+        "ids": [tok.encode(t, add_special_tokens=False).ids for t in ["<|tool_call|>", "x<|tool_result|>y"]],
+        "added": [added["<|tool_call|>"], added["<|tool_result|>"]],
+        "decoder": config["added_tokens_decoder"]["321"],
+        "special": config["additional_special_tokens"],
+        "decoded": tok.decode([320, 321], skip_special_tokens=True),
+      }))
+      """
+    let result = try JSONParser.parse(Array(try TestEnvironment.runPython(script, arguments: [output.path])))
+    let ids = try #require(pieceLists(result["ids"]))
+    #expect(ids.first == [320])
+    #expect(ids.last?.contains(321) == true)
+    #expect(result["added"] == .array([.array([320, true, false]), .array([321, true, false])]))
+    #expect(result["decoder"]?["special"] == true)
+    #expect(result["decoder"]?["content"]?.string == "<|tool_result|>")
+    #expect(result["special"] == .array(["<|tool_call|>", "<|tool_result|>"]))
+    #expect(result["decoded"]?.string == "")
+  }
+
+  func pieceLists(_ value: JSONValue?) -> [[Int]]? {
+    value?.elements?.map { $0.elements?.compactMap { $0.number?.int } ?? [] }
   }
 }

@@ -65,7 +65,23 @@ def make(spec):
     tensors["model.layers.0.weight"] = from_float64(rng.normal(0, 1, (3, dim)), dtype)
     for name in tensors:
         dtypes[name] = dtype
-    write_tensors(os.path.join(folder, "model.safetensors"), tensors, dtypes)
+    if spec.get("shards"):
+        # Three shards: the embedding in the first, the head in the second, the rest in the third.
+        groups = [["model.embed_tokens.weight", "model.norm.weight"],
+                  [n for n in ("lm_head.weight", bias) if n and n in tensors],
+                  ["model.layers.0.weight"]]
+        weight_map, total = {}, 0
+        for index, names in enumerate(groups):
+            shard = f"model-{index + 1:05d}-of-{len(groups):05d}.safetensors"
+            write_tensors(os.path.join(folder, shard), {n: tensors[n] for n in names}, dtypes)
+            for n in names:
+                weight_map[n] = shard
+                total += tensors[n].nbytes
+        with open(os.path.join(folder, "model.safetensors.index.json"), "w") as f:
+            f.write(json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map},
+                               indent=2, sort_keys=True) + "\n")
+    else:
+        write_tensors(os.path.join(folder, "model.safetensors"), tensors, dtypes)
     vocab = spec.get("vocab")
     if vocab is not None:
         words = {f"w{i}": i for i in range(vocab - 1)}
@@ -99,6 +115,35 @@ class RawFile:
         return array.reshape(entry["shape"])
 
 
+class ShardedFiles:
+    """A sharded checkpoint folder read through its index."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.index = json.load(open(os.path.join(folder, "model.safetensors.index.json")))
+        self.weight_map = self.index["weight_map"]
+        self.shards = sorted(set(self.weight_map.values()))
+        self.files = {shard: RawFile(os.path.join(folder, shard)) for shard in self.shards}
+
+    def keys(self):
+        return list(self.weight_map)
+
+    def get_tensor(self, name):
+        return self.files[self.weight_map[name]].get_tensor(name)
+
+    def check_index(self):
+        failures = []
+        total = sum(self.get_tensor(n).nbytes for n in self.weight_map)
+        if self.index["metadata"]["total_size"] != total:
+            failures.append(f"index total_size is {self.index['metadata']['total_size']}, tensors hold {total}")
+        for shard, handle in self.files.items():
+            names = set(handle.keys())
+            listed = {n for n, f in self.weight_map.items() if f == shard}
+            if names != listed:
+                failures.append(f"{shard} holds {sorted(names)}, the index lists {sorted(listed)}")
+        return failures
+
+
 def ulp_distance(a, b, dtype):
     if dtype == "BF16":
         return np.abs(a.astype(np.int32) - b.astype(np.int32))
@@ -112,8 +157,17 @@ def verify(spec):
     folder, output, dtype = spec["folder"], spec["output"], spec["dtype"]
     report, rule = spec["report"], spec["init"]
     model_file = spec.get("model_file") or os.path.join(folder, "model.safetensors")
-    source = RawFile(model_file)
-    result = RawFile(os.path.join(output, os.path.basename(model_file)) if os.path.isdir(output) else output)
+    if os.path.exists(os.path.join(folder, "model.safetensors.index.json")):
+        source, result = ShardedFiles(folder), ShardedFiles(output)
+        failures += result.check_index()
+        for shard in source.shards:
+            touched = any(n in report["resized"] for n, f in source.weight_map.items() if f == shard)
+            same = open(os.path.join(folder, shard), "rb").read() == open(os.path.join(output, shard), "rb").read()
+            if not touched and not same:
+                failures.append(f"{shard} holds no resized tensor but is not byte-identical")
+    else:
+        source = RawFile(model_file)
+        result = RawFile(os.path.join(output, os.path.basename(model_file)) if os.path.isdir(output) else output)
     if spec.get("tokenizer"):
         original = Tokenizer.from_file(spec["tokenizer"])
         for entry in report["added"]:
