@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbeddingSurgery
 import SafeTensors
 import StrictJSON
 
@@ -29,7 +30,7 @@ struct Inspect: ParsableCommand {
     let report: InspectReport
     do {
       report = try InspectReport(model: model)
-    } catch let error as InspectError {
+    } catch let error as SurgeryError {
       throw failure(error.description)
     } catch let error as SafeTensorsError {
       throw failure(error.description)
@@ -40,23 +41,6 @@ struct Inspect: ParsableCommand {
   }
 
   private func failure(_ message: String) -> ExitCode { CommandOutput.failure(message) }
-}
-
-/// A problem with a file next to the checkpoint (config.json, tokenizer.json).
-struct InspectError: Error, CustomStringConvertible {
-  var path: String
-  var problem: String
-  var description: String { "\(path): \(problem)" }
-}
-
-/// The names under which common architectures store the token embedding and the output head.
-/// (The EmbeddingSurgery module will take over this detection.)
-enum CommonTensorNames {
-  static let embeddings: [TensorName] = [
-    "model.embed_tokens.weight", "transformer.wte.weight", "embeddings.word_embeddings.weight",
-    "bert.embeddings.word_embeddings.weight",
-  ]
-  static let heads: [TensorName] = ["lm_head.weight"]
 }
 
 /// Everything `inspect` reports.
@@ -71,6 +55,13 @@ struct InspectReport {
     var rows: Int
     var dim: Int
     var dtype: DType
+
+    init(_ tensor: TensorInfo) {
+      name = tensor.name
+      rows = tensor.shape[0]
+      dim = tensor.shape.count > 1 ? tensor.shape[1] : 1
+      dtype = tensor.dtype
+    }
   }
 
   var path: String
@@ -86,7 +77,8 @@ struct InspectReport {
 
   init(model: String) throws {
     path = model
-    let checkpoint = try Checkpoint.open(path: model)
+    let opened = try ModelCheckpoint(path: model)
+    let checkpoint = opened.checkpoint
     let display: (String) -> String = { checkpoint.isFolder ? $0 : checkpoint.path }
     let listed = try checkpoint.tensors()
     for name in checkpoint.fileNames {
@@ -95,89 +87,15 @@ struct InspectReport {
       if metadata == nil { metadata = file.header.metadata }
     }
     tensors = listed.map { ($0.info, display($0.fileName)) }
-    func matrix(_ candidates: [TensorName]) -> Matrix? {
-      for candidate in candidates {
-        if let found = listed.first(where: { $0.info.name == candidate }), found.info.shape.count == 2 {
-          return Matrix(name: candidate, rows: found.info.shape[0], dim: found.info.shape[1], dtype: found.info.dtype)
-        }
-      }
-      return nil
+    // The same detection as `resize`; a checkpoint without a recognizable embedding still lists.
+    if let roles = try? TensorRoles.find(
+      in: listed.map(\.info), configVocabularySize: opened.configVocabularySize, path: model)
+    {
+      embedding = Matrix(roles.embedding)
+      head = roles.head.map(Matrix.init)
     }
-    embedding = matrix(CommonTensorNames.embeddings)
-    head = matrix(CommonTensorNames.heads)
-    if checkpoint.isFolder {
-      configVocabSize = try Self.configVocabSize(folder: model)
-      tokenizerSize = try Self.tokenizerSize(folder: model)
-    }
-  }
-
-  /// Parses a JSON file next to the checkpoint, or returns `nil` when there is none.
-  private static func readJSON(_ path: String) throws -> JSONValue? {
-    guard access(path, F_OK) == 0 else { return nil }
-    let mapped = try MappedFile(path: path)
-    let parsed = mapped.withUnsafeBytes { bytes in
-      Result { () throws(JSONError) in try JSONParser.parse(bytes) }
-    }
-    switch parsed {
-    case .success(let value): return value
-    case .failure(let error): throw InspectError(path: path, problem: "invalid JSON: \(error)")
-    }
-  }
-
-  private static func integer(_ value: JSONValue?, _ what: String, in path: String) throws -> Int? {
-    guard let value, !value.isNull else { return nil }
-    guard let number = value.number?.int, number >= 0 else {
-      throw InspectError(path: path, problem: "\(what) is \(JSONWriter.string(value)), not a non-negative integer")
-    }
-    return number
-  }
-
-  /// `vocab_size` of config.json (or `text_config.vocab_size` when the top level has none).
-  static func configVocabSize(folder: String) throws -> Int? {
-    let path = folder + "/config.json"
-    guard let config = try readJSON(path) else { return nil }
-    guard case .object = config else {
-      throw InspectError(path: path, problem: "the config is \(config.kindDescription), not an object")
-    }
-    if let size = try integer(config["vocab_size"], "vocab_size", in: path) { return size }
-    return try integer(config["text_config"]?["vocab_size"], "text_config.vocab_size", in: path)
-  }
-
-  /// One more than the largest id of tokenizer.json's vocabulary and added tokens.
-  static func tokenizerSize(folder: String) throws -> Int? {
-    let path = folder + "/tokenizer.json"
-    guard let tokenizer = try readJSON(path) else { return nil }
-    guard case .object = tokenizer else {
-      throw InspectError(path: path, problem: "the tokenizer is \(tokenizer.kindDescription), not an object")
-    }
-    var largest = -1
-    switch tokenizer["model"]?["vocab"] {
-    case .object(let members)?:
-      for member in members {
-        guard let id = try integer(member.value, "the id of \(JSONWriter.quoted(member.key))", in: path) else {
-          throw InspectError(path: path, problem: "the id of \(JSONWriter.quoted(member.key)) is null")
-        }
-        largest = max(largest, id)
-      }
-    case .array(let entries)?:
-      largest = max(largest, entries.count - 1)
-    case nil, .null?:
-      break
-    case let other?:
-      throw InspectError(path: path, problem: "model.vocab is \(other.kindDescription), not an object or an array")
-    }
-    if let added = tokenizer["added_tokens"], !added.isNull {
-      guard case .array(let tokens) = added else {
-        throw InspectError(path: path, problem: "added_tokens is \(added.kindDescription), not an array")
-      }
-      for token in tokens {
-        guard let id = try integer(token["id"], "an added token's id", in: path) else {
-          throw InspectError(path: path, problem: "an added token has no id")
-        }
-        largest = max(largest, id)
-      }
-    }
-    return largest < 0 ? nil : largest + 1
+    configVocabSize = opened.configVocabularySize
+    tokenizerSize = opened.vocabulary?.size
   }
 
   // MARK: Output
