@@ -6,7 +6,7 @@ import StrictJSON
 ///
 /// Supported: BPE (byte-level and SentencePiece-style, with byte fallback), WordPiece and Unigram
 /// models; the NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend,
-/// BertNormalizer and Sequence normalizers; the ByteLevel, Split, Metaspace, Whitespace,
+/// Precompiled (SentencePiece rules), BertNormalizer and Sequence normalizers; the ByteLevel, Split, Metaspace, Whitespace,
 /// WhitespaceSplit, Punctuation, Digits, BertPreTokenizer and Sequence pre-tokenizers; added
 /// tokens with their matching options. Anything else is an error naming it. The post-processor,
 /// decoder, padding and truncation are not used (no special tokens are added).

@@ -43,7 +43,10 @@ private let smallBPE = #""model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2,"<unk
   let model = #""model":{"type":"WordPiece","vocab":{"[UNK]":0}}"#
   #expect(
     description { _ = try tokenizer(#"{"normalizer":{"type":"Precompiled","precompiled_charsmap":""},"# + model + "}") }
-      == "t.json: unsupported normalizer 'Precompiled' (a SentencePiece normalization map) in normalizer")
+      == "t.json: normalizer.precompiled_charsmap is too short")
+  #expect(
+    description { _ = try tokenizer(#"{"normalizer":{"type":"Precompiled","precompiled_charsmap":"%%"},"# + model + "}") }
+      == "t.json: normalizer.precompiled_charsmap is not valid base64")
   #expect(
     description {
       _ = try tokenizer(#"{"normalizer":{"type":"Sequence","normalizers":[{"type":"NFC"},{"type":"Nmt"}]},"# + model + "}")

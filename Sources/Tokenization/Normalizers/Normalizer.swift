@@ -10,6 +10,7 @@ indirect enum Normalizer: Sendable {
   case replace(SplitPattern, content: [Unicode.Scalar])
   case prepend([Unicode.Scalar])
   case bert(BertNormalizer)
+  case precompiled(PrecompiledCharsMap)
   case sequence([Normalizer])
 
   /// Reads a normalizer; `context` names it in errors ("normalizer", "normalizer.normalizers[1]").
@@ -70,9 +71,10 @@ indirect enum Normalizer: Sendable {
       }
       self = .sequence(normalizers)
     case "Precompiled":
-      throw .unsupported(
-        path: path,
-        what: "unsupported normalizer 'Precompiled' (a SentencePiece normalization map) in \(context)")
+      guard let charsmap = json["precompiled_charsmap"]?.string else {
+        throw .malformed(path: path, what: "\(context).precompiled_charsmap must be a string")
+      }
+      self = .precompiled(try PrecompiledCharsMap(base64: charsmap, context: context, path: path))
     default:
       throw .unsupported(path: path, what: "unsupported normalizer '\(type)' in \(context)")
     }
@@ -91,6 +93,7 @@ indirect enum Normalizer: Sendable {
     case .replace(let pattern, let content): Self.replace(&text, pattern: pattern, content: content)
     case .prepend(let prefix): if !text.isEmpty { text.prepend(prefix) }
     case .bert(let bert): bert.normalize(&text)
+    case .precompiled(let charsmap): charsmap.normalize(&text)
     case .sequence(let normalizers): for normalizer in normalizers { normalizer.normalize(&text) }
     }
   }
