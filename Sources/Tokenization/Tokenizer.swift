@@ -110,6 +110,8 @@ public final class Tokenizer: Sendable {
   ///
   /// - Throws: ``TokenizationError/encodingFailed(path:what:)`` when the model needs an unknown
   ///   token it does not have.
+  /// - Complexity: O(*n* log *n*) in the length of the text for BPE (O(*n*·*m*) for WordPiece and
+  ///   Unigram, *m* the longest token); thread-safe.
   public func encode(_ text: String) throws(TokenizationError) -> Encoding {
     // 1. Added tokens matched in the raw text.
     var pieces = rawMatcher.split(NormalizedText(text))
