@@ -6,7 +6,7 @@ import StrictJSON
 ///
 /// Supported: BPE (byte-level and SentencePiece-style, with byte fallback), WordPiece and Unigram
 /// models; the NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend,
-/// BertNormalizer and Sequence normalizers; the ByteLevel, Split, Metaspace, Whitespace,
+/// Precompiled (SentencePiece rules), BertNormalizer and Sequence normalizers; the ByteLevel, Split, Metaspace, Whitespace,
 /// WhitespaceSplit, Punctuation, Digits, BertPreTokenizer and Sequence pre-tokenizers; added
 /// tokens with their matching options. Anything else is an error naming it. The post-processor,
 /// decoder, padding and truncation are not used (no special tokens are added).
@@ -110,6 +110,8 @@ public final class Tokenizer: Sendable {
   ///
   /// - Throws: ``TokenizationError/encodingFailed(path:what:)`` when the model needs an unknown
   ///   token it does not have.
+  /// - Complexity: O(*n* log *n*) in the length of the text for BPE (O(*n*·*m*) for WordPiece and
+  ///   Unigram, *m* the longest token); thread-safe.
   public func encode(_ text: String) throws(TokenizationError) -> Encoding {
     // 1. Added tokens matched in the raw text.
     var pieces = rawMatcher.split(NormalizedText(text))

@@ -47,12 +47,12 @@ private func llama3() throws -> String {
   let scratch = try ScratchDirectory()
   let file = scratch.path("tokenizer.json")
   try Data(
-    #"{"normalizer":{"type":"Precompiled","precompiled_charsmap":"AA=="},"model":{"type":"Unigram","unk_id":0,"vocab":[["<unk>",0.0]]}}"#
+    #"{"normalizer":{"type":"Nmt"},"model":{"type":"Unigram","unk_id":0,"vocab":[["<unk>",0.0]]}}"#
       .utf8
   ).write(to: file)
   let result = try TestEnvironment.embsurgery(["tokenize", "--tokenizer", file.path, "x"])
   #expect(result.status == 1)
   #expect(
     result.stderr
-      == "error: \(file.path): unsupported normalizer 'Precompiled' (a SentencePiece normalization map) in normalizer\n")
+      == "error: \(file.path): unsupported normalizer 'Nmt' in normalizer\n")
 }

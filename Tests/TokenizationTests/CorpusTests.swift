@@ -56,7 +56,7 @@ enum TokenizationResources {
 
 @Test(arguments: [
   "minilm", "llama3", "wordllama", "unigram", "unigram-first", "split-digits", "split-invert",
-  "byte-level", "bert-prefix",
+  "byte-level", "bert-prefix", "precompiled",
 ])
 func encodingsMatchTheHFLibrary(name: String) throws {
   let url = try TokenizationResources.tokenizerURL(name)
@@ -82,4 +82,24 @@ func encodingsMatchTheHFLibrary(name: String) throws {
   }
   print("\(name): \(agreed)/\(cases.count) texts encode to the HF library's ids")
   #expect(agreed == cases.count)
+}
+
+@Test func concurrentEncodingsAgree() async throws {
+  let url = try TokenizationResources.tokenizerURL("llama3")
+  let tokenizer = try Tokenizer(contentsOf: url.path)
+  let cases = try TokenizationResources.expectations("llama3")
+  let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+    for worker in 0..<4 {
+      group.addTask {
+        var mismatches = 0
+        for item in cases[(worker * cases.count / 4)..<((worker + 1) * cases.count / 4)]
+        where try tokenizer.encode(item.text).ids != item.ids {
+          mismatches += 1
+        }
+        return mismatches
+      }
+    }
+    return try await group.reduce(0, +)
+  }
+  #expect(mismatches == 0)
 }

@@ -132,30 +132,8 @@ struct BPEModel: Sendable {
       }
     }
     if let unknown = pendingUnknown { symbols.append(unknown) }
-    mergeAll(&symbols)
+    BPEMerger.mergeAll(&symbols, merges: merges)
     return symbols.map { ($0, vocabulary.modelToken(of: $0) ?? "") }
-  }
-
-  /// Applies merges by best rank, leftmost first, until none applies.
-  ///
-  /// - Complexity: O(*n*²) in the number of symbols.
-  func mergeAll(_ symbols: inout [Int]) {
-    while symbols.count > 1 {
-      var bestRank = UInt64.max
-      var bestIndex = -1
-      var bestID = 0
-      for index in 0..<(symbols.count - 1) {
-        let key = UInt64(symbols[index]) << 32 | UInt64(symbols[index + 1])
-        if let merge = merges[key], merge >> 32 < bestRank {
-          bestRank = merge >> 32
-          bestIndex = index
-          bestID = Int(merge & 0xFFFF_FFFF)
-        }
-      }
-      if bestIndex < 0 { return }
-      symbols[bestIndex] = bestID
-      symbols.remove(at: bestIndex + 1)
-    }
   }
 
   /// `<0xAB>`, the byte-fallback token of a byte.

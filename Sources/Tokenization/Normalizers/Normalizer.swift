@@ -10,6 +10,7 @@ indirect enum Normalizer: Sendable {
   case replace(SplitPattern, content: [Unicode.Scalar])
   case prepend([Unicode.Scalar])
   case bert(BertNormalizer)
+  case precompiled(PrecompiledCharsMap)
   case sequence([Normalizer])
 
   /// Reads a normalizer; `context` names it in errors ("normalizer", "normalizer.normalizers[1]").
@@ -70,9 +71,10 @@ indirect enum Normalizer: Sendable {
       }
       self = .sequence(normalizers)
     case "Precompiled":
-      throw .unsupported(
-        path: path,
-        what: "unsupported normalizer 'Precompiled' (a SentencePiece normalization map) in \(context)")
+      guard let charsmap = json["precompiled_charsmap"]?.string else {
+        throw .malformed(path: path, what: "\(context).precompiled_charsmap must be a string")
+      }
+      self = .precompiled(try PrecompiledCharsMap(base64: charsmap, context: context, path: path))
     default:
       throw .unsupported(path: path, what: "unsupported normalizer '\(type)' in \(context)")
     }
@@ -81,9 +83,9 @@ indirect enum Normalizer: Sendable {
   /// Normalizes `text` in place.
   func normalize(_ text: inout NormalizedText) {
     switch self {
-    case .nfc: Self.unicodeForm(&text) { $0.precomposedStringWithCanonicalMapping }
+    case .nfc: Self.unicodeForm(&text, composing: true) { $0.precomposedStringWithCanonicalMapping }
     case .nfd: Self.unicodeForm(&text) { $0.decomposedStringWithCanonicalMapping }
-    case .nfkc: Self.unicodeForm(&text) { $0.precomposedStringWithCompatibilityMapping }
+    case .nfkc: Self.unicodeForm(&text, composing: true) { $0.precomposedStringWithCompatibilityMapping }
     case .nfkd: Self.unicodeForm(&text) { $0.decomposedStringWithCompatibilityMapping }
     case .lowercase: text.transform(UnicodeClasses.lowercased)
     case .strip(let left, let right): Self.strip(&text, left: left, right: right)
@@ -91,15 +93,36 @@ indirect enum Normalizer: Sendable {
     case .replace(let pattern, let content): Self.replace(&text, pattern: pattern, content: content)
     case .prepend(let prefix): if !text.isEmpty { text.prepend(prefix) }
     case .bert(let bert): bert.normalize(&text)
+    case .precompiled(let charsmap): charsmap.normalize(&text)
     case .sequence(let normalizers): for normalizer in normalizers { normalizer.normalize(&text) }
     }
   }
 
   /// Applies a Unicode normalization form to the whole text.
-  static func unicodeForm(_ text: inout NormalizedText, _ form: (String) -> String) {
+  static func unicodeForm(
+    _ text: inout NormalizedText, composing: Bool = false, _ form: (String) -> String
+  ) {
     if text.scalars.allSatisfy(\.isASCII) { return }
-    let normalized = form(text.string)
-    text.replaceAll(with: Array(normalized.unicodeScalars))
+    var scalars = Array(form(text.string).unicodeScalars)
+    if composing { composeHangulTrailingConsonants(&scalars) }
+    text.replaceAll(with: scalars)
+  }
+
+  /// Composes a precomposed Hangul LV syllable with a following trailing consonant (T) jamo,
+  /// which Foundation's composition on Linux leaves apart (`가` + `ᆨ` is `각` in NFC).
+  static func composeHangulTrailingConsonants(_ scalars: inout [Unicode.Scalar]) {
+    var index = 0
+    while index + 1 < scalars.count {
+      let syllable = scalars[index].value
+      let trailing = scalars[index + 1].value
+      if (0xAC00...0xD7A3).contains(syllable) && (syllable - 0xAC00) % 28 == 0
+        && (0x11A8...0x11C2).contains(trailing), let composed = Unicode.Scalar(syllable + trailing - 0x11A7)
+      {
+        scalars[index] = composed
+        scalars.remove(at: index + 1)
+      }
+      index += 1
+    }
   }
 
   /// Removes leading and trailing white space.

@@ -32,6 +32,8 @@ struct ScalarRegex: @unchecked Sendable {
         path: path, what: "\(context): unsupported regular expression \(JSONWriter.quoted(pattern)): \(error)")
     }
     self.pattern = pattern
+    // Compile the program now, on this thread, rather than lazily during a first match.
+    _ = "".firstMatch(of: regex)
   }
 
   /// The scalar ranges of the successive non-overlapping matches in `scalars`.

@@ -13,7 +13,15 @@ enum UnicodeClasses {
     }
   }
 
-  /// Punctuation as BERT sees it: ASCII punctuation or a general category P*.
+  /// Whether a scalar was assigned in Unicode `major.minor` or earlier. The HF library takes some
+  /// classes from crates with old Unicode tables (`unicode_categories`: 8.0; the combining marks
+  /// of `unicode-normalization-alignments`: 9.0), so newer characters are in none of them.
+  static func assigned(_ scalar: Unicode.Scalar, by major: Int, _ minor: Int) -> Bool {
+    guard let age = scalar.properties.age else { return false }
+    return age.major < major || (age.major == major && age.minor <= minor)
+  }
+
+  /// Punctuation as BERT sees it: ASCII punctuation or a general category P* (Unicode 8.0 tables).
   static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
     if scalar.isASCII {
       let value = scalar.value
@@ -26,29 +34,30 @@ enum UnicodeClasses {
     switch scalar.properties.generalCategory {
     case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
       .initialPunctuation, .finalPunctuation, .otherPunctuation:
-      return true
+      return assigned(scalar, by: 8, 0)
     default:
       return false
     }
   }
 
-  /// General category C* other than unassigned-by-Swift: Cc, Cf, Co, Cs, Cn.
+  /// BERT's "control" class: general category Cc, Cf, Co or Cs in the Unicode 8.0 tables
+  /// (unassigned code points are in none).
   static func isOther(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar.properties.generalCategory {
-    case .control, .format, .privateUse, .surrogate, .unassigned: true
+    case .control, .format, .privateUse, .surrogate: assigned(scalar, by: 8, 0)
     default: false
     }
   }
 
-  /// General category Mn.
+  /// General category Mn, in the Unicode 8.0 tables (BERT's accent stripping).
   static func isNonspacingMark(_ scalar: Unicode.Scalar) -> Bool {
-    scalar.properties.generalCategory == .nonspacingMark
+    scalar.properties.generalCategory == .nonspacingMark && assigned(scalar, by: 8, 0)
   }
 
-  /// General category M* (Mn, Mc, Me).
+  /// General category M* (Mn, Mc, Me), in the Unicode 9.0 tables (`StripAccents`).
   static func isMark(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar.properties.generalCategory {
-    case .nonspacingMark, .spacingMark, .enclosingMark: true
+    case .nonspacingMark, .spacingMark, .enclosingMark: assigned(scalar, by: 9, 0)
     default: false
     }
   }
