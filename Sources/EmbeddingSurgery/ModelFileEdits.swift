@@ -23,11 +23,13 @@ public struct RecordedToken: Sendable, Equatable {
 enum ModelFileEdits {
   /// Appends one `added_tokens` entry per token to a tokenizer.json:
   /// `{"id","content","single_word":false,"lstrip":false,"rstrip":false,"normalized": not special,"special"}`.
-  static func addTokens(_ tokens: [RecordedToken], toTokenizerJSON bytes: [UInt8], path: String)
-    throws(SurgeryError) -> [UInt8]
-  {
-    var document = try open(bytes, path: path)
-    let root = try value(of: document, path: path)
+  ///
+  /// - Parameter parsed: the parsed `bytes`, when the caller has it already (saves a parse of a
+  ///   file that can be 10 MB).
+  static func addTokens(
+    _ tokens: [RecordedToken], toTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: String
+  ) throws(SurgeryError) -> [UInt8] {
+    var (document, root) = try open(bytes, parsed: parsed, path: path)
     guard root.members != nil else {
       throw .unexpectedJSON(path: path, reason: "is not a JSON object")
     }
@@ -57,8 +59,7 @@ enum ModelFileEdits {
   static func addTokens(
     _ tokens: [RecordedToken], toTokenizerConfig bytes: [UInt8], listAsSpecial: Bool, path: String
   ) throws(SurgeryError) -> [UInt8] {
-    var document = try open(bytes, path: path)
-    let root = try value(of: document, path: path)
+    var (document, root) = try open(bytes, path: path)
     guard root.members != nil else {
       throw .unexpectedJSON(path: path, reason: "is not a JSON object")
     }
@@ -94,8 +95,7 @@ enum ModelFileEdits {
   static func addTokens(_ tokens: [RecordedToken], toSpecialTokensMap bytes: [UInt8], path: String)
     throws(SurgeryError) -> [UInt8]
   {
-    var document = try open(bytes, path: path)
-    let root = try value(of: document, path: path)
+    var (document, root) = try open(bytes, path: path)
     try appendSpecialTokens(tokens, to: &document, root: root, path: path, createWhenMissing: false)
     return document.bytes
   }
@@ -127,8 +127,7 @@ enum ModelFileEdits {
   static func setVocabularySize(_ rows: Int, inConfig bytes: [UInt8], path: String)
     throws(SurgeryError) -> [UInt8]
   {
-    var document = try open(bytes, path: path)
-    let root = try value(of: document, path: path)
+    var (document, root) = try open(bytes, path: path)
     guard root.members != nil else {
       throw .unexpectedJSON(path: path, reason: "is not a JSON object")
     }
@@ -144,17 +143,13 @@ enum ModelFileEdits {
     return document.bytes
   }
 
-  static func open(_ bytes: [UInt8], path: String) throws(SurgeryError) -> JSONDocument {
+  static func open(_ bytes: [UInt8], parsed: JSONValue? = nil, path: String)
+    throws(SurgeryError) -> (JSONDocument, JSONValue)
+  {
+    if let parsed { return (JSONDocument(validBytes: bytes), parsed) }
     do {
-      return try JSONDocument(bytes: bytes)
-    } catch {
-      throw .invalidJSON(path: path, error)
-    }
-  }
-
-  private static func value(of document: JSONDocument, path: String) throws(SurgeryError) -> JSONValue {
-    do {
-      return try document.value()
+      let (document, value) = try JSONDocument.open(bytes)
+      return (document, value)
     } catch {
       throw .invalidJSON(path: path, error)
     }
@@ -166,7 +161,7 @@ extension ModelFileEdits {
   static func setTotalSize(_ total: Int, inIndex bytes: [UInt8], path: String)
     throws(SurgeryError) -> [UInt8]
   {
-    var document = try open(bytes, path: path)
+    var (document, _) = try open(bytes, path: path)
     guard document.set("total_size", to: .number(JSONNumber(total)), inObjectAt: ["metadata"]) else {
       throw .unexpectedJSON(path: path, reason: "has no metadata object")
     }

@@ -240,7 +240,7 @@ extension ResizePlan {
       tokenizerPath == folder + "/tokenizer.json", let bytes = model.tokenizerBytes
     {
       edited["tokenizer.json"] = try ModelFileEdits.addTokens(
-        records, toTokenizerJSON: bytes, path: tokenizerPath)
+        records, toTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath)
     }
     let configPath = folder + "/tokenizer_config.json"
     if !records.isEmpty, FileAccess.exists(configPath) {

@@ -28,6 +28,22 @@ public struct JSONDocument: Sendable {
     self.bytes = bytes
   }
 
+  /// Reads a document and returns it with its parsed value (one parse for both).
+  ///
+  /// - Throws: ``JSONError`` when the text is not JSON.
+  public static func open(_ bytes: [UInt8]) throws(JSONError) -> (document: JSONDocument, value: JSONValue) {
+    let value = try JSONParser.parse(bytes)
+    return (JSONDocument(validBytes: bytes), value)
+  }
+
+  /// A document over text the caller has already parsed successfully with ``JSONParser``
+  /// (for instance a large tokenizer.json read once for other purposes).
+  ///
+  /// - Precondition: `bytes` is valid JSON; edits of invalid text give unspecified (but memory-safe) results.
+  public init(validBytes bytes: [UInt8]) {
+    self.bytes = bytes
+  }
+
   /// The parsed value of the current text.
   public func value() throws(JSONError) -> JSONValue {
     try JSONParser.parse(bytes)

@@ -118,3 +118,52 @@ import TestSupport
     }
   }
 }
+
+@Suite struct ResizeInitializationCommandTests {
+  let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama")
+  let tokens = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/new-tokens.txt")
+
+  @Test func nearestReportsPiecesFromTheOriginalTokenizer() throws {
+    let scratch = try ScratchDirectory()
+    let result = try TestEnvironment.embsurgery([
+      "resize", fixture.path, "--tokens", tokens.path, "--init", "nearest", "--output", scratch.path("out").path, "--json",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try JSONParser.parse(Array(result.stdout.utf8))
+    let python = """
+      import json, sys
+      from tokenizers import Tokenizer
+      tok = Tokenizer.from_file(sys.argv[1])
+      print(json.dumps([tok.encode(t, add_special_tokens=False).ids for t in sys.argv[2:]]))
+      """
+    let tokenList = ["<|AtLocation|>", "<|UsedFor|>", "<|IsA|>", "knowledge graph"]
+    let expected = try JSONParser.parse(Array(try TestEnvironment.runPython(
+      python, arguments: [fixture.appendingPathComponent("tokenizer.json").path] + tokenList)))
+    #expect(report["added"]?.elements?.compactMap { $0["pieces"] } == expected.elements)
+    #expect(report["added"]?.elements?.allSatisfy { $0["init"]?.string == "nearest" } == true)
+  }
+
+  @Test func nearestWithoutATokenizerIsAClearError() throws {
+    let scratch = try ScratchDirectory()
+    let file = scratch.path("model.safetensors")
+    try FileManager.default.copyItem(at: fixture.appendingPathComponent("model.safetensors"), to: file)
+    let result = try TestEnvironment.embsurgery(["resize", file.path, "--tokens", tokens.path, "--init", "nearest"])
+    #expect(result.status == 1)
+    #expect(result.stderr == "error: \(file.path): --init nearest needs a tokenizer.json (beside the model or given with --tokenizer)\n")
+  }
+
+  @Test func padToMultipleOfAndSeedOnTheCommandLine() throws {
+    let scratch = try ScratchDirectory()
+    var outputs: [Data] = []
+    for (name, seed) in [("a", "7"), ("b", "7")] {
+      let result = try TestEnvironment.embsurgery([
+        "resize", fixture.path, "--tokens", tokens.path, "--init", "random", "--seed", seed,
+        "--pad-to-multiple-of", "64", "--output", scratch.path(name).path, "--json",
+      ])
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(try JSONParser.parse(Array(result.stdout.utf8))["rows_after"]?.number?.int == 384)
+      outputs.append(try Data(contentsOf: scratch.path("\(name)/model.safetensors")))
+    }
+    #expect(outputs[0] == outputs[1])
+  }
+}
