@@ -65,12 +65,6 @@ struct Resize: ParsableCommand {
   @Flag(help: "No progress bar.")
   var quiet = false
 
-  func validate() throws {
-    if inPlace && output != nil {
-      throw ValidationError("--in-place and --output cannot be used together")
-    }
-  }
-
   func run() throws {
     do {
       try resize()
@@ -80,6 +74,9 @@ struct Resize: ParsableCommand {
   }
 
   private func resize() throws(SurgeryError) {
+    if inPlace, let output {
+      throw .invalidRequest(path: output, reason: "--output and --in-place cannot be used together")
+    }
     let list = try TokenList(contentsOf: tokens)
     guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
     let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)

@@ -167,3 +167,41 @@ import TestSupport
     #expect(outputs[0] == outputs[1])
   }
 }
+
+@Suite struct ResizeRefusalTests {
+  let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama")
+  let tokens = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/new-tokens.txt")
+
+  @Test func withoutATokenizerIdsStartAtTheRowCount() throws {
+    let scratch = try ScratchDirectory()
+    let file = scratch.path("model.safetensors")
+    try FileManager.default.copyItem(at: fixture.appendingPathComponent("model.safetensors"), to: file)
+    let result = try TestEnvironment.embsurgery(["resize", file.path, "--tokens", tokens.path, "--json", "--pad-to-multiple-of", "8"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try JSONParser.parse(Array(result.stdout.utf8))
+    #expect(report["added"]?.elements?.compactMap { $0["id"]?.number?.int } == [320, 321, 322, 323])
+    #expect(report["rows_after"]?.number?.int == 328)
+    #expect(report["output"]?.string == scratch.path("model-resized.safetensors").path)
+  }
+
+  @Test func contradictoryOrEmptyRequests() throws {
+    let scratch = try ScratchDirectory()
+    let empty = scratch.path("empty.txt")
+    try Data("\n\r\n\n".utf8).write(to: empty)
+    let cases: [([String], String)] = [
+      (["--tokens", tokens.path, "--in-place", "--output", scratch.path("o").path],
+       "error: \(scratch.path("o").path): --output and --in-place cannot be used together\n"),
+      (["--tokens", empty.path], "error: \(empty.path): no tokens to add (the file has no non-empty line)\n"),
+      (["--tokens", tokens.path, "--pad-to-multiple-of", "0", "--output", scratch.path("o").path],
+       "error: \(fixture.path): --pad-to-multiple-of must be at least 1\n"),
+      (["--tokens", tokens.path, "--output", scratch.path("missing/out").path],
+       "error: \(scratch.path("missing/out").path): its folder \(scratch.path("missing").path) does not exist\n"),
+    ]
+    for (arguments, expected) in cases {
+      let result = try TestEnvironment.embsurgery(["resize", fixture.path] + arguments)
+      #expect(result.status == 1)
+      #expect(result.stderr == expected)
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["empty.txt"])
+  }
+}
