@@ -57,9 +57,7 @@ enum FileAccess {
     guard descriptor >= 0 else { throw .io(path: path, operation: "create", code: errno) }
     var written = 0
     while written < bytes.count {
-      let count = bytes.withUnsafeBytes {
-        write(descriptor, $0.baseAddress! + written, $0.count - written)
-      }
+      let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
       if count < 0 {
         if errno == EINTR { continue }
         let code = errno
@@ -110,7 +108,7 @@ enum FileAccess {
       }
       var written = 0
       while written < count {
-        let step = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
+        let step = buffer[written..<count].withUnsafeBytes { write(output, $0.baseAddress, $0.count) }
         if step < 0, errno == EINTR { continue }
         guard step > 0 else {
           let code = errno
