@@ -100,7 +100,7 @@ enum ModelFileEdits {
     return document.bytes
   }
 
-  private static func appendSpecialTokens(
+  static func appendSpecialTokens(
     _ tokens: [RecordedToken], to document: inout JSONDocument, root: JSONValue, path: String,
     createWhenMissing: Bool
   ) throws(SurgeryError) {
@@ -152,7 +152,7 @@ enum ModelFileEdits {
     }
   }
 
-  private static func value(of document: JSONDocument, path: String) throws(SurgeryError) -> JSONValue {
+  static func value(of document: JSONDocument, path: String) throws(SurgeryError) -> JSONValue {
     do {
       return try document.value()
     } catch {
