@@ -167,7 +167,9 @@ public struct FixUntrainedPlan: Sendable {
     let rewrite = rowRewrite()
     let changes = try rewrite.computeChanges()
     try rewrite.write(changes, edited: [:], to: destination, progress: progress)
-    return report(output: destination.path, written: true, notes: changes.notes)
+    return report(
+      output: destination.path, written: true, notes: changes.notes,
+      ruleApplied: RowRewrite.ruleApplied(request.initialization, changes: changes))
   }
 
   func outputPath(_ output: ResizeOutput) -> String {
@@ -177,11 +179,13 @@ public struct FixUntrainedPlan: Sendable {
     }
   }
 
-  func report(output: String, written: Bool, notes: [String]) -> FixUntrainedReport {
+  func report(
+    output: String, written: Bool, notes: [String], ruleApplied: InitializationRule? = nil
+  ) -> FixUntrainedReport {
     var notes = notes
     if rows.isEmpty, notes.isEmpty { notes.append("no untrained rows") }
     return FixUntrainedReport(
-      rows: rows, initialization: request.initialization, changed: changedTensors, tied: roles.isTied,
+      rows: rows, initialization: ruleApplied ?? request.initialization, changed: changedTensors, tied: roles.isTied,
       output: output, written: written, notes: notes)
   }
 }

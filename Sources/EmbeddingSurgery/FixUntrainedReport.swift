@@ -4,7 +4,7 @@ import StrictJSON
 public struct FixUntrainedReport: Sendable, Equatable {
   /// The rows re-initialized, ascending, with why each was flagged.
   public var rows: [FixUntrainedPlan.Row]
-  /// The rule that initialized them.
+  /// The rule that initialized them (`mean` when `mvn` fell back to it in every matrix).
   public var initialization: InitializationRule
   /// The tensors whose rows were re-initialized.
   public var changed: [String]

@@ -96,3 +96,24 @@ extension ModelFileEdits {
     return document.bytes
   }
 }
+
+extension ModelFileEdits {
+  /// Renames reserved slots in a WordPiece `vocab.txt` (one token per line, line *n* is id *n*),
+  /// the slow tokenizer's vocabulary beside tokenizer.json. A line is rewritten only when it holds
+  /// exactly the slot's old text; every other byte stays.
+  ///
+  /// - Returns: the new text, or `nil` when some slot's line does not hold its old text (the file
+  ///   is then left alone).
+  static func renameSlots(_ renames: [SlotRename], inVocabularyText bytes: [UInt8]) -> [UInt8]? {
+    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+    for rename in renames where rename.slot.isInModelVocabulary {
+      guard rename.slot.id < lines.count, !rename.content.utf8.contains(0x0A) else { return nil }
+      var line = lines[rename.slot.id]
+      let carriageReturn = line.last == 0x0D
+      if carriageReturn { line.removeLast() }
+      guard line.elementsEqual(rename.slot.token.utf8) else { return nil }
+      lines[rename.slot.id] = Array(rename.content.utf8) + (carriageReturn ? [0x0D] : [])
+    }
+    return Array(lines.joined(separator: [0x0A]))
+  }
+}

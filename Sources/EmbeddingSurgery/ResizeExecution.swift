@@ -26,7 +26,9 @@ extension ResizePlan {
     let changes = try rewrite.computeChanges()
     let edited = model.isFolder ? try editedFiles(changes: changes) : [:]
     try rewrite.write(changes, edited: edited, to: destination, progress: progress)
-    return report(output: destination.path, pieces: pieces, initializerNotes: changes.notes)
+    return report(
+      output: destination.path, pieces: pieces, initializerNotes: changes.notes,
+      ruleApplied: RowRewrite.ruleApplied(request.initialization, changes: changes))
   }
 
   /// The rows this plan writes: the added tokens' rows (reserved slots included) and padding rows.
@@ -67,11 +69,13 @@ extension ResizePlan {
     return pieces
   }
 
-  func report(output: String, pieces: [[Int]]?, initializerNotes: [String] = []) -> ResizeReport {
+  func report(
+    output: String, pieces: [[Int]]?, initializerNotes: [String] = [], ruleApplied: InitializationRule? = nil
+  ) -> ResizeReport {
     var notes: [String] = initializerNotes
     let addedTokens = added.enumerated().map { index, token in
       let tokenPieces = pieces?[index] ?? []
-      var rule = request.initialization
+      var rule = ruleApplied ?? request.initialization
       if rule == .nearest, usablePieces(tokenPieces).isEmpty {
         rule = .mean
         notes.append("'\(token.token)' has no usable pieces: its rows are the mean row")
@@ -151,6 +155,12 @@ extension ResizePlan {
         }
         edited["tokenizer_config.json"] = bytes
       }
+    }
+    let vocabularyPath = folder + "/vocab.txt"
+    if renames.contains(where: \.slot.isInModelVocabulary), FileAccess.exists(vocabularyPath),
+      let bytes = ModelFileEdits.renameSlots(renames, inVocabularyText: try FileAccess.readAll(vocabularyPath))
+    {
+      edited["vocab.txt"] = bytes
     }
     let mapPath = folder + "/special_tokens_map.json"
     if !records.isEmpty, request.special, FileAccess.exists(mapPath) {

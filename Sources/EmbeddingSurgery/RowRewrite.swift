@@ -31,6 +31,11 @@ struct RowRewrite {
   /// Whether each matrix's statistics also leave out the rows ``UntrainedRows`` flags in it.
   let excludingUntrained: Bool
 
+  /// Whether `mvn` fell back to `mean` in every matrix (the report then says `mean`).
+  static func ruleApplied(_ rule: InitializationRule, changes: Changes) -> InitializationRule {
+    rule == .mvn && changes.matrices > 0 && changes.mvnFallbacks == changes.matrices ? .mean : rule
+  }
+
   /// The new data of every changed tensor, keyed by name.
   struct Changes {
     var tensors: [TensorName: TensorToWrite] = [:]
@@ -38,6 +43,10 @@ struct RowRewrite {
     var files: Set<String> = []
     /// Remarks of the initializers (mvn fallbacks, noise erased by rounding).
     var notes: [String] = []
+    /// The number of matrices in which `mvn` fell back to `mean`.
+    var mvnFallbacks = 0
+    /// The number of matrices whose rows were written.
+    var matrices = 0
   }
 
   func openFile(_ name: String) throws(SurgeryError) -> SafeTensorsFile {
@@ -63,10 +72,12 @@ struct RowRewrite {
       if excludingUntrained {
         excluded.formUnion(try UntrainedRows.find(in: tensor, file: file).keys)
       }
-      let (newRows, notes) = initializer.rows(
+      let (newRows, notes, fellBack) = initializer.rows(
         for: targets, rule: rule, pieces: pieces, generator: &generator, excluding: excluded,
         noiseScale: noiseScale)
       changes.notes += notes
+      changes.matrices += 1
+      if fellBack { changes.mvnFallbacks += 1 }
       let segments = RowRewrite.segments(
         of: tensor, in: file, elementBytes: initializer.rowBytes, rowsBefore: rowsBefore,
         replacements: zip(targetIDs, newRows).map { ($0, $1) })

@@ -8,7 +8,8 @@ checks outputs against float64 numpy computations and the Python `tokenizers` li
 
 make SPEC: folder, family ("llama3" | "gemma"), dtype, dim, seed, head (bool), nan_rows, small_rows.
 verify SPEC: folder, output, dtype, rows (before), rows_after, targets ({"id": "init"}),
-excluded (ids left out of the statistics besides all-zero and flagged rows), noise_scale,
+excluded (ids left out of the statistics besides all-zero and flagged rows), exclude_flagged
+(false: only all-zero rows are left out, as a plain resize does), noise_scale,
 tokens ({"token": id} that tokenizers must encode to that id), slots ({"old text": "new text"}).
 """
 import json
@@ -116,8 +117,8 @@ def untrained(values):
     return flags
 
 
-def trained_rows(values, excluded):
-    flags = untrained(values)
+def trained_rows(values, excluded, exclude_flagged=True):
+    flags = untrained(values) if exclude_flagged else {r: 0 for r in np.nonzero(np.all(values == 0, axis=1))[0]}
     keep = [r for r in range(values.shape[0]) if r not in flags and r not in excluded]
     return values[keep]
 
@@ -130,12 +131,16 @@ def verify(spec):
     source = RawFile(os.path.join(folder, "model.safetensors"))
     result = RawFile(os.path.join(output, "model.safetensors"))
     rows_before, rows_after = spec["rows"], spec["rows_after"]
+    def raw(handle, name):
+        begin, end = handle._header[name]["data_offsets"]
+        return handle._data[begin:end], handle._header[name]["shape"]
+
     for name in source.keys():
-        before, after = source.get_tensor(name), result.get_tensor(name)
         if name not in (EMBEDDING, HEAD, "embeddings.word_embeddings.weight"):
-            if before.tobytes() != after.tobytes():
+            if name not in result.keys() or raw(source, name) != raw(result, name):
                 failures.append(f"{name} changed")
             continue
+        before, after = source.get_tensor(name), result.get_tensor(name)
         if after.shape != (rows_after, before.shape[1]):
             failures.append(f"{name} has shape {after.shape}")
             continue
@@ -143,7 +148,7 @@ def verify(spec):
         if after[kept].tobytes() != before[kept].tobytes():
             failures.append(f"{name}: rows that are not targets changed")
         values = to_float64(before, dtype)
-        trained = trained_rows(values, excluded)
+        trained = trained_rows(values, excluded, spec.get("exclude_flagged", True))
         mean = trained.mean(axis=0)
         new_ids = sorted(targets)
         sampled = to_float64(after[new_ids], dtype)
@@ -158,7 +163,7 @@ def verify(spec):
             elif not np.all(np.abs(sampled - want) <= 1e-5 * np.abs(want) + 1e-6):
                 failures.append(f"{name}: rows differ from the float64 {rule} of the trained rows")
         elif rule == {"mvn"}:
-            scale = spec["noise_scale"]
+            scale = float(spec["noise_scale"])
             centered = trained - mean
             sigma = centered.T @ centered / len(trained)
             n = len(new_ids)
@@ -177,6 +182,8 @@ def verify(spec):
     tokenizer_path = os.path.join(output, "tokenizer.json")
     if spec.get("tokens"):
         tokenizer = Tokenizer.from_file(tokenizer_path)
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
         for token, id in spec["tokens"].items():
             ids = tokenizer.encode(token, add_special_tokens=False).ids
             if ids != [id]:
@@ -186,8 +193,8 @@ def verify(spec):
             if old in vocabulary:
                 failures.append(f"{old} is still in the vocabulary")
         config_path = os.path.join(output, "tokenizer_config.json")
-        if os.path.exists(config_path):
-            decoder = json.load(open(config_path)).get("added_tokens_decoder", {})
+        if os.path.exists(config_path) and "added_tokens_decoder" in json.load(open(config_path)):
+            decoder = json.load(open(config_path))["added_tokens_decoder"]
             for token, id in spec["tokens"].items():
                 if decoder.get(str(id), {}).get("content") != token:
                     failures.append(f"added_tokens_decoder[{id}] is {decoder.get(str(id))}, expected {token!r}")

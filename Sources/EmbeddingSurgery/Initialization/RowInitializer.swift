@@ -99,7 +99,8 @@ struct RowInitializer {
     return sums.map { $0 / Double(max(ids.count, 1)) }
   }
 
-  /// The bytes of each target row, in the order given, and remarks for the report.
+  /// The bytes of each target row, in the order given, remarks for the report, and whether
+  /// `mvn` fell back to `mean`.
   ///
   /// - Parameters:
   ///   - targets: the rows to write.
@@ -112,7 +113,7 @@ struct RowInitializer {
   func rows(
     for targets: [Target], rule: InitializationRule, pieces: [[Int]],
     generator: inout SeededGenerator, excluding excluded: Set<Int> = [], noiseScale: Double = 1e-5
-  ) -> (rows: [[UInt8]], notes: [String]) {
+  ) -> (rows: [[UInt8]], notes: [String], fellBackToMean: Bool) {
     let needsStatistics =
       rule == .mean || rule == .random || rule == .mvn
       || targets.contains {
@@ -170,7 +171,7 @@ struct RowInitializer {
           "\(format.rawValue) rounding erased the --init mvn noise (scale \(noiseScale)) in '\(tensor.name)': the new rows equal the mean row")
       }
     }
-    return (rows, notes)
+    return (rows, notes, rule == .mvn && factor == nil)
   }
 }
 
