@@ -2,6 +2,7 @@ import Foundation
 import StrictJSON
 import Testing
 import TestSupport
+import Tokenization
 
 @testable import EmbeddingSurgery
 
@@ -136,6 +137,9 @@ import TestSupport
     expectation.slots = ["[unused0]": "<|AtLocation|>", "[unused1]": "<|UsedFor|>"]
     let failures = try HygieneModel.verify(model: folder, output: output, expectation)
     #expect(failures.isEmpty, "\(failures)")
+    // The project's own tokenizer (no post-processor) agrees with the reference.
+    let tokenizer = try Tokenizer(contentsOf: output.appendingPathComponent("tokenizer.json").path)
+    #expect(try tokenizer.encode("hello <|AtLocation|> world").ids == [7592, 1, 2088])
     let vocabulary = String(decoding: try read(output.appendingPathComponent("vocab.txt")), as: UTF8.self)
       .split(separator: "\n", omittingEmptySubsequences: false)
     #expect(vocabulary[1] == "<|AtLocation|>" && vocabulary[2] == "<|UsedFor|>" && vocabulary[3] == "[unused2]")
