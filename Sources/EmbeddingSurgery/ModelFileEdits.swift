@@ -100,7 +100,7 @@ enum ModelFileEdits {
     return document.bytes
   }
 
-  private static func appendSpecialTokens(
+  static func appendSpecialTokens(
     _ tokens: [RecordedToken], to document: inout JSONDocument, root: JSONValue, path: String,
     createWhenMissing: Bool
   ) throws(SurgeryError) {

@@ -11,6 +11,8 @@ public struct ResizePlan: Sendable {
     public var token: String
     /// The id it gets.
     public var id: Int
+    /// The reserved placeholder it replaces (`--reuse-reserved`), or `nil` when its row is new.
+    public var slot: ReservedSlots.Slot? = nil
   }
 
   /// The model being resized.
@@ -30,6 +32,11 @@ public struct ResizePlan: Sendable {
   /// Rows before and after.
   public let rowsBefore: Int
   public let rowsAfter: Int
+  /// The reserved slots found (`--reuse-reserved`), or `nil` when reuse is off.
+  public let reservedSlots: ReservedSlots?
+
+  /// The ids of every reserved slot (taken or not): untrained rows the statistics leave out.
+  var reservedSlotIDs: [Int] { reservedSlots?.allIDs ?? [] }
 
   /// Rows at or past ``rowsBefore`` that no new token takes (they get the mean row).
   public var paddingRows: [Int] {
@@ -38,7 +45,7 @@ public struct ResizePlan: Sendable {
   }
 
   /// Rows that exist already and are re-initialized for new tokens (padded vocabularies).
-  public var reusedRows: [Int] { added.map(\.id).filter { $0 < rowsBefore } }
+  public var reusedRows: [Int] { added.filter { $0.slot == nil }.map(\.id).filter { $0 < rowsBefore } }
 
   /// The names of the tensors that change.
   public var changedTensors: [String] {
@@ -73,7 +80,22 @@ public struct ResizePlan: Sendable {
     headBiasFile = file(of: roles.headBias)
     rowsBefore = roles.embedding.shape[0]
 
-    // Ids: from the tokenizer's size, in file order, as `tokenizer.add_tokens` assigns them.
+    var freeSlots: ArraySlice<ReservedSlots.Slot> = []
+    if request.reuseReserved {
+      guard model.isFolder, let tokenizerPath = model.tokenizerPath, tokenizerPath == model.path + "/tokenizer.json"
+      else {
+        throw .invalidRequest(
+          path: model.path,
+          reason: "--reuse-reserved needs a model folder with its tokenizer.json (the reserved tokens are renamed there)")
+      }
+      let slots = try ReservedSlots(model: model, rows: rowsBefore)
+      reservedSlots = slots
+      freeSlots = slots.available[...]
+    } else {
+      reservedSlots = nil
+    }
+    // Ids: reserved slots first (ascending), then from the tokenizer's size, in file order, as
+    // `tokenizer.add_tokens` assigns them.
     var nextID = model.vocabulary?.size ?? rowsBefore
     var seen = Set<[UInt8]>()
     var added: [PlannedToken] = []
@@ -87,16 +109,23 @@ public struct ResizePlan: Sendable {
         skipped.append(.init(token: token, reason: "already in the vocabulary as id \(existing)"))
         continue
       }
+      if let slot = freeSlots.popFirst() {
+        added.append(PlannedToken(token: token, id: slot.id, slot: slot))
+        continue
+      }
       added.append(PlannedToken(token: token, id: nextID))
       nextID += 1
     }
     self.added = added
     self.skipped = skipped
-    var rows = max(rowsBefore, added.last.map { $0.id + 1 } ?? 0)
+    var rows = max(rowsBefore, (added.map(\.id).max() ?? -1) + 1)
     if let multiple = request.padToMultipleOf, rows % multiple != 0 {
       rows += multiple - rows % multiple
     }
     rowsAfter = rows
+    if !(request.noiseScale >= 0 && request.noiseScale.isFinite) {
+      throw .invalidRequest(path: model.path, reason: "--noise-scale must be a finite number ≥ 0")
+    }
     if request.initialization == .nearest, model.vocabulary == nil {
       throw .initialization(
         path: model.path,

@@ -12,6 +12,8 @@ public struct ResizeReport: Sendable, Equatable {
     public var initialization: InitializationRule
     /// The ids of the pieces the original tokenizer splits it into (for `nearest`).
     public var pieces: [Int]
+    /// The reserved placeholder token it replaced (`--reuse-reserved`), or `nil` for a new row.
+    public var slot: String? = nil
   }
 
   /// A token that was not added, and why.
@@ -38,13 +40,16 @@ public struct ResizeReport: Sendable, Equatable {
   public var output: String
   /// Remarks for a person (tokenizer files left unchanged, fallbacks, ...).
   public var notes: [String]
+  /// Whether each added entry of ``json`` carries a `"slot"` (`--reuse-reserved`).
+  public var reportsSlots = false
 
   /// The ids of the added tokens, ready for PEFT's `trainable_token_indices`.
   public var newIDs: [Int] { added.map(\.id) }
 
   /// The report as JSON, exactly:
   /// `{"added":[{"token","id","init","pieces":[ids]}], "skipped":[{"token","reason"}],
-  /// "rows_before":n, "rows_after":n, "resized":[names], "tied":bool, "output":path}`.
+  /// "rows_before":n, "rows_after":n, "resized":[names], "tied":bool, "output":path}`; with
+  /// `--reuse-reserved` each added entry also has `"slot"`: the placeholder it replaced, or null.
   public var json: JSONValue {
     .object([
       JSONMember(
@@ -56,7 +61,7 @@ public struct ResizeReport: Sendable, Equatable {
               JSONMember("id", .number(JSONNumber($0.id))),
               JSONMember("init", .string($0.initialization.rawValue)),
               JSONMember("pieces", .array($0.pieces.map { .number(JSONNumber($0)) })),
-            ])
+            ] + (reportsSlots ? [JSONMember("slot", $0.slot.map { .string($0) } ?? .null)] : []))
           })),
       JSONMember(
         "skipped",

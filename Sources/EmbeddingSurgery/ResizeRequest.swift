@@ -9,6 +9,10 @@ public enum InitializationRule: String, Sendable, CaseIterable {
   case random
   /// All zeros.
   case zeros
+  /// The mean plus multivariate-normal noise with covariance S·Σ of the original rows
+  /// (transformers' `mean_resizing`; S is ``ResizeRequest/noiseScale``), from a seeded generator.
+  /// Falls back to `mean` when Σ is not positive definite.
+  case mvn
 }
 
 /// What a user asks of a resize: the tokens to add and how.
@@ -29,6 +33,11 @@ public struct ResizeRequest: Sendable {
   public var embeddingName: String?
   /// The output head's name, overriding detection.
   public var headName: String?
+  /// S of the `mvn` rule: the new rows' noise has covariance S·Σ (transformers uses 1e-9).
+  public var noiseScale: Double = 1e-5
+  /// Put new tokens into reserved placeholder slots (`<unusedN>`, `<|reserved_special_token_N|>`,
+  /// ...) before growing the matrix (see ``ReservedSlots``).
+  public var reuseReserved = false
 
   /// Creates a request.
   public init(

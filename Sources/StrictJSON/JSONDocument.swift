@@ -18,7 +18,7 @@ public struct JSONDocument: Sendable {
   }
 
   /// The current text.
-  public private(set) var bytes: [UInt8]
+  public internal(set) var bytes: [UInt8]
 
   /// Reads a document, checking that it is valid JSON.
   ///

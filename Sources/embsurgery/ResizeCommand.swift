@@ -32,7 +32,7 @@ struct Resize: ParsableCommand {
   @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
   var inPlace = false
 
-  @Option(name: .customLong("init"), help: "How new rows are initialized: mean, nearest, random or zeros.")
+  @Option(name: .customLong("init"), help: "How new rows are initialized: mean, nearest, random, zeros or mvn.")
   var initialization: InitializationRule = .mean
 
   @Flag(help: "Add the tokens as special tokens.")
@@ -41,8 +41,14 @@ struct Resize: ParsableCommand {
   @Option(help: "Grow the matrix to a multiple of this many rows.")
   var padToMultipleOf: Int?
 
-  @Option(help: "The seed of --init random.")
+  @Option(help: "The seed of --init random and --init mvn.")
   var seed: UInt64 = 0
+
+  @Option(help: "The noise of --init mvn has covariance S·Σ of the original rows (transformers uses 1e-9).")
+  var noiseScale: Double = 1e-5
+
+  @Flag(help: "Put new tokens into reserved placeholder slots (<unusedN>, <|reserved_special_token_N|>, [unusedN], ...) before growing the matrix.")
+  var reuseReserved = false
 
   @Option(help: "The tokenizer.json to use (default: the one in the folder or beside the file).")
   var tokenizer: String?
@@ -80,9 +86,11 @@ struct Resize: ParsableCommand {
     let list = try TokenList(contentsOf: tokens)
     guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
     let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)
-    let request = ResizeRequest(
+    var request = ResizeRequest(
       tokens: list.tokens, tokenSource: tokens, initialization: initialization, special: special,
       padToMultipleOf: padToMultipleOf, seed: seed, embeddingName: embedding, headName: head)
+    request.noiseScale = noiseScale
+    request.reuseReserved = reuseReserved
     let plan = try ResizePlan(model: checkpoint, request: request)
     let destination: ResizeOutput =
       inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: force)
@@ -115,6 +123,9 @@ struct ResizeSummary {
     lines.append("\(verb) \(ids.count) token\(ids.count == 1 ? "" : "s")\(range); rows \(report.rowsBefore) → \(report.rowsAfter).")
     if !report.resized.isEmpty {
       lines.append("Resized: \(report.resized.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
+    }
+    for token in report.added {
+      if let slot = token.slot { lines.append("\(JSONWriter.quoted(token.token)) took reserved slot \(JSONWriter.quoted(slot)) (id \(token.id)).") }
     }
     for skipped in report.skipped {
       lines.append("Skipped \(JSONWriter.quoted(skipped.token)): \(skipped.reason).")

@@ -28,10 +28,36 @@ struct RowInitializer {
     self.format = format
   }
 
-  /// Column statistics over every original row that is not all zero, read in windows whose
-  /// pages are released as soon as they are reduced (so memory does not grow with the matrix).
-  func statistics(includingSquares: Bool) -> ColumnStatistics {
+  /// Column statistics over every original row that is not all zero and not in `excluded`, read
+  /// in windows whose pages are released as soon as they are reduced (so memory does not grow
+  /// with the matrix).
+  func statistics(includingSquares: Bool, excluding excluded: Set<Int> = []) -> ColumnStatistics {
     var statistics = ColumnStatistics(dimension: dimension, includingSquares: includingSquares)
+    forEachRun(excluding: excluded) { base, count in
+      statistics.accumulate(rows: base, rowCount: count, format: format)
+    }
+    return statistics
+  }
+
+  /// The covariance of the original rows that are not all zero and not in `excluded`, around `mean`.
+  func covariance(mean: [Double], excluding excluded: Set<Int>) -> CovarianceMatrix {
+    var covariance = CovarianceMatrix(mean: mean)
+    forEachRun(excluding: excluded) { base, count in
+      // All-zero rows are left out, as in the statistics.
+      var start = 0
+      while start < count {
+        var end = start
+        while end < count, !format.isAllZero(base + end * rowBytes, count: dimension) { end += 1 }
+        if end > start { covariance.accumulate(rows: base + start * rowBytes, rowCount: end - start, format: format) }
+        start = end + 1
+      }
+    }
+    return covariance
+  }
+
+  /// Calls `body` with each run of consecutive rows not in `excluded`, window by window (64 MiB),
+  /// releasing each window's pages once it is done.
+  func forEachRun(excluding excluded: Set<Int>, _ body: (UnsafeRawPointer, Int) -> Void) {
     let range = file.absoluteRange(of: tensor)
     let windowRows = max(1, (64 << 20) / max(rowBytes, 1))
     var start = 0
@@ -40,12 +66,18 @@ struct RowInitializer {
       let window = (range.lowerBound + start * rowBytes)..<(range.lowerBound + (start + count) * rowBytes)
       file.withBytes(in: window) { buffer in
         guard let base = buffer.baseAddress else { return }
-        statistics.accumulate(rows: base, rowCount: count, format: format)
+        var runStart = 0
+        while runStart < count {
+          while runStart < count, excluded.contains(start + runStart) { runStart += 1 }
+          var runEnd = runStart
+          while runEnd < count, !excluded.contains(start + runEnd) { runEnd += 1 }
+          if runEnd > runStart { body(base + runStart * rowBytes, runEnd - runStart) }
+          runStart = runEnd
+        }
       }
       file.releasePages(in: window)
       start += count
     }
-    return statistics
   }
 
   /// The mean of the given original rows, in `Double`.
@@ -67,29 +99,44 @@ struct RowInitializer {
     return sums.map { $0 / Double(max(ids.count, 1)) }
   }
 
-  /// The bytes of each target row, in the order given.
+  /// The bytes of each target row, in the order given, remarks for the report, and whether
+  /// `mvn` fell back to `mean`.
   ///
   /// - Parameters:
   ///   - targets: the rows to write.
   ///   - rule: the initialization rule.
   ///   - pieces: for `nearest`, the usable piece ids of each added token (empty: fall back to mean).
-  ///   - generator: the generator of the `random` rule.
+  ///   - generator: the generator of the `random` and `mvn` rules.
+  ///   - excluded: rows left out of the statistics (besides all-zero rows): untrained rows and
+  ///     the rows being re-initialized.
+  ///   - noiseScale: S of the `mvn` rule (noise covariance S·Σ).
   func rows(
     for targets: [Target], rule: InitializationRule, pieces: [[Int]],
-    generator: inout SeededGenerator
-  ) -> [[UInt8]] {
+    generator: inout SeededGenerator, excluding excluded: Set<Int> = [], noiseScale: Double = 1e-5
+  ) -> (rows: [[UInt8]], notes: [String], fellBackToMean: Bool) {
     let needsStatistics =
-      rule == .mean || rule == .random
+      rule == .mean || rule == .random || rule == .mvn
       || targets.contains {
         if case .token(let index) = $0 { return rule == .nearest && pieces[index].isEmpty }
         return true
       }
-    let statistics = needsStatistics ? statistics(includingSquares: rule == .random) : nil
+    let statistics = needsStatistics ? statistics(includingSquares: rule == .random, excluding: excluded) : nil
     let meanRow = statistics.map { format.encode($0.mean) }
     let deviation = statistics?.standardDeviation
     let mean = statistics?.mean ?? []
     let zeroRow = [UInt8](repeating: 0, count: rowBytes)
-    return targets.map { target in
+    var notes: [String] = []
+    var factor: CholeskyFactor?
+    if rule == .mvn, let statistics, targets.contains(where: { if case .token = $0 { true } else { false } }) {
+      let covariance = self.covariance(mean: statistics.mean, excluding: excluded).covariance
+      factor = CholeskyFactor(covariance, dimension: dimension)
+      if factor == nil {
+        notes.append(
+          "the covariance of the trained rows of '\(tensor.name)' is not positive definite: --init mvn fell back to mean")
+      }
+    }
+    let noise = noiseScale.squareRoot()
+    let rows = targets.map { target -> [UInt8] in
       guard case .token(let index) = target else { return meanRow ?? zeroRow }
       switch rule {
       case .mean: return meanRow ?? zeroRow
@@ -101,11 +148,30 @@ struct RowInitializer {
           values[column] = mean[column] + deviation[column] * generator.nextNormal()
         }
         return format.encode(values)
+      case .mvn:
+        guard let factor else { return meanRow ?? zeroRow }
+        var draws = [Double](repeating: 0, count: dimension)
+        for column in 0..<dimension { draws[column] = generator.nextNormal() }
+        let correlated = factor.multiply(draws)
+        var values = mean
+        for column in 0..<dimension { values[column] += noise * correlated[column] }
+        return format.encode(values)
       case .nearest:
         if pieces[index].isEmpty { return meanRow ?? zeroRow }
         return format.encode(meanOfRows(pieces[index]))
       }
     }
+    if rule == .mvn, factor != nil, let meanRow {
+      let tokenRows = zip(targets, rows).compactMap { target, row -> [UInt8]? in
+        if case .token = target { return row }
+        return nil
+      }
+      if !tokenRows.isEmpty, tokenRows.allSatisfy({ $0 == meanRow }) {
+        notes.append(
+          "\(format.rawValue) rounding erased the --init mvn noise (scale \(noiseScale)) in '\(tensor.name)': the new rows equal the mean row")
+      }
+    }
+    return (rows, notes, rule == .mvn && factor == nil)
   }
 }
 

@@ -1,0 +1,47 @@
+import StrictJSON
+
+/// What `fix-untrained` did (or, for a dry run, would do).
+public struct FixUntrainedReport: Sendable, Equatable {
+  /// The rows re-initialized, ascending, with why each was flagged.
+  public var rows: [FixUntrainedPlan.Row]
+  /// The rule that initialized them (`mean` when `mvn` fell back to it in every matrix).
+  public var initialization: InitializationRule
+  /// The tensors whose rows were re-initialized.
+  public var changed: [String]
+  /// Whether the output head is tied to the embedding.
+  public var tied: Bool
+  /// Where the result was (or would be) written.
+  public var output: String
+  /// Whether a checkpoint was written.
+  public var written: Bool
+  /// Remarks for a person (mvn fallbacks, noise erased by rounding, nothing to fix).
+  public var notes: [String]
+
+  /// The ids of the re-initialized rows.
+  public var ids: [Int] { rows.map(\.id) }
+
+  /// The report as JSON:
+  /// `{"fixed":[{"id","token"(or null),"embedding":[reasons],"head":[reasons]}], "init", "changed":[names],
+  /// "tied", "output", "written", "notes":[text]}`.
+  public var json: JSONValue {
+    .object([
+      JSONMember(
+        "fixed",
+        .array(
+          rows.map {
+            .object([
+              JSONMember("id", .number(JSONNumber($0.id))),
+              JSONMember("token", $0.token.map { .string($0) } ?? .null),
+              JSONMember("embedding", .array($0.embeddingReasons.map { .string($0) })),
+              JSONMember("head", .array($0.headReasons.map { .string($0) })),
+            ])
+          })),
+      JSONMember("init", .string(initialization.rawValue)),
+      JSONMember("changed", .array(changed.map { .string($0) })),
+      JSONMember("tied", .bool(tied)),
+      JSONMember("output", .string(output)),
+      JSONMember("written", .bool(written)),
+      JSONMember("notes", .array(notes.map { .string($0) })),
+    ])
+  }
+}

@@ -1,0 +1,116 @@
+import StrictJSON
+
+/// A reserved placeholder token renamed to a new token (`resize --reuse-reserved`).
+struct SlotRename: Sendable, Equatable {
+  /// The slot (its id, old text, and where tokenizer.json holds it).
+  var slot: ReservedSlots.Slot
+  /// The new token's text.
+  var content: String
+  /// Whether the new token is special.
+  var special: Bool
+
+  /// The record of the new token, for the files that get a new entry.
+  var record: RecordedToken { RecordedToken(id: slot.id, content: content, special: special) }
+}
+
+extension ModelFileEdits {
+  /// Renames reserved slots in a tokenizer.json: the `added_tokens` entry's `content` (and its
+  /// `special`/`normalized` flags, set as for a new token) and the `model.vocab` key (or Unigram
+  /// piece). Every other byte stays.
+  ///
+  /// - Returns: the new text, and the records of slots that were only in `model.vocab` (they need
+  ///   an `added_tokens` entry so that the new token is matched whole).
+  static func renameSlots(_ renames: [SlotRename], inTokenizerJSON bytes: [UInt8], path: String)
+    throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [RecordedToken])
+  {
+    var (document, root) = try open(bytes, path: path)
+    let entries = root["added_tokens"]?.elements ?? []
+    var needing: [RecordedToken] = []
+    for rename in renames {
+      if rename.slot.isAddedToken {
+        guard
+          let index = entries.firstIndex(where: {
+            $0["id"]?.number?.int == rename.slot.id
+              && ($0["content"]?.string?.utf8.elementsEqual(rename.slot.token.utf8) ?? false)
+          })
+        else {
+          throw .unexpectedJSON(path: path, reason: "added_tokens has no entry for \(rename.slot.token) (id \(rename.slot.id))")
+        }
+        let base: [JSONDocument.PathComponent] = ["added_tokens", .index(index)]
+        document.replace(base + ["content"], with: .string(rename.content))
+        if entries[index]["special"] != nil { document.replace(base + ["special"], with: .bool(rename.special)) }
+        if entries[index]["normalized"] != nil {
+          document.replace(base + ["normalized"], with: .bool(!rename.special))
+        }
+      } else {
+        needing.append(rename.record)
+      }
+      if rename.slot.isInModelVocabulary {
+        switch root["model"]?["vocab"] {
+        case .object?:
+          guard document.renameKey(rename.slot.token, to: rename.content, inObjectAt: ["model", "vocab"]) else {
+            throw .unexpectedJSON(path: path, reason: "model.vocab has no key \(rename.slot.token)")
+          }
+        case .array?:
+          document.replace(["model", "vocab", .index(rename.slot.id), 0], with: .string(rename.content))
+        default:
+          throw .unexpectedJSON(path: path, reason: "model.vocab is not an object or an array")
+        }
+      }
+    }
+    return (document.bytes, needing)
+  }
+
+  /// Renames reserved slots in tokenizer_config.json's `added_tokens_decoder`: the `content`,
+  /// `special` and `normalized` of the entry keyed by the slot's id.
+  ///
+  /// - Returns: the new text, and the records of slots that have no entry there.
+  static func renameSlots(_ renames: [SlotRename], inTokenizerConfig bytes: [UInt8], path: String)
+    throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [RecordedToken])
+  {
+    var (document, root) = try open(bytes, path: path)
+    var needing: [RecordedToken] = []
+    for rename in renames {
+      let key = String(rename.slot.id)
+      guard let entry = root["added_tokens_decoder"]?[key], entry.members != nil else {
+        needing.append(rename.record)
+        continue
+      }
+      let base: [JSONDocument.PathComponent] = ["added_tokens_decoder", .key(key)]
+      document.replace(base + ["content"], with: .string(rename.content))
+      if entry["special"] != nil { document.replace(base + ["special"], with: .bool(rename.special)) }
+      if entry["normalized"] != nil { document.replace(base + ["normalized"], with: .bool(!rename.special)) }
+    }
+    return (document.bytes, needing)
+  }
+
+  /// Appends special tokens to tokenizer_config.json's special-tokens list (created when missing).
+  static func listSpecialTokens(_ tokens: [RecordedToken], inTokenizerConfig bytes: [UInt8], path: String)
+    throws(SurgeryError) -> [UInt8]
+  {
+    var (document, root) = try open(bytes, path: path)
+    try appendSpecialTokens(tokens, to: &document, root: root, path: path, createWhenMissing: true)
+    return document.bytes
+  }
+}
+
+extension ModelFileEdits {
+  /// Renames reserved slots in a WordPiece `vocab.txt` (one token per line, line *n* is id *n*),
+  /// the slow tokenizer's vocabulary beside tokenizer.json. A line is rewritten only when it holds
+  /// exactly the slot's old text; every other byte stays.
+  ///
+  /// - Returns: the new text, or `nil` when some slot's line does not hold its old text (the file
+  ///   is then left alone).
+  static func renameSlots(_ renames: [SlotRename], inVocabularyText bytes: [UInt8]) -> [UInt8]? {
+    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+    for rename in renames where rename.slot.isInModelVocabulary {
+      guard rename.slot.id < lines.count, !rename.content.utf8.contains(0x0A) else { return nil }
+      var line = lines[rename.slot.id]
+      let carriageReturn = line.last == 0x0D
+      if carriageReturn { line.removeLast() }
+      guard line.elementsEqual(rename.slot.token.utf8) else { return nil }
+      lines[rename.slot.id] = Array(rename.content.utf8) + (carriageReturn ? [0x0D] : [])
+    }
+    return Array(lines.joined(separator: [0x0A]))
+  }
+}

@@ -1,0 +1,208 @@
+import StrictJSON
+import Tokenization
+
+/// The reserved placeholder tokens of a model's vocabulary (`<unusedN>`, `<|reserved_special_token_N|>`,
+/// `[unusedN]`, ...) that `resize --reuse-reserved` renames to new tokens instead of growing the
+/// matrix.
+///
+/// A slot is a token whose text is one of ``patterns`` (a prefix, decimal digits, a suffix) and
+/// whose id has a row in the embedding. A slot is never taken when something refers to it:
+/// tokenizer_config.json's `*_token` keys, `additional_special_tokens`/`extra_special_tokens` or
+/// chat template, special_tokens_map.json, tokenizer.json's post-processor, or an id key
+/// (`pad_token_id`, `eos_token_id`, `bos_token_id`, ... — ints or lists) of config.json or
+/// generation_config.json.
+public struct ReservedSlots: Sendable {
+  /// One family's placeholder pattern: `prefix`, then one or more ASCII digits, then `suffix`.
+  public struct Pattern: Sendable, Equatable {
+    /// The text before the number.
+    public var prefix: String
+    /// The text after the number.
+    public var suffix: String
+    /// The model families that use it.
+    public var families: String
+
+    /// Whether `token` is `prefix`, digits, `suffix` (compared as UTF-8 bytes).
+    public func matches(_ token: String) -> Bool {
+      let bytes = Array(token.utf8)
+      let head = Array(prefix.utf8)
+      let tail = Array(suffix.utf8)
+      guard bytes.count > head.count + tail.count, bytes.starts(with: head),
+        bytes.suffix(tail.count).elementsEqual(tail)
+      else { return false }
+      return bytes[head.count..<(bytes.count - tail.count)].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+  }
+
+  /// The placeholder patterns, by family.
+  public static let patterns: [Pattern] = [
+    Pattern(prefix: "<unused", suffix: ">", families: "Gemma, Gemma 2, Gemma 3"),
+    Pattern(prefix: "<|reserved_special_token_", suffix: "|>", families: "Llama 3, Llama 4"),
+    Pattern(prefix: "[unused", suffix: "]", families: "BERT and its WordPiece descendants"),
+    Pattern(prefix: "<|placeholder", suffix: "|>", families: "Phi-3, Phi-3.5"),
+    Pattern(prefix: "<|dummy_", suffix: "|>", families: "Phi-4"),
+    Pattern(prefix: "[control_", suffix: "]", families: "Mistral (v3 tokenizer)"),
+    Pattern(prefix: "<SPECIAL_", suffix: ">", families: "Pixtral, Mistral Tekken"),
+    Pattern(prefix: "<|reserved_", suffix: "|>", families: "gpt-oss (o200k harmony)"),
+    Pattern(prefix: "[UNUSED_TOKEN_", suffix: "]", families: "InternLM 2"),
+    Pattern(prefix: "<｜place▁holder▁no▁", suffix: "｜>", families: "DeepSeek V3"),
+  ]
+
+  /// Whether a token's text is a reserved placeholder of some family.
+  public static func isPlaceholder(_ token: String) -> Bool {
+    patterns.contains { $0.matches(token) }
+  }
+
+  /// A reserved placeholder token.
+  public struct Slot: Sendable, Equatable {
+    /// Its id (the row it owns).
+    public var id: Int
+    /// Its text.
+    public var token: String
+    /// Whether tokenizer.json's `added_tokens` holds it.
+    public var isAddedToken: Bool
+    /// Whether tokenizer.json's `model.vocab` holds it.
+    public var isInModelVocabulary: Bool
+  }
+
+  /// The slots that may be taken, ascending by id.
+  public let available: [Slot]
+  /// The slots left alone because something refers to them, ascending by id.
+  public let referenced: [Slot]
+
+  /// Every slot id, taken or not (all of them are untrained rows for the statistics).
+  public var allIDs: [Int] { (available + referenced).map(\.id).sorted() }
+
+  /// Finds the slots of a model folder whose ids are below `rows`.
+  ///
+  /// - Throws: ``SurgeryError`` when a JSON file of the folder cannot be read.
+  /// - Complexity: O(*n*) in the size of the vocabulary and of the JSON files.
+  public init(model: ModelCheckpoint, rows: Int) throws(SurgeryError) {
+    guard let json = model.tokenizerJSON, let vocabulary = model.vocabulary else {
+      available = []
+      referenced = []
+      return
+    }
+    var slots: [Int: Slot] = [:]
+    for token in vocabulary.addedTokens where token.id < rows && ReservedSlots.isPlaceholder(token.content) {
+      slots[token.id] = Slot(id: token.id, token: token.content, isAddedToken: true, isInModelVocabulary: false)
+    }
+    func consider(_ text: String, _ id: Int) {
+      guard id >= 0, id < rows, ReservedSlots.isPlaceholder(text) else { return }
+      if var slot = slots[id] {
+        if slot.token.utf8.elementsEqual(text.utf8) { slot.isInModelVocabulary = true }
+        slots[id] = slot
+      } else if let current = vocabulary.token(of: id), current.utf8.elementsEqual(text.utf8) {
+        slots[id] = Slot(id: id, token: text, isAddedToken: false, isInModelVocabulary: true)
+      }
+    }
+    switch json["model"]?["vocab"] {
+    case .object(let members)?:
+      for member in members {
+        if let id = member.value.number?.int { consider(member.key, id) }
+      }
+    case .array(let pieces)?:
+      for (index, piece) in pieces.enumerated() {
+        if let text = piece.elements?.first?.string { consider(text, index) }
+      }
+    default: break
+    }
+    let references = try ReservedSlots.references(of: model, tokenizerJSON: json)
+    var available: [Slot] = []
+    var referenced: [Slot] = []
+    for slot in slots.values.sorted(by: { $0.id < $1.id }) {
+      if references.ids.contains(slot.id) || references.texts.contains(Array(slot.token.utf8))
+        || references.templates.contains(where: { $0.utf8.contains(Array(slot.token.utf8)) })
+      {
+        referenced.append(slot)
+      } else {
+        available.append(slot)
+      }
+    }
+    self.available = available
+    self.referenced = referenced
+  }
+
+  /// What the files of a model folder refer to: token texts, ids, and template strings.
+  struct References {
+    var texts: Set<[UInt8]> = []
+    var ids: Set<Int> = []
+    var templates: [String] = []
+  }
+
+  static func references(of model: ModelCheckpoint, tokenizerJSON: JSONValue) throws(SurgeryError)
+    -> References
+  {
+    var references = References()
+    if let processor = tokenizerJSON["post_processor"] { collectTexts(processor, into: &references) }
+    let folder = model.isFolder ? model.path : ModelCheckpoint.parentFolder(of: model.path)
+    if let config = try readJSON(folder + "/tokenizer_config.json") {
+      for member in config.members ?? [] {
+        let key = member.key
+        if key.hasSuffix("_token") || key == "additional_special_tokens" || key == "extra_special_tokens" {
+          collectTexts(member.value, into: &references)
+        } else if key == "chat_template" {
+          collectTemplates(member.value, into: &references)
+        }
+      }
+    }
+    if let map = try readJSON(folder + "/special_tokens_map.json") {
+      collectTexts(map, into: &references)
+    }
+    for name in ["config.json", "generation_config.json"] {
+      if let config = try readJSON(folder + "/" + name) { collectIDs(config, into: &references) }
+    }
+    return references
+  }
+
+  private static func readJSON(_ path: String) throws(SurgeryError) -> JSONValue? {
+    guard FileAccess.exists(path) else { return nil }
+    let bytes = try FileAccess.readAll(path)
+    do {
+      return try JSONParser.parse(bytes)
+    } catch {
+      throw .invalidJSON(path: path, error)
+    }
+  }
+
+  /// Every string in a value (`{"content": ...}` objects included), and ids under `ids` keys.
+  private static func collectTexts(_ value: JSONValue, into references: inout References) {
+    switch value {
+    case .string(let text): references.texts.insert(Array(text.utf8))
+    case .array(let elements): for element in elements { collectTexts(element, into: &references) }
+    case .object(let members):
+      for member in members {
+        if member.key == "ids" || member.key == "id", let ids = member.value.elements {
+          for id in ids { if let id = id.number?.int { references.ids.insert(id) } }
+        }
+        if member.key == "id", let id = member.value.number?.int { references.ids.insert(id) }
+        collectTexts(member.value, into: &references)
+      }
+    default: break
+    }
+  }
+
+  private static func collectTemplates(_ value: JSONValue, into references: inout References) {
+    switch value {
+    case .string(let text): references.templates.append(text)
+    case .array(let elements): for element in elements { collectTemplates(element, into: &references) }
+    case .object(let members): for member in members { collectTemplates(member.value, into: &references) }
+    default: break
+    }
+  }
+
+  /// The values of `*_token_id`, `*_token_ids` and `*_token_index` keys at any depth.
+  private static func collectIDs(_ value: JSONValue, into references: inout References) {
+    guard let members = value.members else { return }
+    for member in members {
+      let key = member.key
+      if key.hasSuffix("_token_id") || key.hasSuffix("_token_ids") || key.hasSuffix("_token_index") {
+        if let id = member.value.number?.int { references.ids.insert(id) }
+        for element in member.value.elements ?? [] {
+          if let id = element.number?.int { references.ids.insert(id) }
+        }
+      } else if member.value.members != nil {
+        collectIDs(member.value, into: &references)
+      }
+    }
+  }
+}

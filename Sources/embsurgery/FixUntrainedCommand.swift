@@ -1,0 +1,128 @@
+import ArgumentParser
+import EmbeddingSurgery
+import StrictJSON
+
+/// `embsurgery fix-untrained`: re-initialize untrained rows of the embedding and the head.
+struct FixUntrained: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fix-untrained",
+    abstract: "Re-initialize the untrained rows (all zero, NaN/Inf, or of a norm far below the rest) of the embedding and the head.",
+    discussion: """
+      MODEL is a .safetensors file or a model folder. The rows flagged in the embedding or the head (or the \
+      rows given with --ids) are re-initialized in both by the chosen rule, computed over the trained rows \
+      only; the rest of the checkpoint is copied unchanged. Nothing is written when no row is flagged.
+      """
+  )
+
+  @Argument(help: "A .safetensors file or a model folder.")
+  var model: String
+
+  @Option(help: "Where to write the result.")
+  var output: String
+
+  @Option(help: "The rows to re-initialize, comma-separated (default: the rows found untrained).")
+  var ids: String?
+
+  @Option(name: .customLong("init"), help: "How the rows are initialized: mean, random, zeros or mvn.")
+  var initialization: InitializationRule = .mean
+
+  @Option(help: "The seed of --init random and --init mvn.")
+  var seed: UInt64 = 0
+
+  @Option(help: "The noise of --init mvn has covariance S·Σ of the trained rows.")
+  var noiseScale: Double = 1e-5
+
+  @Option(help: "The tokenizer.json used to name the rows (default: the one in the folder or beside the file).")
+  var tokenizer: String?
+
+  @Option(help: "The embedding tensor's name (default: detected).")
+  var embedding: String?
+
+  @Option(help: "The output head's name (default: detected; none means tied).")
+  var head: String?
+
+  @Flag(help: "Print the plan and write nothing.")
+  var dryRun = false
+
+  @Flag(help: "Print the report as JSON on standard output.")
+  var json = false
+
+  @Flag(help: "Replace an existing output.")
+  var force = false
+
+  @Flag(help: "No progress bar.")
+  var quiet = false
+
+  func run() throws {
+    do {
+      try fix()
+    } catch {
+      throw CommandOutput.failure(error.description)
+    }
+  }
+
+  /// The ids of `--ids`.
+  static func parseIDs(_ text: String) throws(SurgeryError) -> [Int] {
+    var ids: [Int] = []
+    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+      let trimmed = part.trimmingCharacters(in: .whitespaces)
+      guard let id = Int(trimmed), id >= 0 else {
+        throw .invalidRequest(path: "--ids", reason: "'\(trimmed)' is not a row id (a non-negative integer)")
+      }
+      ids.append(id)
+    }
+    return ids
+  }
+
+  private func fix() throws(SurgeryError) {
+    let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)
+    let request = FixUntrainedRequest(
+      ids: try ids.map(FixUntrained.parseIDs), initialization: initialization, seed: seed,
+      noiseScale: noiseScale, embeddingName: embedding, headName: head)
+    let plan = try FixUntrainedPlan(model: checkpoint, request: request)
+    let destination = ResizeOutput.path(output, replacingExisting: force)
+    let report: FixUntrainedReport
+    if dryRun {
+      report = plan.dryRunReport(output: destination)
+    } else {
+      let bar = ProgressBar.standardError(enabled: !quiet && !json && !plan.rows.isEmpty)
+      report = try plan.execute(into: destination, progress: bar?.update)
+      bar?.finish()
+    }
+    if json {
+      print(JSONWriter.string(report.json))
+    } else {
+      print(FixUntrainedSummary(report: report, dryRun: dryRun).text)
+    }
+  }
+}
+
+/// The human summary of a fix-untrained.
+struct FixUntrainedSummary {
+  let report: FixUntrainedReport
+  let dryRun: Bool
+
+  var text: String {
+    var lines: [String] = []
+    let count = report.rows.count
+    lines.append(
+      "\(dryRun ? "Would re-initialize" : "Re-initialized") \(count) row\(count == 1 ? "" : "s") with \(report.initialization.rawValue)\(count == 0 ? "" : ":")")
+    for row in report.rows {
+      var reasons: [String] = []
+      if !row.embeddingReasons.isEmpty { reasons.append("embedding: " + row.embeddingReasons.joined(separator: ", ")) }
+      if !row.headReasons.isEmpty { reasons.append("head: " + row.headReasons.joined(separator: ", ")) }
+      let token = row.token.map { " " + JSONWriter.quoted($0) } ?? ""
+      lines.append("  \(row.id)\(token)\(reasons.isEmpty ? "" : " (" + reasons.joined(separator: "; ") + ")")")
+    }
+    if !report.changed.isEmpty {
+      lines.append("Changed: \(report.changed.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
+    }
+    for note in report.notes { lines.append("Note: \(note).") }
+    if report.written {
+      lines.append("Wrote \(report.output).")
+    } else {
+      lines.append(dryRun ? "Nothing written (dry run); output would be \(report.output)." : "Nothing written.")
+    }
+    return lines.joined(separator: "\n")
+  }
+}
