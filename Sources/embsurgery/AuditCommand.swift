@@ -141,8 +141,10 @@ struct AuditSummary {
           lines.append("    \(first.id)  \(TokenDisplay.text(first.token))\(suffix)")
         } else {
           let last = entries[end]
-          lines.append(
-            "    \(first.id)-\(last.id)  \(TokenDisplay.text(first.token)) … \(TokenDisplay.text(last.token))\(suffix)")
+          let tokens =
+            first.token == nil && last.token == nil
+            ? TokenDisplay.text(nil) : "\(TokenDisplay.text(first.token)) … \(TokenDisplay.text(last.token))"
+          lines.append("    \(first.id)-\(last.id)  \(tokens)\(suffix)")
         }
       }
       index = end + 1
