@@ -8,6 +8,7 @@ public enum HygieneReference {
     .appendingPathComponent("Tests/Reference/hygiene_reference.py").path
 
   /// Runs the script with `arguments` and returns its JSON output as a dictionary.
+  @discardableResult
   public static func run(_ arguments: [String]) throws -> [String: Any] {
     let data = try TestEnvironment.run(try TestEnvironment.python(), [script] + arguments)
     guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {

