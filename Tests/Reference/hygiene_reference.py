@@ -6,6 +6,8 @@ float64 numpy and rules written independently of the Swift code.
     python hygiene_reference.py gemma FOLDER       # Gemma-style <unusedN> vocabulary (F32, tied)
     python hygiene_reference.py changed A B        # B: a copy of the llama3 folder A with changed rows
     python hygiene_reference.py add-token IN OUT TOKEN   # tokenizer.json + one special token
+    python hygiene_reference.py big FOLDER ROWS DIM  # an F32 embedding of ROWS x DIM (rows 10-19 zero)
+    python hygiene_reference.py peak-rss PROGRAM ARGS...  # runs PROGRAM; prints its exit status and peak RSS
 
 Each command prints a JSON object with what the Swift side must report.
 """
@@ -175,6 +177,27 @@ def add_token(source, target, token):
     return {"id": tokenizer.token_to_id(token), "size_before": before}
 
 
+def big(folder, rows, dim):
+    from safetensors.numpy import save_file
+    os.makedirs(folder, exist_ok=True)
+    matrix = np.empty((rows, dim), np.float32)
+    rng = np.random.default_rng(3)
+    for start in range(0, rows, 8192):
+        block = matrix[start:start + 8192]
+        block[:] = rng.standard_normal(block.shape, dtype=np.float32) * 0.02
+    matrix[10:20] = 0
+    save_file({"model.embed_tokens.weight": matrix}, os.path.join(folder, "model.safetensors"))
+    return {"bytes": matrix.nbytes}
+
+
+def peak_rss(arguments):
+    import resource
+    import subprocess
+    completed = subprocess.run(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return {"status": completed.returncode, "peak_rss": peak, "stderr": completed.stderr.decode()}
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "llama3":
@@ -185,6 +208,10 @@ if __name__ == "__main__":
         result = changed(sys.argv[2], sys.argv[3])
     elif command == "add-token":
         result = add_token(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif command == "big":
+        result = big(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif command == "peak-rss":
+        result = peak_rss(sys.argv[2:])
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(result))
