@@ -97,13 +97,17 @@ struct AuditSummary {
         }
         guard !entries.isEmpty else { continue }
         lines.append("  \(flag.label): \(entries.count)")
-        lines += Self.runs(entries)
+        lines += Self.runs(entries, showingTokens: audit.tokenizerPath != nil)
       }
       for matrix in matrices where !matrix.duplicateGroups.isEmpty {
         lines.append("  duplicate rows in the \(matrix.role.rawValue): \(matrix.duplicateGroups.count) group\(matrix.duplicateGroups.count == 1 ? "" : "s")")
         for group in matrix.duplicateGroups.prefix(Self.maximumLines) {
-          let tokens = group.prefix(4).map { TokenDisplay.text(audit.token(of: $0)) }.joined(separator: ", ")
-          lines.append("    \(IDRanges(group).text)  \(tokens)\(group.count > 4 ? ", …" : "")")
+          var tokens = ""
+          if audit.tokenizerPath != nil {
+            tokens = "  " + group.prefix(4).map { TokenDisplay.text(audit.token(of: $0)) }.joined(separator: ", ")
+            if group.count > 4 { tokens += ", …" }
+          }
+          lines.append("    \(IDRanges(group).text)\(tokens)")
         }
         if matrix.duplicateGroups.count > Self.maximumLines {
           lines.append("    … \(matrix.duplicateGroups.count - Self.maximumLines) more groups (see --json)")
@@ -112,7 +116,7 @@ struct AuditSummary {
     }
     if !audit.tokensWithoutRow.isEmpty {
       lines.append("Tokens without a row: \(audit.tokensWithoutRow.count)")
-      lines += Self.runs(audit.tokensWithoutRow.map { ($0.id, $0.text, "") })
+      lines += Self.runs(audit.tokensWithoutRow.map { ($0.id, $0.text, "") }, showingTokens: true)
     }
     if audit.unusedRows.count > 0 {
       lines.append("Rows no token uses: \(audit.unusedRows.count) (\(Self.shortened(audit.unusedRows)))")
@@ -121,8 +125,9 @@ struct AuditSummary {
     return lines.joined(separator: "\n")
   }
 
-  /// One line per run of consecutive ids with the same location.
-  static func runs(_ entries: [(id: Int, token: String?, location: String)]) -> [String] {
+  /// One line per run of consecutive ids with the same location (with the tokens of its ends
+  /// when there is a tokenizer).
+  static func runs(_ entries: [(id: Int, token: String?, location: String)], showingTokens: Bool) -> [String] {
     var lines: [String] = []
     var index = 0
     var runCount = 0
@@ -137,15 +142,16 @@ struct AuditSummary {
       if runCount <= maximumLines {
         let first = entries[index]
         let suffix = first.location.isEmpty ? "" : "  (\(first.location))"
-        if end == index {
-          lines.append("    \(first.id)  \(TokenDisplay.text(first.token))\(suffix)")
-        } else {
-          let last = entries[end]
-          let tokens =
-            first.token == nil && last.token == nil
-            ? TokenDisplay.text(nil) : "\(TokenDisplay.text(first.token)) … \(TokenDisplay.text(last.token))"
-          lines.append("    \(first.id)-\(last.id)  \(tokens)\(suffix)")
+        let last = entries[end]
+        let ids = end == index ? "\(first.id)" : "\(first.id)-\(last.id)"
+        var tokens = ""
+        if showingTokens {
+          tokens =
+            end == index || (first.token == nil && last.token == nil)
+            ? "  " + TokenDisplay.text(first.token)
+            : "  \(TokenDisplay.text(first.token)) … \(TokenDisplay.text(last.token))"
         }
+        lines.append("    \(ids)\(tokens)\(suffix)")
       }
       index = end + 1
     }
