@@ -75,7 +75,7 @@ import TestSupport
   #expect(result.status == 3, "\(result.stderr)")
   let lines = result.stdout.split(separator: "\n").map(String.init)
   #expect(lines.contains("head       tied to the embedding"))
-  #expect(lines.contains("  close to the mean of the reserved rows: 13"))
+  #expect(lines.contains("  close to the mean of the reserved and unused rows: 13"))
   #expect(lines.contains("    4-13  <unused0> … <unused9>  (embedding)"))
   #expect(lines.contains("    50  w36  (embedding)"))
   #expect(lines.contains("    100-101  (no token)  (embedding)"))

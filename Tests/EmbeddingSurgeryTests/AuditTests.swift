@@ -92,7 +92,7 @@ private func expectMatches(
   #expect(audit.reservedIDs == Array(4...13))
   #expect(audit.embedding.rows(flagged: .nearReservedMean) == Array(4...13) + [50, 102, 103])
   #expect(audit.embedding.rows(flagged: .zero) == [100, 101])
-  #expect(audit.embedding.reservedRowsAveraged == 10)
+  #expect(audit.embedding.reservedRowsAveraged == 12)  // <unused0-9> and rows 102, 103
   #expect(audit.flaggedRows.first { $0.id == 50 }?.token == "w36")
   #expect(audit.flaggedRows.allSatisfy { $0.location == .embedding })
   #expect(audit.unusedRows.ranges == [100...103])

@@ -26,7 +26,8 @@ ROBUST_Z, LOW_QUANTILE, COSINE = -3.5, 0.01, 0.99
 
 
 def expected_audit(matrix, reserved):
-    """What audit must report for one matrix (float64 values), by the documented rules."""
+    """What audit must report for one matrix (float64 values), by the documented rules;
+    `reserved`: the placeholder rows and the rows no token uses."""
     rows = matrix.shape[0]
     nonfinite = ~np.isfinite(matrix).all(axis=1)
     zero = (matrix == 0).all(axis=1) & ~nonfinite
@@ -131,7 +132,8 @@ def gemma(folder):
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump({"model_type": "gemma", "vocab_size": rows, "hidden_size": dim}, f)
     reserved = list(range(4, 14))
-    return {"reserved": reserved, "embedding": expected_audit(embedding.astype(np.float64), reserved)}
+    unused = list(range(vocabulary, rows))
+    return {"reserved": reserved, "embedding": expected_audit(embedding.astype(np.float64), reserved + unused)}
 
 
 def changed(source, target):

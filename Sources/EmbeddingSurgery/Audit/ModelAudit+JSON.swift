@@ -9,8 +9,8 @@ extension ModelAudit {
   /// - `matrices`: one object per matrix (embedding, then the untied head): `role`, `tensor`,
   ///   `dtype`, `rows`, `dim`, `norms` (`{count, min, p1, p5, p50, p95, p99, max}` over rows with a
   ///   finite norm, or null), `low_norm_statistics` (`{median_log_norm, mad_log_norm,
-  ///   low_quantile_norm}` or null), `reserved_mean` (`{rows, norm}` or null when the cosine check
-  ///   did not run), `flagged` (for each flag name — `zero`, `nonfinite`, `low_norm`, `duplicate`,
+  ///   low_quantile_norm}` or null), `reserved_mean` (`{rows, norm}`: how many reserved and unused rows
+  ///   were averaged and the mean's norm, or null when the cosine check did not run), `flagged` (for each flag name — `zero`, `nonfinite`, `low_norm`, `duplicate`,
   ///   `near_reserved_mean` — the ascending ids), `duplicate_groups` (arrays of ids);
   /// - `flagged_rows`: `{id, token, where, embedding, head}` per flagged row, where `where` is
   ///   `embedding`, `head` or `both` and `embedding`/`head` list the flag names;

@@ -4,7 +4,8 @@ import Tokenization
 
 /// `embsurgery audit`: per-row statistics of a checkpoint's embedding and untied head, and the
 /// rows that look untrained or broken (all zero, NaN or Inf, norm far below the rest, exact
-/// duplicates, close to the mean of the reserved placeholder rows), the tokens that have no row,
+/// duplicates, close to the mean of the reserved placeholder rows and the rows no token uses), the
+/// tokens that have no row,
 /// and the rows no token uses.
 ///
 /// Each matrix is streamed in windows whose pages are released (two passes when the cosine check
@@ -54,7 +55,8 @@ public struct ModelAudit: Sendable {
     public var norms: NormSummary?
     /// The robust statistics of the low-norm rule (`nil` when it could not run).
     public var lowNorm: RowAuditRules.LowNormStatistics?
-    /// How many reserved rows (not zero, finite) were averaged for the cosine check.
+    /// How many reserved placeholder rows and rows no token uses (not zero, finite) were averaged
+    /// for the cosine check (0 when it did not run).
     public var reservedRowsAveraged: Int
     /// The norm of that mean, when the cosine check ran.
     public var reservedMeanNorm: Double?
@@ -160,7 +162,20 @@ public struct ModelAudit: Sendable {
         "no tokenizer.json: token texts, reserved rows, tokens without a row and unused rows are not checked")
     }
     reservedIDs = reserved
-    let reservedSet = Set(reserved)
+    // Tokens past the last row, and rows no token uses.
+    let rows = roles.embedding.shape[0]
+    var withoutRow: [Token] = []
+    var unused: [Int] = []
+    if let vocabulary {
+      if vocabulary.size > rows {
+        for id in rows..<vocabulary.size {
+          if let token = vocabulary.token(of: id) { withoutRow.append(Token(id: id, text: token)) }
+        }
+      }
+      for id in 0..<rows where vocabulary.token(of: id) == nil { unused.append(id) }
+    }
+    // The rows whose mean untrained rows resemble: reserved placeholders and rows no token uses.
+    let reservedSet = Set(reserved).union(unused)
 
     func audit(_ info: TensorInfo, role: Role) throws(SurgeryError) -> MatrixAudit {
       let matrix = try MatrixRows(info, in: model.checkpoint)
@@ -170,9 +185,9 @@ public struct ModelAudit: Sendable {
       if let mean = scan.selectedMean {
         cosines = scan.cosines(of: matrix, with: mean)
         meanNorm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
-      } else if !reserved.isEmpty {
+      } else if !reservedSet.isEmpty {
         notes.append(
-          "\(role.rawValue): fewer than two reserved rows are non-zero, so the check for rows close to their mean was skipped")
+          "\(role.rawValue): fewer than two reserved or unused rows are non-zero, so the check for rows close to their mean was skipped")
       }
       let duplicates = scan.duplicateGroups(in: matrix)
       let (flags, lowNorm) = RowAuditRules.flags(
@@ -207,17 +222,6 @@ public struct ModelAudit: Sendable {
       FlaggedRow(
         id: id, token: ModelAudit.text(id, in: vocabulary),
         embedding: (embedding.flags[id] ?? []).sorted(), head: (head?.flags[id] ?? []).sorted())
-    }
-    let rows = embedding.rows
-    var withoutRow: [Token] = []
-    var unused: [Int] = []
-    if let vocabulary {
-      if vocabulary.size > rows {
-        for id in rows..<vocabulary.size {
-          if let token = vocabulary.token(of: id) { withoutRow.append(Token(id: id, text: token)) }
-        }
-      }
-      for id in 0..<rows where vocabulary.token(of: id) == nil { unused.append(id) }
     }
     tokensWithoutRow = withoutRow
     unusedRows = IDRanges(unused)

@@ -11,7 +11,8 @@ public enum RowFlag: String, Sendable, CaseIterable, Comparable {
   case lowNorm = "low_norm"
   /// The row's bytes equal those of another row (all-zero rows are not counted here).
   case duplicate
-  /// The cosine between the row and the mean of the reserved placeholder rows is at least
+  /// The cosine between the row and the mean of the reserved placeholder rows and the rows no
+  /// token uses is at least
   /// ``RowAuditRules/cosineThreshold`` (such rows look untrained).
   case nearReservedMean = "near_reserved_mean"
 
@@ -22,7 +23,7 @@ public enum RowFlag: String, Sendable, CaseIterable, Comparable {
     case .nonFinite: "NaN or Inf"
     case .lowNorm: "norm far below the rest"
     case .duplicate: "duplicate of another row"
-    case .nearReservedMean: "close to the mean of the reserved rows"
+    case .nearReservedMean: "close to the mean of the reserved and unused rows"
     }
   }
 
