@@ -188,3 +188,42 @@ private func llama3Tokenizer() throws -> String {
   #expect(invalid.stderr.hasPrefix("error: \(broken.path): "))
   #expect(invalid.stderr.filter { $0 == "\n" }.count == 1)
 }
+
+@Test func diffComparesValuesAcrossDtypes() throws {
+  let scratch = try ScratchDirectory()
+  let a = scratch.path("a").path
+  let b = scratch.path("b").path
+  try HygieneReference.run(["llama3", a])
+  // B holds the same values in F32 (exact), NaN and Inf included; one value differs.
+  try TestEnvironment.runPython(
+    """
+    import os, shutil, sys
+    import numpy as np
+    sys.path.insert(0, sys.argv[3])
+    from resize_reference import RawFile, to_float64, write_tensors
+    source, target = sys.argv[1], sys.argv[2]
+    shutil.copytree(source, target)
+    raw = RawFile(os.path.join(source, "model.safetensors"))
+    tensors = {name: to_float64(raw.get_tensor(name), "BF16").astype(np.float32) for name in raw.keys()}
+    tensors["lm_head.weight"][100, 0] += 0.125
+    write_tensors(os.path.join(target, "model.safetensors"), tensors, {name: "F32" for name in tensors})
+    """,
+    arguments: [a, b, TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Reference").path])
+  let result = try TestEnvironment.embsurgery(["diff", a, b, "--json"])
+  #expect(result.status == 3, "\(result.stderr)")
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+  let matrices = try #require(object["matrices"] as? [[String: Any]])
+  #expect(matrices.map { ($0["b"] as? [String: Any])?["dtype"] as? String } == ["F32", "F32"])
+  #expect(matrices.map { ($0["differing_rows"] as? NSNumber)?.intValue } == [0, 1])
+  let row = try #require((matrices[1]["rows"] as? [[String: Any]])?.first)
+  #expect((row["id"] as? NSNumber)?.intValue == 100)
+  #expect((row["max_abs_diff"] as? NSNumber)?.doubleValue == 0.125)
+  let text = try TestEnvironment.embsurgery(["diff", a, b])
+  #expect(
+    text.stdout == """
+      embedding model.embed_tokens.weight: dtype BF16 → F32
+      head lm_head.weight: dtype BF16 → F32; 1 of 265 rows differ (100), max abs diff 0.125 at row 100
+        row 100: max abs diff 0.125
+
+      """)
+}

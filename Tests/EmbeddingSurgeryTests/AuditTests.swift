@@ -180,3 +180,42 @@ private func expectMatches(
   #expect(flat.lowNorm == nil)
   #expect(flat.flags.allSatisfy { $0.isEmpty })
 }
+
+@Test func auditReadsShardedCheckpointsAsASingleFile() throws {
+  let scratch = try ScratchDirectory()
+  let single = scratch.path("single").path
+  let sharded = scratch.path("sharded").path
+  try HygieneReference.run(["llama3", single])
+  // The same tensors in two shards: the embedding in one, the head in the other.
+  try TestEnvironment.runPython(
+    """
+    import json, os, shutil, sys
+    sys.path.insert(0, sys.argv[3])
+    from resize_reference import RawFile, write_tensors
+    source, target = sys.argv[1], sys.argv[2]
+    os.makedirs(target)
+    for name in ["tokenizer.json", "config.json"]:
+        shutil.copy(os.path.join(source, name), target)
+    raw = RawFile(os.path.join(source, "model.safetensors"))
+    tensors = {name: raw.get_tensor(name) for name in raw.keys()}
+    shards = {"model-00001-of-00002.safetensors": ["lm_head.weight"],
+              "model-00002-of-00002.safetensors": ["model.embed_tokens.weight", "model.norm.weight"]}
+    weight_map = {}
+    for shard, names in shards.items():
+        write_tensors(os.path.join(target, shard), {n: tensors[n] for n in names}, {n: "BF16" for n in names})
+        weight_map.update({n: shard for n in names})
+    size = sum(t.nbytes for t in tensors.values())
+    with open(os.path.join(target, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": size}, "weight_map": dict(sorted(weight_map.items()))}, f, indent=2)
+    """,
+    arguments: [
+      single, sharded, TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Reference").path,
+    ])
+  let one = try ModelAudit(model: ModelCheckpoint(path: single))
+  let two = try ModelAudit(model: ModelCheckpoint(path: sharded))
+  #expect(two.flaggedRows == one.flaggedRows)
+  #expect(two.flaggedRows.count == 14)
+  #expect(two.embedding.norms == one.embedding.norms)
+  #expect(two.head?.norms == one.head?.norms)
+  #expect(two.tokensWithoutRow == one.tokensWithoutRow)
+}
