@@ -60,7 +60,8 @@ private func llama3Tokenizer() throws -> String {
   try HygieneReference.run(["llama3", folder])
   let before = folder + "/tokenizer.json"
   let after = scratch.path("edited.json").path
-  // Edit the JSON directly: rename id 263, set lstrip on <|eot_id|>, drop <|eom_id|>, swap w1 and w2.
+  // Edit the JSON directly: rename id 263, set lstrip on <|eot_id|>, drop <|eom_id|>, swap w1 and w2,
+  // make w7 a special added token.
   try TestEnvironment.runPython(
     """
     import json, sys
@@ -75,6 +76,8 @@ private func llama3Tokenizer() throws -> String {
     data["added_tokens"] = added
     vocab = data["model"]["vocab"]
     vocab["w1"], vocab["w2"] = vocab["w2"], vocab["w1"]
+    added.append({"id": 7, "content": "w7", "single_word": False, "lstrip": False, "rstrip": False,
+                  "normalized": False, "special": True})
     with open(sys.argv[2], "w") as f:
         json.dump(data, f)
     """, arguments: [before, after])
@@ -86,6 +89,7 @@ private func llama3Tokenizer() throws -> String {
       renamed 263 <|reserved_special_token_4|> → <|python_tag|> (special)
       moved w2 2 → 1
       moved w1 1 → 2
+      flags 7 w7: added_token false → true, special - → true
       flags 262 <|eot_id|>: lstrip false → true
 
       """)
@@ -95,7 +99,7 @@ private func llama3Tokenizer() throws -> String {
   #expect((renamed["id"] as? NSNumber)?.intValue == 263)
   #expect((renamed["before"] as? [String: Any])?["token"] as? String == "<|reserved_special_token_4|>")
   #expect((renamed["after"] as? [String: Any])?["token"] as? String == "<|python_tag|>")
-  let change = try #require((object["flags_changed"] as? [[String: Any]])?.first)
+  let change = try #require((object["flags_changed"] as? [[String: Any]])?.last)
   let changes = try #require(change["changes"] as? [[String: Any]])
   #expect(changes.count == 1)
   #expect(changes.first?["flag"] as? String == "lstrip")

@@ -45,8 +45,9 @@ public struct CheckpointDiff: Sendable {
     public var id: Int
     public var text: String
     /// The flags that differ: name (`added_token`, `special`, `normalized`, `lstrip`, `rstrip`,
-    /// `single_word`) with the value in A and in B (`nil` when the token is not an added token
-    /// on that side).
+    /// `single_word`) with the value in A and in B. When the token is an added token on one side
+    /// only, the changes are `added_token` and `special` (`nil` on the side where it is not an
+    /// added token).
     public var changes: [(flag: String, before: Bool?, after: Bool?)]
 
     public static func == (lhs: FlagChange, rhs: FlagChange) -> Bool {
@@ -199,7 +200,10 @@ public struct CheckpointDiff: Sendable {
     if before == nil, after == nil { return [] }
     var changes: [(flag: String, before: Bool?, after: Bool?)] = []
     if (before == nil) != (after == nil) {
+      // A vocabulary token became an added token (or the reverse): say so, and whether it is special.
       changes.append(("added_token", before != nil, after != nil))
+      changes.append(("special", before?.special, after?.special))
+      return changes
     }
     let flags: [(String, KeyPath<AddedToken, Bool>)] = [
       ("special", \.special), ("normalized", \.normalized), ("lstrip", \.lstrip), ("rstrip", \.rstrip),
