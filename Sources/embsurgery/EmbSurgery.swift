@@ -7,6 +7,8 @@ struct EmbSurgery: ParsableCommand {
     commandName: "embsurgery",
     abstract: "Add tokens to a safetensors checkpoint without loading the model.",
     version: "0.1.0",
-    subcommands: [Resize.self, Inspect.self, Tokenize.self, FixUntrained.self]
+    subcommands: [
+      Resize.self, Inspect.self, Tokenize.self, Audit.self, Diff.self, FixUntrained.self,
+    ]
   )
 }

@@ -1,0 +1,77 @@
+import SafeTensors
+
+/// A 2-D matrix of a mapped safetensors file, read row by row in windows whose pages are released
+/// once they are used, so that reading a matrix does not keep it resident.
+struct MatrixRows: Sendable {
+  let tensor: TensorInfo
+  let file: SafeTensorsFile
+  let format: FloatingPointFormat
+  var rows: Int { tensor.shape[0] }
+  var dimension: Int { tensor.shape[1] }
+  var rowBytes: Int { dimension * format.byteWidth }
+  var name: String { tensor.name.string }
+
+  /// Bytes mapped at a time.
+  static let windowBytes = 64 << 20
+
+  init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
+    guard tensor.shape.count == 2 else {
+      throw .unsupportedTensor(
+        path: file.path, name: tensor.name.string, reason: "has shape \(tensor.shape); a 2-D matrix was expected")
+    }
+    guard let format = FloatingPointFormat(rawValue: tensor.dtype.rawValue) else {
+      throw .unsupportedTensor(
+        path: file.path, name: tensor.name.string,
+        reason: "has dtype \(tensor.dtype.rawValue); F32, F16, BF16 or F64 expected")
+    }
+    self.tensor = tensor
+    self.file = file
+    self.format = format
+  }
+
+  /// Opens the tensor `info` of `checkpoint`.
+  init(_ info: TensorInfo, in checkpoint: Checkpoint) throws(SurgeryError) {
+    let file: SafeTensorsFile
+    do throws(SafeTensorsError) {
+      guard let name = try checkpoint.location(of: info.name) else {
+        throw SafeTensorsError.notACheckpoint(
+          path: checkpoint.path, reason: "no file holds the tensor \(info.name.string)")
+      }
+      file = try checkpoint.file(named: name)
+    } catch {
+      throw .safeTensors(error)
+    }
+    try self.init(tensor: info, file: file)
+  }
+
+  /// The absolute byte range of rows `first..<first + count`.
+  func byteRange(first: Int, count: Int) -> Range<Int> {
+    let start = file.absoluteRange(of: tensor).lowerBound + first * rowBytes
+    return start..<(start + count * rowBytes)
+  }
+
+  /// Calls `body(firstRow, rowCount, bytes)` for consecutive windows of rows covering `range`,
+  /// releasing each window's pages afterwards.
+  func forEachWindow(
+    rows range: Range<Int>? = nil, _ body: (Int, Int, UnsafeRawPointer) -> Void
+  ) {
+    let range = range ?? 0..<rows
+    let windowRows = max(1, MatrixRows.windowBytes / max(rowBytes, 1))
+    var start = range.lowerBound
+    while start < range.upperBound {
+      let count = min(windowRows, range.upperBound - start)
+      let window = byteRange(first: start, count: count)
+      file.withBytes(in: window) { buffer in
+        guard let base = buffer.baseAddress else { return }
+        body(start, count, base)
+      }
+      file.releasePages(in: window)
+      start += count
+    }
+  }
+
+  /// Calls `body` with the bytes of row `id` (no pages are released: for a few rows only).
+  func withRow<R>(_ id: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    file.withBytes(in: byteRange(first: id, count: 1), body)
+  }
+}

@@ -1,0 +1,254 @@
+import SafeTensors
+import StrictJSON
+import Tokenization
+
+/// `embsurgery diff A B`: what changed between two tokenizers or checkpoints.
+///
+/// A and B are each a tokenizer.json file, a `.safetensors` file or a model folder (any of
+/// tokenizer.json, config.json and a checkpoint). What both sides have is compared:
+/// - tokens (model vocabulary and `added_tokens`, by UTF-8 bytes): added, removed, renamed (same id,
+///   new text), moved (same text, new id), added-token flags changed;
+/// - `config.json`'s `vocab_size` (folders);
+/// - the embedding and the head (checkpoints): the rows that differ and by how much, in one
+///   streaming pass over both matrices; rows past the shorter matrix are added or removed rows.
+public struct CheckpointDiff: Sendable {
+  /// A token on one side.
+  public struct Token: Sendable, Equatable {
+    /// Its id.
+    public var id: Int
+    /// Its text.
+    public var text: String
+    /// Its `added_tokens` entry, when it is an added token.
+    public var added: AddedToken?
+  }
+
+  /// A token whose id kept its place but whose text changed.
+  public struct Renamed: Sendable, Equatable {
+    public var id: Int
+    /// The token in A.
+    public var before: Token
+    /// The token in B.
+    public var after: Token
+  }
+
+  /// A token whose text is on both sides, at different ids.
+  public struct Moved: Sendable, Equatable {
+    public var text: String
+    /// Its id in A and in B.
+    public var before: Int
+    public var after: Int
+  }
+
+  /// A token on both sides whose added-token flags differ.
+  public struct FlagChange: Sendable, Equatable {
+    /// The token in B (id and text).
+    public var id: Int
+    public var text: String
+    /// The flags that differ: name (`added_token`, `special`, `normalized`, `lstrip`, `rstrip`,
+    /// `single_word`) with the value in A and in B. When the token is an added token on one side
+    /// only, the changes are `added_token` and `special` (`nil` on the side where it is not an
+    /// added token).
+    public var changes: [(flag: String, before: Bool?, after: Bool?)]
+
+    public static func == (lhs: FlagChange, rhs: FlagChange) -> Bool {
+      lhs.id == rhs.id && lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        && lhs.changes.map(\.flag) == rhs.changes.map(\.flag)
+        && lhs.changes.map(\.before) == rhs.changes.map(\.before)
+        && lhs.changes.map(\.after) == rhs.changes.map(\.after)
+    }
+  }
+
+  /// A matrix's shape on one side.
+  public struct MatrixShape: Sendable, Equatable {
+    public var tensor: String
+    public var rows: Int
+    public var dimension: Int
+    public var dtype: String
+  }
+
+  /// How the embedding or the head differs.
+  public struct MatrixDiff: Sendable {
+    /// `embedding` or `head`.
+    public var role: ModelAudit.Role
+    /// The matrix in A and in B (`nil` when that side has none: a tied head).
+    public var a: MatrixShape?
+    public var b: MatrixShape?
+    /// Rows compared (the shorter matrix's rows; 0 when they cannot be compared).
+    public var comparedRows: Int
+    /// Differing rows among those compared, ascending, with their largest absolute difference
+    /// (infinite when a NaN or an infinity is involved).
+    public var rows: [(id: Int, maxAbsDifference: Double)]
+    /// Rows only B has, and rows only A has.
+    public var addedRows: Range<Int>?
+    public var removedRows: Range<Int>?
+    /// Why the rows were not compared, when they were not.
+    public var problem: String?
+
+    /// The largest difference and its row.
+    public var largest: (id: Int, maxAbsDifference: Double)? {
+      rows.max { $0.maxAbsDifference < $1.maxAbsDifference }
+    }
+
+    /// Whether anything differs.
+    public var differs: Bool {
+      !rows.isEmpty || addedRows != nil || removedRows != nil || problem != nil || a?.dtype != b?.dtype
+        || a?.tensor != b?.tensor
+    }
+  }
+
+  /// The paths compared.
+  public let a: String
+  public let b: String
+  /// Tokens only in B, only in A, renamed, moved, and with changed flags; each ascending by id.
+  public let added: [Token]
+  public let removed: [Token]
+  public let renamed: [Renamed]
+  public let moved: [Moved]
+  public let flagsChanged: [FlagChange]
+  /// `config.json`'s `vocab_size` in A and in B, when both are folders with a config.json.
+  public let vocabularySize: (a: Int?, b: Int?)?
+  /// The embedding and head comparisons (when both sides have a checkpoint).
+  public let matrices: [MatrixDiff]
+  /// What could not be compared, and why.
+  public let notes: [String]
+
+  /// Whether no difference was found (`diff` exits with 0; else 3).
+  public var isIdentical: Bool {
+    added.isEmpty && removed.isEmpty && renamed.isEmpty && moved.isEmpty && flagsChanged.isEmpty
+      && (vocabularySize.map { $0.a == $0.b } ?? true) && !matrices.contains { $0.differs }
+  }
+
+  /// Compares `a` and `b`.
+  ///
+  /// - Throws: ``SurgeryError`` when a path does not exist or a file is malformed.
+  /// - Complexity: O(tokens) for the tokenizers; O(rows × dimension) for each matrix pair, in
+  ///   windows whose pages are released.
+  public init(a: String, b: String) throws(SurgeryError) {
+    self.a = a
+    self.b = b
+    let left = try DiffSide(path: a)
+    let right = try DiffSide(path: b)
+    var notes: [String] = []
+
+    var added: [Token] = []
+    var removed: [Token] = []
+    var renamed: [Renamed] = []
+    var moved: [Moved] = []
+    var flagsChanged: [FlagChange] = []
+    if let before = left.tokens, let after = right.tokens {
+      func token(_ entry: TokenTable.Entry) -> Token { Token(id: entry.id, text: entry.text, added: entry.added) }
+      var gone: [Int: TokenTable.Entry] = [:]
+      var new: [Int: TokenTable.Entry] = [:]
+      for (key, entry) in before.byText {
+        guard let other = after.byText[key] else {
+          gone[entry.id] = entry
+          continue
+        }
+        if other.id != entry.id { moved.append(Moved(text: entry.text, before: entry.id, after: other.id)) }
+        let changes = CheckpointDiff.flagChanges(entry.added, other.added)
+        if !changes.isEmpty { flagsChanged.append(FlagChange(id: other.id, text: other.text, changes: changes)) }
+      }
+      for (key, entry) in after.byText where before.byText[key] == nil {
+        new[entry.id] = entry
+      }
+      for (id, entry) in gone {
+        if let replacement = new[id] {
+          renamed.append(Renamed(id: id, before: token(entry), after: token(replacement)))
+          new[id] = nil
+        } else {
+          removed.append(token(entry))
+        }
+      }
+      added = new.values.map(token)
+      added.sort { $0.id < $1.id }
+      removed.sort { $0.id < $1.id }
+      renamed.sort { $0.id < $1.id }
+      moved.sort { ($0.after, $0.before) < ($1.after, $1.before) }
+      flagsChanged.sort { $0.id < $1.id }
+    } else if left.tokens != nil || right.tokens != nil {
+      notes.append("tokens not compared: only \(left.tokens != nil ? "A" : "B") has a tokenizer.json")
+    }
+    self.added = added
+    self.removed = removed
+    self.renamed = renamed
+    self.moved = moved
+    self.flagsChanged = flagsChanged
+
+    if left.hasConfig, right.hasConfig {
+      vocabularySize = (left.configVocabularySize, right.configVocabularySize)
+    } else {
+      vocabularySize = nil
+    }
+
+    var matrices: [MatrixDiff] = []
+    if let first = left.checkpoint, let second = right.checkpoint {
+      let rolesA = try CheckpointDiff.roles(of: first, configVocabularySize: left.configVocabularySize, path: a)
+      let rolesB = try CheckpointDiff.roles(of: second, configVocabularySize: right.configVocabularySize, path: b)
+      matrices.append(try CheckpointDiff.compare(rolesA.embedding, in: first, with: rolesB.embedding, in: second, role: .embedding))
+      if rolesA.head != nil || rolesB.head != nil {
+        matrices.append(try CheckpointDiff.compare(rolesA.head, in: first, with: rolesB.head, in: second, role: .head))
+      }
+    } else if left.checkpoint != nil || right.checkpoint != nil {
+      notes.append("weights not compared: only \(left.checkpoint != nil ? "A" : "B") has a checkpoint")
+    }
+    self.matrices = matrices
+    self.notes = notes
+  }
+
+  /// The flag differences between two sides' added-token entries of the same text.
+  static func flagChanges(_ before: AddedToken?, _ after: AddedToken?) -> [(flag: String, before: Bool?, after: Bool?)] {
+    if before == nil, after == nil { return [] }
+    var changes: [(flag: String, before: Bool?, after: Bool?)] = []
+    if (before == nil) != (after == nil) {
+      // A vocabulary token became an added token (or the reverse): say so, and whether it is special.
+      changes.append(("added_token", before != nil, after != nil))
+      changes.append(("special", before?.special, after?.special))
+      return changes
+    }
+    let flags: [(String, KeyPath<AddedToken, Bool>)] = [
+      ("special", \.special), ("normalized", \.normalized), ("lstrip", \.lstrip), ("rstrip", \.rstrip),
+      ("single_word", \.singleWord),
+    ]
+    for (name, path) in flags {
+      let old = before?[keyPath: path]
+      let new = after?[keyPath: path]
+      if old != new { changes.append((name, old, new)) }
+    }
+    return changes
+  }
+
+  static func roles(of checkpoint: Checkpoint, configVocabularySize: Int?, path: String) throws(SurgeryError) -> TensorRoles {
+    let tensors: [(info: TensorInfo, fileName: String)]
+    do {
+      tensors = try checkpoint.tensors()
+    } catch {
+      throw .safeTensors(error)
+    }
+    return try TensorRoles.find(in: tensors.map(\.info), configVocabularySize: configVocabularySize, path: path)
+  }
+
+  static func compare(
+    _ first: TensorInfo?, in a: Checkpoint, with second: TensorInfo?, in b: Checkpoint, role: ModelAudit.Role
+  ) throws(SurgeryError) -> MatrixDiff {
+    func shape(_ info: TensorInfo?) -> MatrixShape? {
+      info.map { MatrixShape(tensor: $0.name.string, rows: $0.shape[0], dimension: $0.shape[1], dtype: $0.dtype.rawValue) }
+    }
+    var diff = MatrixDiff(role: role, a: shape(first), b: shape(second), comparedRows: 0, rows: [])
+    guard let first, let second else {
+      diff.problem = "the head is tied to the embedding in \(first == nil ? "A" : "B") only"
+      return diff
+    }
+    let left = try MatrixRows(first, in: a)
+    let right = try MatrixRows(second, in: b)
+    guard left.dimension == right.dimension else {
+      diff.problem = "the dimension changed from \(left.dimension) to \(right.dimension); rows not compared"
+      return diff
+    }
+    let count = min(left.rows, right.rows)
+    diff.comparedRows = count
+    diff.rows = RowDifferences(left, right, count: count).rows
+    if right.rows > count { diff.addedRows = count..<right.rows }
+    if left.rows > count { diff.removedRows = count..<left.rows }
+    return diff
+  }
+}

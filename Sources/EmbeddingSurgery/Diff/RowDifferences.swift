@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The rows in which two matrices of the same width differ, found in one streaming pass over
+/// both (windows of each file are mapped, compared and released together).
+///
+/// Rows whose bytes are equal are skipped at memory speed; others are decoded to `Double` (exact
+/// for every format) and their largest absolute element difference is kept. Equal values in
+/// different encodings (`-0` and `0`, or the same value in two dtypes) are not a difference; a NaN
+/// or an infinity against anything else is an infinite difference.
+struct RowDifferences: Sendable {
+  /// The differing rows and their largest absolute difference, ascending by id.
+  var rows: [(id: Int, maxAbsDifference: Double)] = []
+
+  /// Compares rows `0..<count` of `a` and `b`.
+  ///
+  /// - Precondition: both have `count` rows or more and the same dimension.
+  /// - Complexity: O(*count* × *dimension*); memory O(differing rows) plus two windows.
+  init(_ a: MatrixRows, _ b: MatrixRows, count: Int) {
+    let dimension = a.dimension
+    let sameFormat = a.format == b.format
+    var found: [(id: Int, maxAbsDifference: Double)] = []
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, 2 * dimension)) { scratch in
+      guard let left = scratch.baseAddress else { return }
+      let right = left + dimension
+      a.forEachWindow(rows: 0..<count) { first, rowCount, aBytes in
+        let window = b.byteRange(first: first, count: rowCount)
+        b.file.withBytes(in: window) { bBuffer in
+          guard let bBytes = bBuffer.baseAddress else { return }
+          for local in 0..<rowCount {
+            let aRow = aBytes + local * a.rowBytes
+            let bRow = bBytes + local * b.rowBytes
+            if sameFormat, memcmp(aRow, bRow, a.rowBytes) == 0 { continue }
+            a.format.decode(aRow, count: dimension, into: left)
+            b.format.decode(bRow, count: dimension, into: right)
+            var largest = 0.0
+            for column in 0..<dimension {
+              let x = left[column]
+              let y = right[column]
+              if x == y || (x.isNaN && y.isNaN) { continue }
+              let difference = abs(x - y)
+              largest = max(largest, difference.isNaN ? .infinity : difference)
+            }
+            if largest > 0 { found.append((first + local, largest)) }
+          }
+        }
+        b.file.releasePages(in: window)
+      }
+    }
+    rows = found
+  }
+}

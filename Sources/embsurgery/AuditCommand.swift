@@ -1,0 +1,167 @@
+import ArgumentParser
+import EmbeddingSurgery
+import Foundation
+import StrictJSON
+
+/// `embsurgery audit MODEL [--json]`: rows that look untrained or broken.
+struct Audit: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "audit",
+    abstract: "Check the rows of the embedding and the head: norms, zero, NaN/Inf, low-norm, duplicate and untrained-looking rows.",
+    discussion: """
+      MODEL is a .safetensors file or a model folder. Exit status: 0 when nothing is flagged, 3 when a row \
+      or a token is flagged, 1 on errors. Rows no token uses are listed but not flagged.
+      """
+  )
+
+  @Argument(help: "A .safetensors file or a model folder.")
+  var model: String
+
+  @Option(help: "The tokenizer.json to use (default: the one in the folder or beside the file).")
+  var tokenizer: String?
+
+  @Option(help: "The embedding tensor's name (default: detected).")
+  var embedding: String?
+
+  @Option(help: "The output head's name (default: detected; none means tied).")
+  var head: String?
+
+  @Flag(help: "Print the findings as one line of JSON.")
+  var json = false
+
+  func run() throws {
+    let audit: ModelAudit
+    do {
+      let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)
+      audit = try ModelAudit(model: checkpoint, embeddingName: embedding, headName: head)
+    } catch {
+      throw CommandOutput.failure(error.description)
+    }
+    print(json ? JSONWriter.string(audit.json) : AuditSummary(audit: audit).text)
+    if audit.hasFindings { throw ExitCode(3) }
+  }
+}
+
+/// The human report of an audit.
+struct AuditSummary {
+  let audit: ModelAudit
+  /// Lines listed per flag before "… more".
+  static let maximumLines = 40
+
+  static func number(_ value: Double) -> String {
+    value == 0 ? "0" : String(format: "%.4g", value)
+  }
+
+  var text: String {
+    var lines: [String] = []
+    var modelLine = "model      \(audit.model)"
+    if let path = audit.tokenizerPath, let size = audit.vocabularySize {
+      modelLine += " (tokenizer \(path): \(size) ids, \(audit.reservedIDs.count) reserved)"
+    }
+    lines.append(modelLine)
+    let matrices = [audit.embedding] + (audit.head.map { [$0] } ?? [])
+    for matrix in matrices {
+      lines.append(
+        "\(matrix.role.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(matrix.tensor) [\(matrix.rows), \(matrix.dimension)] \(matrix.dtype)")
+    }
+    if audit.head == nil { lines.append("head       tied to the embedding") }
+    lines.append("")
+    let columns = ["min", "p1", "p5", "p50", "p95", "p99", "max"]
+    func cell(_ text: String) -> String { String(repeating: " ", count: max(0, 10 - text.count)) + text }
+    lines.append("L2 norms  " + columns.map(cell).joined())
+    for matrix in matrices {
+      let label = matrix.role.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+      if let norms = matrix.norms {
+        lines.append(label + norms.named.map { cell(Self.number($0.1)) }.joined())
+      } else {
+        lines.append(label + "no finite row")
+      }
+    }
+    lines.append("")
+
+    let rows = audit.flaggedRows
+    if rows.isEmpty {
+      lines.append("Flagged rows: none")
+    } else {
+      let embeddingOnly = rows.filter { $0.location == .embedding }.count
+      let headOnly = rows.filter { $0.location == .head }.count
+      let both = rows.filter { $0.location == .both }.count
+      lines.append(
+        "Flagged rows: \(rows.count) (embedding only \(embeddingOnly), head only \(headOnly), both \(both))")
+      for flag in RowFlag.allCases where flag != .duplicate {
+        let entries: [(id: Int, token: String?, location: String)] = rows.compactMap { row in
+          let inEmbedding = row.embedding.contains(flag)
+          let inHead = row.head.contains(flag)
+          guard inEmbedding || inHead else { return nil }
+          return (row.id, row.token, inEmbedding && inHead ? "embedding and head" : inEmbedding ? "embedding" : "head")
+        }
+        guard !entries.isEmpty else { continue }
+        lines.append("  \(flag.label): \(entries.count)")
+        lines += Self.runs(entries, showingTokens: audit.tokenizerPath != nil)
+      }
+      for matrix in matrices where !matrix.duplicateGroups.isEmpty {
+        lines.append("  duplicate rows in the \(matrix.role.rawValue): \(matrix.duplicateGroups.count) group\(matrix.duplicateGroups.count == 1 ? "" : "s")")
+        for group in matrix.duplicateGroups.prefix(Self.maximumLines) {
+          var tokens = ""
+          if audit.tokenizerPath != nil {
+            tokens = "  " + group.prefix(4).map { TokenDisplay.text(audit.token(of: $0)) }.joined(separator: ", ")
+            if group.count > 4 { tokens += ", …" }
+          }
+          lines.append("    \(IDRanges(group).text)\(tokens)")
+        }
+        if matrix.duplicateGroups.count > Self.maximumLines {
+          lines.append("    … \(matrix.duplicateGroups.count - Self.maximumLines) more groups (see --json)")
+        }
+      }
+    }
+    if !audit.tokensWithoutRow.isEmpty {
+      lines.append("Tokens without a row: \(audit.tokensWithoutRow.count)")
+      lines += Self.runs(audit.tokensWithoutRow.map { ($0.id, $0.text, "") }, showingTokens: true)
+    }
+    if audit.unusedRows.count > 0 {
+      lines.append("Rows no token uses: \(audit.unusedRows.count) (\(Self.shortened(audit.unusedRows)))")
+    }
+    for note in audit.notes { lines.append("Note: \(note).") }
+    return lines.joined(separator: "\n")
+  }
+
+  /// One line per run of consecutive ids with the same location (with the tokens of its ends
+  /// when there is a tokenizer).
+  static func runs(_ entries: [(id: Int, token: String?, location: String)], showingTokens: Bool) -> [String] {
+    var lines: [String] = []
+    var index = 0
+    var runCount = 0
+    while index < entries.count {
+      var end = index
+      while end + 1 < entries.count, entries[end + 1].id == entries[end].id + 1,
+        entries[end + 1].location == entries[index].location
+      {
+        end += 1
+      }
+      runCount += 1
+      if runCount <= maximumLines {
+        let first = entries[index]
+        let suffix = first.location.isEmpty ? "" : "  (\(first.location))"
+        let last = entries[end]
+        let ids = end == index ? "\(first.id)" : "\(first.id)-\(last.id)"
+        var tokens = ""
+        if showingTokens {
+          tokens =
+            end == index || (first.token == nil && last.token == nil)
+            ? "  " + TokenDisplay.text(first.token)
+            : "  \(TokenDisplay.text(first.token)) … \(TokenDisplay.text(last.token))"
+        }
+        lines.append("    \(ids)\(tokens)\(suffix)")
+      }
+      index = end + 1
+    }
+    if runCount > maximumLines { lines.append("    … \(runCount - maximumLines) more runs (see --json)") }
+    return lines
+  }
+
+  /// The ranges, the first few only when there are many.
+  static func shortened(_ ranges: IDRanges) -> String {
+    guard ranges.ranges.count > 8 else { return ranges.text }
+    return IDRanges(ranges.ranges.prefix(8).flatMap { Array($0) }).text + ", … (\(ranges.ranges.count) runs)"
+  }
+}
