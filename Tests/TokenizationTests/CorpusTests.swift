@@ -56,7 +56,7 @@ enum TokenizationResources {
 
 @Test(arguments: [
   "minilm", "llama3", "wordllama", "unigram", "unigram-first", "split-digits", "split-invert",
-  "byte-level", "bert-prefix", "precompiled",
+  "byte-level", "bert-prefix", "precompiled", "metaspace-never", "byte-level-no-regex",
 ])
 func encodingsMatchTheHFLibrary(name: String) throws {
   let url = try TokenizationResources.tokenizerURL(name)

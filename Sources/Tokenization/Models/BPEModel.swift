@@ -18,13 +18,9 @@ struct BPEModel: Sendable {
 
   init(json: JSONValue, vocabulary: TokenizerVocabulary, path: String) throws(TokenizationError) {
     let context = "model"
-    if let dropout = json["dropout"], !dropout.isNull {
-      guard let value = dropout.number?.double, value == 0 || value == 1 else {
-        throw .unsupported(path: path, what: "unsupported model.dropout \(JSONWriter.string(dropout)) (only null)")
-      }
-      if value != 0 {
-        throw .unsupported(path: path, what: "unsupported model.dropout \(JSONWriter.string(dropout)) (only null)")
-      }
+    // Dropout makes encoding random; 0 (as null) does not.
+    if let dropout = json["dropout"], !dropout.isNull, dropout.number?.double != 0 {
+      throw .unsupported(path: path, what: "unsupported model.dropout \(JSONWriter.string(dropout)) (only null)")
     }
     unknownToken = try optionalString(json, "unk_token", context: context, path: path)
     continuingSubwordPrefix = try optionalString(json, "continuing_subword_prefix", context: context, path: path)
