@@ -29,7 +29,8 @@ public struct TokenizerVocabulary: Sendable {
   /// - Complexity: O(*n*) in the number of tokens.
   public init(json: JSONValue, path: String) throws(TokenizationError) {
     guard json.members != nil else {
-      throw .malformed(path: path, what: "the top level must be an object, not \(json.kindDescription)")
+      throw .malformed(
+        path: path, what: "the top level must be an object, not \(json.kindDescription)")
     }
     guard let model = json["model"], model.members != nil else {
       throw .malformed(path: path, what: "model is missing or not an object")

@@ -73,7 +73,9 @@ struct BPEMerger {
       if removed[position] { continue }
       let right = next[position]
       if right < 0 { continue }
-      guard let current = lookup(ids[position], ids[right]), current.id == top.newID else { continue }
+      guard let current = lookup(ids[position], ids[right]), current.id == top.newID else {
+        continue
+      }
       ids[position] = Int(top.newID)
       removed[right] = true
       let afterRight = next[right]

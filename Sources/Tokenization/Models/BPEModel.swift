@@ -20,10 +20,12 @@ struct BPEModel: Sendable {
     let context = "model"
     // Dropout makes encoding random; 0 (as null) does not.
     if let dropout = json["dropout"], !dropout.isNull, dropout.number?.double != 0 {
-      throw .unsupported(path: path, what: "unsupported model.dropout \(JSONWriter.string(dropout)) (only null)")
+      throw .unsupported(
+        path: path, what: "unsupported model.dropout \(JSONWriter.string(dropout)) (only null)")
     }
     unknownToken = try optionalString(json, "unk_token", context: context, path: path)
-    continuingSubwordPrefix = try optionalString(json, "continuing_subword_prefix", context: context, path: path)
+    continuingSubwordPrefix = try optionalString(
+      json, "continuing_subword_prefix", context: context, path: path)
     endOfWordSuffix = try optionalString(json, "end_of_word_suffix", context: context, path: path)
     fuseUnknown = try optionalFlag(json, "fuse_unk", false, context: context, path: path)
     byteFallback = try optionalFlag(json, "byte_fallback", false, context: context, path: path)
@@ -45,7 +47,8 @@ struct BPEModel: Sendable {
       let right: Substring
       if let text = merge.string {
         guard let space = text.utf8.firstIndex(of: UInt8(ascii: " ")) else {
-          throw .malformed(path: path, what: "model.merges[\(rank)] must hold two tokens separated by a space")
+          throw .malformed(
+            path: path, what: "model.merges[\(rank)] must hold two tokens separated by a space")
         }
         left = text[..<space]
         right = text[text.utf8.index(after: space)...]
@@ -55,13 +58,22 @@ struct BPEModel: Sendable {
         left = first[...]
         right = second[...]
       } else {
-        throw .malformed(path: path, what: "model.merges[\(rank)] must be a string or a pair of strings")
+        throw .malformed(
+          path: path, what: "model.merges[\(rank)] must be a string or a pair of strings")
       }
       guard let leftID = vocab[TokenKey(String(left))] else {
-        throw .malformed(path: path, what: "model.merges[\(rank)]: token \(JSONWriter.quoted(String(left))) is not in the vocabulary")
+        throw .malformed(
+          path: path,
+          what:
+            "model.merges[\(rank)]: token \(JSONWriter.quoted(String(left))) is not in the vocabulary"
+        )
       }
       guard let rightID = vocab[TokenKey(String(right))] else {
-        throw .malformed(path: path, what: "model.merges[\(rank)]: token \(JSONWriter.quoted(String(right))) is not in the vocabulary")
+        throw .malformed(
+          path: path,
+          what:
+            "model.merges[\(rank)]: token \(JSONWriter.quoted(String(right))) is not in the vocabulary"
+        )
       }
       var merged = String(left)
       if prefixLength == 0 {
@@ -73,26 +85,35 @@ struct BPEModel: Sendable {
         else {
           throw .malformed(
             path: path,
-            what: "model.merges[\(rank)]: \(JSONWriter.quoted(String(right))) is shorter than the subword prefix")
+            what:
+              "model.merges[\(rank)]: \(JSONWriter.quoted(String(right))) is shorter than the subword prefix"
+          )
         }
         merged += rightTail
       }
       guard let mergedID = vocab[TokenKey(merged)] else {
-        throw .malformed(path: path, what: "model.merges[\(rank)]: merged token \(JSONWriter.quoted(merged)) is not in the vocabulary")
+        throw .malformed(
+          path: path,
+          what:
+            "model.merges[\(rank)]: merged token \(JSONWriter.quoted(merged)) is not in the vocabulary"
+        )
       }
       merges[UInt64(leftID) << 32 | UInt64(rightID)] = UInt64(rank) << 32 | UInt64(mergedID)
     }
     self.merges = merges
   }
 
-  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(id: Int, token: String)] {
+  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(
+    id: Int, token: String
+  )] {
     if word.isEmpty { return [] }
     if ignoreMerges, let id = vocab[TokenKey(makeString(word))] {
       return [(id, vocabulary.modelToken(of: id) ?? makeString(word))]
     }
     var symbols: [Int] = []
     symbols.reserveCapacity(word.count)
-    var pendingUnknown: Int? = nil  // the id of an unknown symbol not yet added (fused ones count once)
+    // The id of an unknown symbol not yet added (fused unknowns count once).
+    var pendingUnknown: Int? = nil
     for (index, scalar) in word.enumerated() {
       var piece = String(scalar)
       if index > 0, let prefix = continuingSubwordPrefix { piece = prefix + piece }
@@ -119,7 +140,8 @@ struct BPEModel: Sendable {
       if let unknownToken {
         guard let unknownID = vocab[TokenKey(unknownToken)] else {
           throw .encodingFailed(
-            path: path, what: "model.unk_token \(JSONWriter.quoted(unknownToken)) is not in the vocabulary")
+            path: path,
+            what: "model.unk_token \(JSONWriter.quoted(unknownToken)) is not in the vocabulary")
         }
         if pendingUnknown != nil && !fuseUnknown {
           symbols.append(unknownID)

@@ -45,7 +45,8 @@ indirect enum Normalizer: Sendable {
       self = .strip(left: try flag("strip_left", true), right: try flag("strip_right", true))
     case "Replace":
       self = .replace(
-        try SplitPattern(json: json["pattern"], context: context, path: path), content: try text("content"))
+        try SplitPattern(json: json["pattern"], context: context, path: path),
+        content: try text("content"))
     case "Prepend":
       self = .prepend(try text("prepend"))
     case "BertNormalizer":
@@ -58,7 +59,8 @@ indirect enum Normalizer: Sendable {
       }
       self = .bert(
         BertNormalizer(
-          cleanText: try flag("clean_text", true), handleChineseChars: try flag("handle_chinese_chars", true),
+          cleanText: try flag("clean_text", true),
+          handleChineseChars: try flag("handle_chinese_chars", true),
           stripAccents: strip, lowercase: try flag("lowercase", true)))
     case "Sequence":
       guard let elements = json["normalizers"]?.elements else {
@@ -85,7 +87,8 @@ indirect enum Normalizer: Sendable {
     switch self {
     case .nfc: Self.unicodeForm(&text, composing: true) { $0.precomposedStringWithCanonicalMapping }
     case .nfd: Self.unicodeForm(&text) { $0.decomposedStringWithCanonicalMapping }
-    case .nfkc: Self.unicodeForm(&text, composing: true) { $0.precomposedStringWithCompatibilityMapping }
+    case .nfkc:
+      Self.unicodeForm(&text, composing: true) { $0.precomposedStringWithCompatibilityMapping }
     case .nfkd: Self.unicodeForm(&text) { $0.decomposedStringWithCompatibilityMapping }
     case .lowercase: text.transform(UnicodeClasses.lowercased)
     case .strip(let left, let right): Self.strip(&text, left: left, right: right)
@@ -116,7 +119,8 @@ indirect enum Normalizer: Sendable {
       let syllable = scalars[index].value
       let trailing = scalars[index + 1].value
       if (0xAC00...0xD7A3).contains(syllable) && (syllable - 0xAC00) % 28 == 0
-        && (0x11A8...0x11C2).contains(trailing), let composed = Unicode.Scalar(syllable + trailing - 0x11A7)
+        && (0x11A8...0x11C2).contains(trailing),
+        let composed = Unicode.Scalar(syllable + trailing - 0x11A7)
       {
         scalars[index] = composed
         scalars.remove(at: index + 1)
@@ -139,7 +143,9 @@ indirect enum Normalizer: Sendable {
   }
 
   /// Replaces every match of `pattern` by `content`.
-  static func replace(_ text: inout NormalizedText, pattern: SplitPattern, content: [Unicode.Scalar]) {
+  static func replace(
+    _ text: inout NormalizedText, pattern: SplitPattern, content: [Unicode.Scalar]
+  ) {
     var scalars: [Unicode.Scalar] = []
     var origins: [Int] = []
     for piece in pattern.matches(in: text.scalars) {

@@ -12,7 +12,8 @@ enum SplitBehavior: Sendable {
     case "MergedWithPrevious": self = .mergedWithPrevious
     case "MergedWithNext": self = .mergedWithNext
     case "Contiguous": self = .contiguous
-    case let other?: throw .unsupported(path: path, what: "unsupported \(context).behavior '\(other)'")
+    case let other?:
+      throw .unsupported(path: path, what: "unsupported \(context).behavior '\(other)'")
     case nil: throw .malformed(path: path, what: "\(context).behavior must be a string")
     }
   }
@@ -29,7 +30,8 @@ struct ScalarRegex: @unchecked Sendable {
       regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
     } catch {
       throw .unsupported(
-        path: path, what: "\(context): unsupported regular expression \(JSONWriter.quoted(pattern)): \(error)")
+        path: path,
+        what: "\(context): unsupported regular expression \(JSONWriter.quoted(pattern)): \(error)")
     }
     self.pattern = pattern
     // Compile the program now, on this thread, rather than lazily during a first match.
@@ -47,7 +49,8 @@ struct ScalarRegex: @unchecked Sendable {
     let unicodeScalars = string.unicodeScalars
     for match in string.matches(of: regex) {
       let start = offset + unicodeScalars.distance(from: index, to: match.range.lowerBound)
-      let end = start + unicodeScalars.distance(from: match.range.lowerBound, to: match.range.upperBound)
+      let end =
+        start + unicodeScalars.distance(from: match.range.lowerBound, to: match.range.upperBound)
       result.append(start..<end)
       index = match.range.upperBound
       offset = end
@@ -74,7 +77,9 @@ enum SplitPattern: Sendable {
       if needle.isEmpty { return [(0..<scalars.count, false)] }
       var start = 0
       while start + needle.count <= scalars.count {
-        if scalars[start] == needle[0] && scalars[start..<(start + needle.count)].elementsEqual(needle) {
+        if scalars[start] == needle[0]
+          && scalars[start..<(start + needle.count)].elementsEqual(needle)
+        {
           found.append(start..<(start + needle.count))
           start += needle.count
         } else {
@@ -99,7 +104,9 @@ enum SplitPattern: Sendable {
 
   /// Cuts `text` around the matches (or, with `invert`, around what does not match), keeping the
   /// matches as `behavior` says. Empty pieces are dropped.
-  func split(_ text: NormalizedText, behavior: SplitBehavior, invert: Bool = false) -> [NormalizedText] {
+  func split(_ text: NormalizedText, behavior: SplitBehavior, invert: Bool = false)
+    -> [NormalizedText]
+  {
     var pieces = matches(in: text.scalars)
     if invert { pieces = pieces.map { ($0.range, !$0.isMatch) } }
     // (range, remove)
@@ -151,7 +158,8 @@ enum SplitPattern: Sendable {
     } else if let pattern = json?["Regex"]?.string {
       self = .regex(try ScalarRegex(pattern, context: context, path: path))
     } else {
-      throw .malformed(path: path, what: "\(context).pattern must be {\"String\": ...} or {\"Regex\": ...}")
+      throw .malformed(
+        path: path, what: "\(context).pattern must be {\"String\": ...} or {\"Regex\": ...}")
     }
   }
 }
