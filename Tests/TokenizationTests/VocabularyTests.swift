@@ -53,7 +53,7 @@ private func parse(_ text: String) throws -> JSONValue {
     _ = try TokenizerVocabulary(json: badID, path: "x.json")
     Issue.record("expected an error")
   } catch {
-    #expect(error.description == #"x.json: model.vocab["a"] must be a non-negative integer"#)
+    #expect(error.description == #"x.json: model.vocab["a"] must be an integer from 0 to 2^32-1"#)
   }
   let badAdded = try parse(#"{"model":{"vocab":{}},"added_tokens":[{"id":1}]}"#)
   #expect(
