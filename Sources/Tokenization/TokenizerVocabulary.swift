@@ -49,7 +49,8 @@ public struct TokenizerVocabulary: Sendable {
         guard let id = member.value.number?.int, (0...Int(UInt32.max)).contains(id) else {
           throw .malformed(
             path: path,
-            what: "model.vocab[\(JSONWriter.quoted(member.key))] must be an integer from 0 to 2^32-1")
+            what:
+              "model.vocab[\(JSONWriter.quoted(member.key))] must be an integer from 0 to 2^32-1")
         }
         modelIDs[TokenKey(member.key)] = id
         if modelTokens[id] == nil { modelTokens[id] = member.key }

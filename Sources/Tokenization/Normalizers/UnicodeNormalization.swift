@@ -40,13 +40,16 @@ enum UnicodeNormalization {
     if value < 0xA0 || !isKnown(scalar) { return [scalar] }
     if (0xAC00...0xD7A3).contains(value) {
       let index = value - 0xAC00
-      var result = [Unicode.Scalar(0x1100 + index / 588)!, Unicode.Scalar(0x1161 + (index % 588) / 28)!]
+      var result = [
+        Unicode.Scalar(0x1100 + index / 588)!, Unicode.Scalar(0x1161 + (index % 588) / 28)!,
+      ]
       if index % 28 != 0 { result.append(Unicode.Scalar(0x11A7 + index % 28)!) }
       return result
     }
     let text = String(scalar)
     let decomposed =
-      compatibility ? text.decomposedStringWithCompatibilityMapping : text.decomposedStringWithCanonicalMapping
+      compatibility
+      ? text.decomposedStringWithCompatibilityMapping : text.decomposedStringWithCanonicalMapping
     return Array(decomposed.unicodeScalars)
   }
 
@@ -60,7 +63,9 @@ enum UnicodeNormalization {
     if (0xAC00...0xD7A3).contains(a) && (a - 0xAC00) % 28 == 0 && (0x11A8...0x11C2).contains(b) {
       return Unicode.Scalar(a + b - 0x11A7)
     }
-    guard combiningClass(second) != 0 || starterSeconds.contains(b), isKnown(first) else { return nil }
+    guard combiningClass(second) != 0 || starterSeconds.contains(b), isKnown(first) else {
+      return nil
+    }
     var pair = String.UnicodeScalarView()
     pair.append(first)
     pair.append(second)
@@ -117,7 +122,8 @@ enum UnicodeNormalization {
       for read in 1..<scalars.count {
         let scalar = scalars[read]
         let scalarClass = Int(classes[read])
-        if lastClass < scalarClass || lastClass == 0, let composite = compose(scalars[starter], scalar)
+        if lastClass < scalarClass || lastClass == 0,
+          let composite = compose(scalars[starter], scalar)
         {
           scalars[starter] = composite
           continue
