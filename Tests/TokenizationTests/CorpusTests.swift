@@ -61,6 +61,7 @@ enum TokenizationResources {
 @Test(arguments: [
   "minilm", "llama3", "wordllama", "unigram", "unigram-first", "split-digits", "split-invert",
   "byte-level", "bert-prefix", "precompiled", "metaspace-never", "byte-level-no-regex",
+  "split-o200k",
 ])
 func encodingsMatchTheHFLibrary(name: String) throws {
   let url = try TokenizationResources.tokenizerURL(name)
