@@ -20,14 +20,29 @@ enum SplitBehavior: Sendable {
 }
 
 /// A compiled regular expression, matched scalar by scalar as Oniguruma does.
+///
+/// HF compiles patterns with Oniguruma's Ruby syntax; Swift's `Regex` reads the same syntax
+/// except for a few constructs, which are rewritten (`.` matches anything but `\n`, `$` is the end
+/// of a line ending in `\n`, `\h` is a hex digit) or rejected (`^`, a start of line after `\n`
+/// only, which Swift cannot express without lookbehind).
 struct ScalarRegex: @unchecked Sendable {
   // `Regex` is an immutable value; it is only read after construction.
   let regex: Regex<AnyRegexOutput>
   let pattern: String
 
   init(_ pattern: String, context: String, path: String) throws(TokenizationError) {
+    let translated: String
+    switch Self.translate(pattern) {
+    case .success(let text): translated = text
+    case .failure(let problem):
+      throw .unsupported(
+        path: path,
+        what:
+          "\(context): unsupported regular expression \(JSONWriter.quoted(pattern)): \(problem.reason)"
+      )
+    }
     do {
-      regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
+      regex = try Regex(translated).matchingSemantics(.unicodeScalar)
     } catch {
       throw .unsupported(
         path: path,
@@ -36,6 +51,68 @@ struct ScalarRegex: @unchecked Sendable {
     self.pattern = pattern
     // Compile the program now, on this thread, rather than lazily during a first match.
     _ = "".firstMatch(of: regex)
+  }
+
+  struct Problem: Error {
+    var reason: String
+  }
+
+  /// Rewrites the Oniguruma (Ruby syntax) constructs that Swift's `Regex` reads differently.
+  static func translate(_ pattern: String) -> Result<String, Problem> {
+    let scalars = Array(pattern.unicodeScalars)
+    var output = String.UnicodeScalarView()
+    var classDepth = 0
+    var index = 0
+    func append(_ text: String) { output.append(contentsOf: text.unicodeScalars) }
+    while index < scalars.count {
+      let scalar = scalars[index]
+      if scalar == "\\" {
+        guard index + 1 < scalars.count else {
+          output.append(scalar)
+          index += 1
+          continue
+        }
+        let next = scalars[index + 1]
+        index += 2
+        switch next {
+        case "h": append(classDepth > 0 ? "0-9a-fA-F" : "[0-9a-fA-F]")
+        case "H":
+          if classDepth > 0 { return .failure(Problem(reason: "\\H inside a character class")) }
+          append("[^0-9a-fA-F]")
+        default:
+          output.append(scalar)
+          output.append(next)
+        }
+        continue
+      }
+      index += 1
+      if classDepth > 0 {
+        if scalar == "[" { classDepth += 1 }
+        if scalar == "]" { classDepth -= 1 }
+        output.append(scalar)
+        continue
+      }
+      switch scalar {
+      case "[":
+        classDepth = 1
+        output.append(scalar)
+        if index < scalars.count && scalars[index] == "^" {
+          output.append("^")
+          index += 1
+        }
+        // A `]` first in a class is a literal.
+        if index < scalars.count && scalars[index] == "]" {
+          append("\\]")
+          index += 1
+        }
+      case ".": append("[^\\n]")
+      case "$": append("(?=\\n|\\z)")
+      case "^":
+        return .failure(Problem(reason: "'^' (a start of line after \\n only) is not supported"))
+      default: output.append(scalar)
+      }
+    }
+    return .success(String(output))
   }
 
   /// The scalar ranges of the successive non-overlapping matches in `scalars`.
