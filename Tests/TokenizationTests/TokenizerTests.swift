@@ -132,3 +132,14 @@ private let smallBPE =
   // Not matched: "<", "x", ">" are unknown and dropped.
   #expect(try tokenizer.encode("<X>").ids == [])
 }
+
+@Test func filesThatCannotBeReadAreNamed() throws {
+  let scratch = try ScratchDirectory()
+  let broken = scratch.path("broken.json")
+  try Data(#"{"model": {"vocab": {"a": 0},}}"#.utf8).write(to: broken)
+  let message = description { _ = try Tokenizer(contentsOf: broken.path) }
+  #expect(message?.hasPrefix("\(broken.path): invalid JSON: ") == true)
+  #expect(
+    description { _ = try Tokenizer(contentsOf: scratch.url.path) }
+      == "\(scratch.url.path): cannot read the file: is a directory")
+}
