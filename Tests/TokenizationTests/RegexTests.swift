@@ -11,6 +11,7 @@ import Testing
   (#"[\h_]+"#, "f_1 z", ["f_1", " z"]),
   (#"[]a]+"#, "x]a]y", ["x", "]a]", "y"]),
   (#"\p{N}{1,3}"#, "12345", ["123", "45"]),
+  ("x*", "axxb", ["a", "xx", "b"]),
 ])
 func regexPatternsFollowOniguruma(pattern: String, text: String, pieces: [String]) throws {
   let regex = try ScalarRegex(pattern, context: "pre_tokenizer", path: "t.json")
@@ -31,4 +32,21 @@ func regexPatternsFollowOniguruma(pattern: String, text: String, pieces: [String
         == #"t.json: normalizer: unsupported regular expression "[^\\H]": \H inside a character class"#
     )
   }
+}
+
+/// Empty matches, as Oniguruma's iterator gives them (none right after a match).
+@Test func emptyMatchesFollowOniguruma() throws {
+  let regex = try ScalarRegex("x*", context: "normalizer", path: "t.json")
+  #expect(regex.matches(in: Array("axxb".unicodeScalars)) == [0..<0, 1..<3, 4..<4])
+  let merged = SplitPattern.regex(regex).split(NormalizedText("axxb"), behavior: .mergedWithNext)
+  #expect(merged.map(\.string) == ["a", "xxb"])
+  var text = NormalizedText("axxb")
+  Normalizer.replace(&text, pattern: .regex(regex), content: ["-"])
+  #expect(text.string == "-a-b-")
+  var empty = NormalizedText("ab")
+  Normalizer.replace(&empty, pattern: .literal([]), content: ["-"])
+  #expect(empty.string == "-a-b-")
+  var nothing = NormalizedText("")
+  Normalizer.replace(&nothing, pattern: .regex(regex), content: ["-"])
+  #expect(nothing.string == "")
 }

@@ -120,8 +120,10 @@ indirect enum Normalizer: Sendable {
     var origins: [Int] = []
     for piece in pattern.matches(in: text.scalars) {
       if piece.isMatch {
-        if piece.range.isEmpty { continue }
-        let origin = text.origins[piece.range.lowerBound]
+        // An empty match inserts the content (taking the origin of what follows it).
+        let origin =
+          piece.range.lowerBound < text.count
+          ? text.origins[piece.range.lowerBound] : (text.origins.last ?? 0)
         scalars.append(contentsOf: content)
         origins.append(contentsOf: repeatElement(origin, count: content.count))
       } else {

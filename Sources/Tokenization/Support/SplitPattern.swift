@@ -128,9 +128,11 @@ struct ScalarRegex: @unchecked Sendable {
       let start = offset + unicodeScalars.distance(from: index, to: match.range.lowerBound)
       let end =
         start + unicodeScalars.distance(from: match.range.lowerBound, to: match.range.upperBound)
-      result.append(start..<end)
       index = match.range.upperBound
       offset = end
+      // Like Oniguruma's iterator, skip an empty match right where the previous match ended.
+      if start == end, let last = result.last, last.upperBound == start { continue }
+      result.append(start..<end)
     }
     return result
   }
@@ -151,7 +153,12 @@ enum SplitPattern: Sendable {
     case .regex(let regex):
       found = regex.matches(in: scalars)
     case .literal(let needle):
-      if needle.isEmpty { return [(0..<scalars.count, false)] }
+      // HF matches a string as an escaped regular expression: the empty one matches (emptily)
+      // at every position.
+      if needle.isEmpty {
+        found = (0...scalars.count).map { $0..<$0 }
+        break
+      }
       var start = 0
       while start + needle.count <= scalars.count {
         if scalars[start] == needle[0]
