@@ -42,10 +42,11 @@ public struct AddedToken: Sendable, Equatable {
   /// Reads one element of `added_tokens` (`context` names it in errors, e.g. "added_tokens[3]").
   init(json: JSONValue, context: String, path: String) throws(TokenizationError) {
     guard json.members != nil else {
-      throw .malformed(path: path, what: "\(context) must be an object, not \(json.kindDescription)")
+      throw .malformed(
+        path: path, what: "\(context) must be an object, not \(json.kindDescription)")
     }
-    guard let id = json["id"]?.number?.int, id >= 0 else {
-      throw .malformed(path: path, what: "\(context).id must be a non-negative integer")
+    guard let id = json["id"]?.number?.int, (0...Int(UInt32.max)).contains(id) else {
+      throw .malformed(path: path, what: "\(context).id must be an integer from 0 to 2^32-1")
     }
     guard let content = json["content"]?.string else {
       throw .malformed(path: path, what: "\(context).content must be a string")

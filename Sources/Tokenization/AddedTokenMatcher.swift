@@ -69,7 +69,9 @@ struct AddedTokenMatcher: Sendable {
     return result
   }
 
-  private func matches(_ needle: [Unicode.Scalar], in scalars: [Unicode.Scalar], at position: Int) -> Bool {
+  private func matches(_ needle: [Unicode.Scalar], in scalars: [Unicode.Scalar], at position: Int)
+    -> Bool
+  {
     guard position + needle.count <= scalars.count else { return false }
     for index in 0..<needle.count where scalars[position + index] != needle[index] { return false }
     return true

@@ -44,7 +44,9 @@ public final class Tokenizer: Sendable {
     } else {
       preTokenizer = nil
     }
-    guard let modelJSON = json["model"] else { throw .malformed(path: path, what: "model is missing") }
+    guard let modelJSON = json["model"] else {
+      throw .malformed(path: path, what: "model is missing")
+    }
     model = try TokenizerModel(json: modelJSON, vocabulary: vocabulary, path: path)
     gpt2 = try ScalarRegex(PreTokenizer.gpt2Pattern, context: "ByteLevel", path: path)
     var raw: [AddedTokenMatcher.Pattern] = []
@@ -54,10 +56,13 @@ public final class Tokenizer: Sendable {
       if token.normalized {
         var text = NormalizedText(token.content)
         normalizer?.normalize(&text)
-        normalized.append(.init(scalars: text.scalars, id: id, content: token.content, token: token))
+        normalized.append(
+          .init(scalars: text.scalars, id: id, content: token.content, token: token))
       } else {
         raw.append(
-          .init(scalars: Array(token.content.unicodeScalars), id: id, content: token.content, token: token))
+          .init(
+            scalars: Array(token.content.unicodeScalars), id: id, content: token.content,
+            token: token))
       }
     }
     rawMatcher = AddedTokenMatcher(raw)
@@ -70,7 +75,9 @@ public final class Tokenizer: Sendable {
   ///   component the engine does not implement.
   public convenience init(contentsOf path: String) throws(TokenizationError) {
     var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    {
       throw .unreadable(path: path, reason: "is a directory")
     }
     let data: Data
@@ -97,7 +104,8 @@ public final class Tokenizer: Sendable {
   private static func reason(_ error: any Error) -> String {
     let nsError = error as NSError
     if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-      underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+      underlying.domain == NSPOSIXErrorDomain,
+      let code = POSIXErrorCode(rawValue: Int32(underlying.code))
     {
       return String(cString: strerror(code.rawValue))
     }

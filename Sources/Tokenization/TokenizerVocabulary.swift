@@ -29,7 +29,8 @@ public struct TokenizerVocabulary: Sendable {
   /// - Complexity: O(*n*) in the number of tokens.
   public init(json: JSONValue, path: String) throws(TokenizationError) {
     guard json.members != nil else {
-      throw .malformed(path: path, what: "the top level must be an object, not \(json.kindDescription)")
+      throw .malformed(
+        path: path, what: "the top level must be an object, not \(json.kindDescription)")
     }
     guard let model = json["model"], model.members != nil else {
       throw .malformed(path: path, what: "model is missing or not an object")
@@ -45,10 +46,11 @@ public struct TokenizerVocabulary: Sendable {
       modelIDs.reserveCapacity(members.count)
       modelTokens.reserveCapacity(members.count)
       for member in members {
-        guard let id = member.value.number?.int, id >= 0 else {
+        guard let id = member.value.number?.int, (0...Int(UInt32.max)).contains(id) else {
           throw .malformed(
             path: path,
-            what: "model.vocab[\(JSONWriter.quoted(member.key))] must be a non-negative integer")
+            what:
+              "model.vocab[\(JSONWriter.quoted(member.key))] must be an integer from 0 to 2^32-1")
         }
         modelIDs[TokenKey(member.key)] = id
         if modelTokens[id] == nil { modelTokens[id] = member.key }

@@ -21,7 +21,9 @@ struct Tokenize: ParsableCommand {
   @Flag(name: .long, help: "Print one JSON array instead of text.")
   var json = false
 
-  @Argument(help: ArgumentHelp("The texts to encode.", valueName: "text"))
+  @Argument(
+    help: ArgumentHelp(
+      "The texts to encode (put -- before texts that start with -).", valueName: "text"))
   var texts: [String] = []
 
   func run() throws {

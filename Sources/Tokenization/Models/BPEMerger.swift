@@ -6,8 +6,8 @@
 struct BPEMerger {
   private struct Candidate {
     var rank: UInt32
-    var position: Int32
-    var newID: Int32
+    var position: Int
+    var newID: UInt32
 
     static func < (lhs: Candidate, rhs: Candidate) -> Bool {
       lhs.rank != rhs.rank ? lhs.rank < rhs.rank : lhs.position < rhs.position
@@ -52,9 +52,9 @@ struct BPEMerger {
   static func mergeAll(_ symbols: inout [Int], merges: [UInt64: UInt64]) {
     let count = symbols.count
     if count < 2 { return }
-    func lookup(_ left: Int, _ right: Int) -> (rank: UInt32, id: Int32)? {
+    func lookup(_ left: Int, _ right: Int) -> (rank: UInt32, id: UInt32)? {
       guard let merge = merges[UInt64(left) << 32 | UInt64(right)] else { return nil }
-      return (UInt32(merge >> 32), Int32(truncatingIfNeeded: merge & 0xFFFF_FFFF))
+      return (UInt32(truncatingIfNeeded: merge >> 32), UInt32(truncatingIfNeeded: merge))
     }
     var ids = symbols
     var previous = Array(-1..<(count - 1))
@@ -65,15 +65,17 @@ struct BPEMerger {
     merger.heap.reserveCapacity(count)
     for position in 0..<(count - 1) {
       if let merge = lookup(ids[position], ids[position + 1]) {
-        merger.push(Candidate(rank: merge.rank, position: Int32(position), newID: merge.id))
+        merger.push(Candidate(rank: merge.rank, position: position, newID: merge.id))
       }
     }
     while let top = merger.pop() {
-      let position = Int(top.position)
+      let position = top.position
       if removed[position] { continue }
       let right = next[position]
       if right < 0 { continue }
-      guard let current = lookup(ids[position], ids[right]), current.id == top.newID else { continue }
+      guard let current = lookup(ids[position], ids[right]), current.id == top.newID else {
+        continue
+      }
       ids[position] = Int(top.newID)
       removed[right] = true
       let afterRight = next[right]
@@ -81,10 +83,10 @@ struct BPEMerger {
       if afterRight >= 0 { previous[afterRight] = position }
       let before = previous[position]
       if before >= 0, let merge = lookup(ids[before], ids[position]) {
-        merger.push(Candidate(rank: merge.rank, position: Int32(before), newID: merge.id))
+        merger.push(Candidate(rank: merge.rank, position: before, newID: merge.id))
       }
       if afterRight >= 0, let merge = lookup(ids[position], ids[afterRight]) {
-        merger.push(Candidate(rank: merge.rank, position: Int32(position), newID: merge.id))
+        merger.push(Candidate(rank: merge.rank, position: position, newID: merge.id))
       }
     }
     symbols.removeAll(keepingCapacity: true)

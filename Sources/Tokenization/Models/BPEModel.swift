@@ -4,7 +4,7 @@ import StrictJSON
 /// best merge rank is merged until no pair has one.
 struct BPEModel: Sendable {
   /// Token ids by UTF-8 bytes.
-  let vocab: [TokenKey: Int]
+  let vocab: ByteTokenTable
   /// The vocabulary, for the token strings of ids.
   let vocabulary: TokenizerVocabulary
   /// For a pair of ids `(a << 32) | b`: the merge's rank in the high half, the merged id in the low.
@@ -16,26 +16,36 @@ struct BPEModel: Sendable {
   let byteFallback: Bool
   let ignoreMerges: Bool
 
+  /// What a merge's two tokens resolve to.
+  private enum Resolution {
+    case merge(left: Int, right: Int, merged: Int)
+    case missing(String)
+    case missingMerged(String)
+    case short(String)
+  }
+
   init(json: JSONValue, vocabulary: TokenizerVocabulary, path: String) throws(TokenizationError) {
     let context = "model"
-    if let dropout = json["dropout"], !dropout.isNull {
-      guard let value = dropout.number?.double, value == 0 || value == 1 else {
-        throw .unsupported(path: path, what: "unsupported model.dropout \(JSONWriter.string(dropout)) (only null)")
-      }
-      if value != 0 {
-        throw .unsupported(path: path, what: "unsupported model.dropout \(JSONWriter.string(dropout)) (only null)")
-      }
+    // Dropout makes encoding random; 0 (as null) does not.
+    if let dropout = json["dropout"], !dropout.isNull, dropout.number?.double != 0 {
+      throw .unsupported(
+        path: path, what: "unsupported model.dropout \(JSONWriter.string(dropout)) (only null)")
     }
     unknownToken = try optionalString(json, "unk_token", context: context, path: path)
-    continuingSubwordPrefix = try optionalString(json, "continuing_subword_prefix", context: context, path: path)
+    continuingSubwordPrefix = try optionalString(
+      json, "continuing_subword_prefix", context: context, path: path)
     endOfWordSuffix = try optionalString(json, "end_of_word_suffix", context: context, path: path)
     fuseUnknown = try optionalFlag(json, "fuse_unk", false, context: context, path: path)
     byteFallback = try optionalFlag(json, "byte_fallback", false, context: context, path: path)
     ignoreMerges = try optionalFlag(json, "ignore_merges", false, context: context, path: path)
-    guard vocabulary.modelVocabulary.count > 0 || json["vocab"]?.members != nil else {
+    guard let members = json["vocab"]?.members else {
       throw .malformed(path: path, what: "model.vocab must be an object for a BPE model")
     }
-    let vocab = vocabulary.modelVocabulary
+    // Same ids as the vocabulary (which has checked them), later duplicates winning.
+    var vocab = ByteTokenTable(capacity: members.count)
+    for member in members {
+      if let id = member.value.number?.int { vocab.insert(member.key, id: id) }
+    }
     self.vocab = vocab
     self.vocabulary = vocabulary
     guard let mergeList = json["merges"]?.elements else {
@@ -44,64 +54,93 @@ struct BPEModel: Sendable {
     let prefixLength = continuingSubwordPrefix?.utf8.count ?? 0
     var merges: [UInt64: UInt64] = [:]
     merges.reserveCapacity(mergeList.count)
+    let table = vocab
+    var scratch: [UInt8] = []
+    scratch.reserveCapacity(256)
+    func resolve(
+      _ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>,
+      _ scratch: inout [UInt8]
+    ) -> Resolution {
+      guard let leftID = table.id(of: left) else {
+        return .missing(String(decoding: left, as: UTF8.self))
+      }
+      guard let rightID = table.id(of: right) else {
+        return .missing(String(decoding: right, as: UTF8.self))
+      }
+      guard right.count >= prefixLength else {
+        return .short(String(decoding: right, as: UTF8.self))
+      }
+      scratch.removeAll(keepingCapacity: true)
+      scratch.append(contentsOf: left)
+      scratch.append(contentsOf: UnsafeBufferPointer(rebasing: right[prefixLength...]))
+      guard let mergedID = scratch.withUnsafeBufferPointer({ table.id(of: $0) }) else {
+        return .missingMerged(String(decoding: scratch, as: UTF8.self))
+      }
+      return .merge(left: leftID, right: rightID, merged: mergedID)
+    }
     for (rank, merge) in mergeList.enumerated() {
-      let left: Substring
-      let right: Substring
-      if let text = merge.string {
-        guard let space = text.utf8.firstIndex(of: UInt8(ascii: " ")) else {
-          throw .malformed(path: path, what: "model.merges[\(rank)] must hold two tokens separated by a space")
+      let resolution: Resolution
+      if case .string(var text) = merge {
+        let found: Resolution? = text.withUTF8 { bytes in
+          guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+          return resolve(
+            UnsafeBufferPointer(rebasing: bytes[..<space]),
+            UnsafeBufferPointer(rebasing: bytes[(space + 1)...]), &scratch)
         }
-        left = text[..<space]
-        right = text[text.utf8.index(after: space)...]
-      } else if let pair = merge.elements, pair.count == 2, let first = pair[0].string,
-        let second = pair[1].string
-      {
-        left = first[...]
-        right = second[...]
-      } else {
-        throw .malformed(path: path, what: "model.merges[\(rank)] must be a string or a pair of strings")
-      }
-      guard let leftID = vocab[TokenKey(String(left))] else {
-        throw .malformed(path: path, what: "model.merges[\(rank)]: token \(JSONWriter.quoted(String(left))) is not in the vocabulary")
-      }
-      guard let rightID = vocab[TokenKey(String(right))] else {
-        throw .malformed(path: path, what: "model.merges[\(rank)]: token \(JSONWriter.quoted(String(right))) is not in the vocabulary")
-      }
-      var merged = String(left)
-      if prefixLength == 0 {
-        merged += right
-      } else {
-        let rightUTF8 = Array(right.utf8)
-        guard rightUTF8.count >= prefixLength,
-          let rightTail = String(validating: rightUTF8[prefixLength...], as: UTF8.self)
-        else {
+        guard let found else {
           throw .malformed(
-            path: path,
-            what: "model.merges[\(rank)]: \(JSONWriter.quoted(String(right))) is shorter than the subword prefix")
+            path: path, what: "model.merges[\(rank)] must hold two tokens separated by a space")
         }
-        merged += rightTail
+        resolution = found
+      } else if let pair = merge.elements, pair.count == 2, var first = pair[0].string,
+        var second = pair[1].string
+      {
+        resolution = first.withUTF8 { left in
+          second.withUTF8 { right in resolve(left, right, &scratch) }
+        }
+      } else {
+        throw .malformed(
+          path: path, what: "model.merges[\(rank)] must be a string or a pair of strings")
       }
-      guard let mergedID = vocab[TokenKey(merged)] else {
-        throw .malformed(path: path, what: "model.merges[\(rank)]: merged token \(JSONWriter.quoted(merged)) is not in the vocabulary")
+      switch resolution {
+      case .merge(let leftID, let rightID, let mergedID):
+        merges[UInt64(leftID) << 32 | UInt64(rightID)] = UInt64(rank) << 32 | UInt64(mergedID)
+      case .missing(let token):
+        throw .malformed(
+          path: path,
+          what: "model.merges[\(rank)]: token \(JSONWriter.quoted(token)) is not in the vocabulary")
+      case .missingMerged(let token):
+        throw .malformed(
+          path: path,
+          what:
+            "model.merges[\(rank)]: merged token \(JSONWriter.quoted(token)) is not in the vocabulary"
+        )
+      case .short(let token):
+        throw .malformed(
+          path: path,
+          what:
+            "model.merges[\(rank)]: \(JSONWriter.quoted(token)) is shorter than the subword prefix")
       }
-      merges[UInt64(leftID) << 32 | UInt64(rightID)] = UInt64(rank) << 32 | UInt64(mergedID)
     }
     self.merges = merges
   }
 
-  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(id: Int, token: String)] {
+  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(
+    id: Int, token: String
+  )] {
     if word.isEmpty { return [] }
-    if ignoreMerges, let id = vocab[TokenKey(makeString(word))] {
+    if ignoreMerges, let id = vocab.id(of: makeString(word)) {
       return [(id, vocabulary.modelToken(of: id) ?? makeString(word))]
     }
     var symbols: [Int] = []
     symbols.reserveCapacity(word.count)
-    var pendingUnknown: Int? = nil  // the id of an unknown symbol not yet added (fused ones count once)
+    // The id of an unknown symbol not yet added (fused unknowns count once).
+    var pendingUnknown: Int? = nil
     for (index, scalar) in word.enumerated() {
       var piece = String(scalar)
       if index > 0, let prefix = continuingSubwordPrefix { piece = prefix + piece }
       if index == word.count - 1, let suffix = endOfWordSuffix { piece += suffix }
-      if let id = vocab[TokenKey(piece)] {
+      if let id = vocab.id(of: piece) {
         if let unknown = pendingUnknown {
           symbols.append(unknown)
           pendingUnknown = nil
@@ -112,7 +151,7 @@ struct BPEModel: Sendable {
       if byteFallback {
         var byteIDs: [Int] = []
         for byte in piece.utf8 {
-          guard let id = vocab[TokenKey(Self.byteToken(byte))] else { break }
+          guard let id = vocab.id(of: Self.byteToken(byte)) else { break }
           byteIDs.append(id)
         }
         if byteIDs.count == piece.utf8.count {
@@ -121,9 +160,10 @@ struct BPEModel: Sendable {
         }
       }
       if let unknownToken {
-        guard let unknownID = vocab[TokenKey(unknownToken)] else {
+        guard let unknownID = vocab.id(of: unknownToken) else {
           throw .encodingFailed(
-            path: path, what: "model.unk_token \(JSONWriter.quoted(unknownToken)) is not in the vocabulary")
+            path: path,
+            what: "model.unk_token \(JSONWriter.quoted(unknownToken)) is not in the vocabulary")
         }
         if pendingUnknown != nil && !fuseUnknown {
           symbols.append(unknownID)

@@ -15,13 +15,15 @@ enum TokenizerModel: Sendable {
         type = "BPE"
       } else if json["vocab"]?.elements != nil {
         type = "Unigram"
-      } else if json["continuing_subword_prefix"] != nil || json["max_input_chars_per_word"] != nil {
+      } else if json["continuing_subword_prefix"] != nil || json["max_input_chars_per_word"] != nil
+      {
         type = "WordPiece"
       }
     }
     switch type {
     case "BPE": self = .bpe(try BPEModel(json: json, vocabulary: vocabulary, path: path))
-    case "WordPiece": self = .wordPiece(try WordPieceModel(json: json, vocabulary: vocabulary, path: path))
+    case "WordPiece":
+      self = .wordPiece(try WordPieceModel(json: json, vocabulary: vocabulary, path: path))
     case "Unigram": self = .unigram(try UnigramModel(json: json, path: path))
     case let other?: throw .unsupported(path: path, what: "unsupported model '\(other)'")
     case nil: throw .malformed(path: path, what: "model.type is missing")
@@ -29,7 +31,9 @@ enum TokenizerModel: Sendable {
   }
 
   /// The tokens of one word.
-  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(id: Int, token: String)] {
+  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(
+    id: Int, token: String
+  )] {
     switch self {
     case .bpe(let model): try model.tokenize(word, path: path)
     case .wordPiece(let model): try model.tokenize(word, path: path)
@@ -39,7 +43,8 @@ enum TokenizerModel: Sendable {
 }
 
 /// Reads an optional string member (`null` or missing gives `nil`).
-func optionalString(_ json: JSONValue, _ key: String, context: String, path: String) throws(TokenizationError)
+func optionalString(_ json: JSONValue, _ key: String, context: String, path: String)
+  throws(TokenizationError)
   -> String?
 {
   guard let value = json[key], !value.isNull else { return nil }

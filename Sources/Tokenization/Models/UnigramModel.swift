@@ -18,7 +18,8 @@ struct UnigramModel: Sendable {
 
   init(json: JSONValue, path: String) throws(TokenizationError) {
     guard let vocab = json["vocab"]?.elements else {
-      throw .malformed(path: path, what: "model.vocab must be an array of [piece, score] for a Unigram model")
+      throw .malformed(
+        path: path, what: "model.vocab must be an array of [piece, score] for a Unigram model")
     }
     var ids: [TokenKey: Int] = [:]
     var pieces: [String] = []
@@ -114,7 +115,9 @@ struct UnigramModel: Sendable {
     return result.reversed()
   }
 
-  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(id: Int, token: String)] {
+  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(
+    id: Int, token: String
+  )] {
     var result: [(id: Int, token: String)] = []
     for piece in split(word) {
       if let id = ids[TokenKey(piece)] {
@@ -134,7 +137,8 @@ struct UnigramModel: Sendable {
         }
       }
       guard let unknownID else {
-        throw .encodingFailed(path: path, what: "the Unigram model has no unk_id for \(JSONWriter.quoted(piece))")
+        throw .encodingFailed(
+          path: path, what: "the Unigram model has no unk_id for \(JSONWriter.quoted(piece))")
       }
       result.append((unknownID, piece))
     }

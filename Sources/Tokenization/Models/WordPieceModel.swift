@@ -16,7 +16,8 @@ struct WordPieceModel: Sendable {
       try optionalString(json, "continuing_subword_prefix", context: "model", path: path) ?? "##"
     if let value = json["max_input_chars_per_word"], !value.isNull {
       guard let number = value.number?.int, number >= 0 else {
-        throw .malformed(path: path, what: "model.max_input_chars_per_word must be a non-negative integer")
+        throw .malformed(
+          path: path, what: "model.max_input_chars_per_word must be a non-negative integer")
       }
       maxInputCharsPerWord = number
     } else {
@@ -24,12 +25,15 @@ struct WordPieceModel: Sendable {
     }
   }
 
-  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(id: Int, token: String)] {
+  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(
+    id: Int, token: String
+  )] {
     let vocab = vocabulary.modelVocabulary
     func unknown() throws(TokenizationError) -> [(id: Int, token: String)] {
       guard let id = vocab[TokenKey(unknownToken)] else {
         throw .encodingFailed(
-          path: path, what: "model.unk_token \(JSONWriter.quoted(unknownToken)) is not in the vocabulary")
+          path: path,
+          what: "model.unk_token \(JSONWriter.quoted(unknownToken)) is not in the vocabulary")
       }
       return [(id, unknownToken)]
     }

@@ -29,7 +29,7 @@ struct BertNormalizer: Sendable {
       }
     }
     if stripAccents ?? lowercase {
-      Normalizer.unicodeForm(&text) { $0.decomposedStringWithCanonicalMapping }
+      UnicodeNormalization.normalize(&text, form: .nfd)
       text.filter { !UnicodeClasses.isNonspacingMark($0) }
     }
     if lowercase {

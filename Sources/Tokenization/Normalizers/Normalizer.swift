@@ -1,4 +1,3 @@
-import Foundation
 import StrictJSON
 
 /// A tokenizer.json `normalizer`: rewrites the text before pre-tokenization.
@@ -45,7 +44,8 @@ indirect enum Normalizer: Sendable {
       self = .strip(left: try flag("strip_left", true), right: try flag("strip_right", true))
     case "Replace":
       self = .replace(
-        try SplitPattern(json: json["pattern"], context: context, path: path), content: try text("content"))
+        try SplitPattern(json: json["pattern"], context: context, path: path),
+        content: try text("content"))
     case "Prepend":
       self = .prepend(try text("prepend"))
     case "BertNormalizer":
@@ -58,7 +58,8 @@ indirect enum Normalizer: Sendable {
       }
       self = .bert(
         BertNormalizer(
-          cleanText: try flag("clean_text", true), handleChineseChars: try flag("handle_chinese_chars", true),
+          cleanText: try flag("clean_text", true),
+          handleChineseChars: try flag("handle_chinese_chars", true),
           stripAccents: strip, lowercase: try flag("lowercase", true)))
     case "Sequence":
       guard let elements = json["normalizers"]?.elements else {
@@ -83,10 +84,10 @@ indirect enum Normalizer: Sendable {
   /// Normalizes `text` in place.
   func normalize(_ text: inout NormalizedText) {
     switch self {
-    case .nfc: Self.unicodeForm(&text, composing: true) { $0.precomposedStringWithCanonicalMapping }
-    case .nfd: Self.unicodeForm(&text) { $0.decomposedStringWithCanonicalMapping }
-    case .nfkc: Self.unicodeForm(&text, composing: true) { $0.precomposedStringWithCompatibilityMapping }
-    case .nfkd: Self.unicodeForm(&text) { $0.decomposedStringWithCompatibilityMapping }
+    case .nfc: UnicodeNormalization.normalize(&text, form: .nfc)
+    case .nfd: UnicodeNormalization.normalize(&text, form: .nfd)
+    case .nfkc: UnicodeNormalization.normalize(&text, form: .nfkc)
+    case .nfkd: UnicodeNormalization.normalize(&text, form: .nfkd)
     case .lowercase: text.transform(UnicodeClasses.lowercased)
     case .strip(let left, let right): Self.strip(&text, left: left, right: right)
     case .stripAccents: text.filter { !UnicodeClasses.isMark($0) }
@@ -95,33 +96,6 @@ indirect enum Normalizer: Sendable {
     case .bert(let bert): bert.normalize(&text)
     case .precompiled(let charsmap): charsmap.normalize(&text)
     case .sequence(let normalizers): for normalizer in normalizers { normalizer.normalize(&text) }
-    }
-  }
-
-  /// Applies a Unicode normalization form to the whole text.
-  static func unicodeForm(
-    _ text: inout NormalizedText, composing: Bool = false, _ form: (String) -> String
-  ) {
-    if text.scalars.allSatisfy(\.isASCII) { return }
-    var scalars = Array(form(text.string).unicodeScalars)
-    if composing { composeHangulTrailingConsonants(&scalars) }
-    text.replaceAll(with: scalars)
-  }
-
-  /// Composes a precomposed Hangul LV syllable with a following trailing consonant (T) jamo,
-  /// which Foundation's composition on Linux leaves apart (`가` + `ᆨ` is `각` in NFC).
-  static func composeHangulTrailingConsonants(_ scalars: inout [Unicode.Scalar]) {
-    var index = 0
-    while index + 1 < scalars.count {
-      let syllable = scalars[index].value
-      let trailing = scalars[index + 1].value
-      if (0xAC00...0xD7A3).contains(syllable) && (syllable - 0xAC00) % 28 == 0
-        && (0x11A8...0x11C2).contains(trailing), let composed = Unicode.Scalar(syllable + trailing - 0x11A7)
-      {
-        scalars[index] = composed
-        scalars.remove(at: index + 1)
-      }
-      index += 1
     }
   }
 
@@ -139,13 +113,17 @@ indirect enum Normalizer: Sendable {
   }
 
   /// Replaces every match of `pattern` by `content`.
-  static func replace(_ text: inout NormalizedText, pattern: SplitPattern, content: [Unicode.Scalar]) {
+  static func replace(
+    _ text: inout NormalizedText, pattern: SplitPattern, content: [Unicode.Scalar]
+  ) {
     var scalars: [Unicode.Scalar] = []
     var origins: [Int] = []
     for piece in pattern.matches(in: text.scalars) {
       if piece.isMatch {
-        if piece.range.isEmpty { continue }
-        let origin = text.origins[piece.range.lowerBound]
+        // An empty match inserts the content (taking the origin of what follows it).
+        let origin =
+          piece.range.lowerBound < text.count
+          ? text.origins[piece.range.lowerBound] : (text.origins.last ?? 0)
         scalars.append(contentsOf: content)
         origins.append(contentsOf: repeatElement(origin, count: content.count))
       } else {

@@ -26,7 +26,8 @@ struct PrecompiledCharsMap: Sendable {
     let trieSize = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16 | Int(bytes[3]) << 24
     let unitCount = trieSize / 4
     guard 4 + unitCount * 4 <= bytes.count else {
-      throw .malformed(path: path, what: "\(context).precompiled_charsmap: the trie is longer than the data")
+      throw .malformed(
+        path: path, what: "\(context).precompiled_charsmap: the trie is longer than the data")
     }
     var units: [UInt32] = []
     units.reserveCapacity(unitCount)
@@ -38,7 +39,8 @@ struct PrecompiledCharsMap: Sendable {
     }
     let replacements = Array(bytes[(4 + unitCount * 4)...])
     guard String(validating: replacements, as: UTF8.self) != nil else {
-      throw .malformed(path: path, what: "\(context).precompiled_charsmap: the replacements are not UTF-8")
+      throw .malformed(
+        path: path, what: "\(context).precompiled_charsmap: the replacements are not UTF-8")
     }
     guard !units.isEmpty else {
       throw .malformed(path: path, what: "\(context).precompiled_charsmap: the trie is empty")
@@ -71,7 +73,9 @@ struct PrecompiledCharsMap: Sendable {
     guard let start = shortestPrefixValue(chunk), start <= replacements.count else { return nil }
     var end = start
     while end < replacements.count && replacements[end] != 0 { end += 1 }
-    guard let text = String(validating: replacements[start..<end], as: UTF8.self) else { return nil }
+    guard let text = String(validating: replacements[start..<end], as: UTF8.self) else {
+      return nil
+    }
     return Array(text.unicodeScalars)
   }
 
@@ -88,14 +92,16 @@ struct PrecompiledCharsMap: Sendable {
       let bytes = Array(String(character).utf8)
       if bytes.count < 6, let replacement = transform(bytes) {
         scalars.append(contentsOf: replacement)
-        origins.append(contentsOf: repeatElement(text.origins[range.lowerBound], count: replacement.count))
+        origins.append(
+          contentsOf: repeatElement(text.origins[range.lowerBound], count: replacement.count))
         continue
       }
       for position in range {
         let scalar = text.scalars[position]
         if let replacement = transform(Array(String(scalar).utf8)) {
           scalars.append(contentsOf: replacement)
-          origins.append(contentsOf: repeatElement(text.origins[position], count: replacement.count))
+          origins.append(
+            contentsOf: repeatElement(text.origins[position], count: replacement.count))
         } else {
           scalars.append(scalar)
           origins.append(text.origins[position])

@@ -22,7 +22,8 @@ struct Metaspace: Sendable {
       case "first": prependScheme = .first
       case "never": prependScheme = .never
       default:
-        throw .unsupported(path: path, what: "unsupported \(context).prepend_scheme \(JSONWriter.string(scheme))")
+        throw .unsupported(
+          path: path, what: "unsupported \(context).prepend_scheme \(JSONWriter.string(scheme))")
       }
     } else if let add = json["add_prefix_space"]?.bool {
       prependScheme = add ? .always : .never

@@ -13,7 +13,8 @@ indirect enum PreTokenizer: Sendable {
   case sequence([PreTokenizer])
 
   /// GPT-2's pattern, which `ByteLevel` uses when `use_regex` is true.
-  static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+  static let gpt2Pattern =
+    #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
 
   /// Reads a pre-tokenizer; `context` names it in errors.
   init(json: JSONValue, context: String, path: String) throws(TokenizationError) {
@@ -59,7 +60,8 @@ indirect enum PreTokenizer: Sendable {
       var steps: [PreTokenizer] = []
       for (index, element) in elements.enumerated() {
         steps.append(
-          try PreTokenizer(json: element, context: "\(context).pretokenizers[\(index)]", path: path))
+          try PreTokenizer(json: element, context: "\(context).pretokenizers[\(index)]", path: path)
+        )
       }
       self = .sequence(steps)
     default:

@@ -2,8 +2,7 @@
 /// came from in the original text.
 ///
 /// Only the origin of a piece's first scalar matters to the engine (Metaspace's `first` prepend
-/// scheme prepends only to the piece that starts the original text), so origins are exact for
-/// per-scalar edits and approximate (first scalar exact) for Unicode normalization forms.
+/// scheme prepends only to the piece that starts the original text).
 struct NormalizedText: Sendable {
   /// The text.
   var scalars: [Unicode.Scalar]
@@ -61,30 +60,6 @@ struct NormalizedText: Sendable {
     for (scalar, origin) in zip(scalars, origins) where keep(scalar) {
       newScalars.append(scalar)
       newOrigins.append(origin)
-    }
-    scalars = newScalars
-    origins = newOrigins
-  }
-
-  /// Replaces the whole text by `newScalars`, a transformation of it (a normalization form):
-  /// the first scalar keeps the first origin; the others take the origin at the same position,
-  /// never that of the original start unless it is unchanged.
-  mutating func replaceAll(with newScalars: [Unicode.Scalar]) {
-    if newScalars.count == scalars.count {
-      scalars = newScalars
-      return
-    }
-    var newOrigins: [Int] = []
-    newOrigins.reserveCapacity(newScalars.count)
-    for index in newScalars.indices {
-      if origins.isEmpty {
-        newOrigins.append(index)
-      } else if index == 0 {
-        newOrigins.append(origins[0])
-      } else {
-        let origin = origins[min(index, origins.count - 1)]
-        newOrigins.append(origin == origins[0] ? origin + 1 : origin)
-      }
     }
     scalars = newScalars
     origins = newOrigins

@@ -12,28 +12,107 @@ enum SplitBehavior: Sendable {
     case "MergedWithPrevious": self = .mergedWithPrevious
     case "MergedWithNext": self = .mergedWithNext
     case "Contiguous": self = .contiguous
-    case let other?: throw .unsupported(path: path, what: "unsupported \(context).behavior '\(other)'")
+    case let other?:
+      throw .unsupported(path: path, what: "unsupported \(context).behavior '\(other)'")
     case nil: throw .malformed(path: path, what: "\(context).behavior must be a string")
     }
   }
 }
 
 /// A compiled regular expression, matched scalar by scalar as Oniguruma does.
+///
+/// HF compiles patterns with Oniguruma's Ruby syntax; Swift's `Regex` reads the same syntax
+/// except for a few constructs, which are rewritten (`.` matches anything but `\n`, `$` is the end
+/// of a line ending in `\n`, `\h` is a hex digit) or rejected (`^`, a start of line after `\n`
+/// only, which Swift cannot express without lookbehind).
 struct ScalarRegex: @unchecked Sendable {
   // `Regex` is an immutable value; it is only read after construction.
   let regex: Regex<AnyRegexOutput>
   let pattern: String
 
   init(_ pattern: String, context: String, path: String) throws(TokenizationError) {
+    let translated: String
+    switch Self.translate(pattern) {
+    case .success(let text): translated = text
+    case .failure(let problem):
+      throw .unsupported(
+        path: path,
+        what:
+          "\(context): unsupported regular expression \(JSONWriter.quoted(pattern)): \(problem.reason)"
+      )
+    }
     do {
-      regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
+      regex = try Regex(translated).matchingSemantics(.unicodeScalar)
     } catch {
       throw .unsupported(
-        path: path, what: "\(context): unsupported regular expression \(JSONWriter.quoted(pattern)): \(error)")
+        path: path,
+        what: "\(context): unsupported regular expression \(JSONWriter.quoted(pattern)): \(error)")
     }
     self.pattern = pattern
     // Compile the program now, on this thread, rather than lazily during a first match.
     _ = "".firstMatch(of: regex)
+  }
+
+  struct Problem: Error {
+    var reason: String
+  }
+
+  /// Rewrites the Oniguruma (Ruby syntax) constructs that Swift's `Regex` reads differently.
+  static func translate(_ pattern: String) -> Result<String, Problem> {
+    let scalars = Array(pattern.unicodeScalars)
+    var output = String.UnicodeScalarView()
+    var classDepth = 0
+    var index = 0
+    func append(_ text: String) { output.append(contentsOf: text.unicodeScalars) }
+    while index < scalars.count {
+      let scalar = scalars[index]
+      if scalar == "\\" {
+        guard index + 1 < scalars.count else {
+          output.append(scalar)
+          index += 1
+          continue
+        }
+        let next = scalars[index + 1]
+        index += 2
+        switch next {
+        case "h": append(classDepth > 0 ? "0-9a-fA-F" : "[0-9a-fA-F]")
+        case "H":
+          if classDepth > 0 { return .failure(Problem(reason: "\\H inside a character class")) }
+          append("[^0-9a-fA-F]")
+        default:
+          output.append(scalar)
+          output.append(next)
+        }
+        continue
+      }
+      index += 1
+      if classDepth > 0 {
+        if scalar == "[" { classDepth += 1 }
+        if scalar == "]" { classDepth -= 1 }
+        output.append(scalar)
+        continue
+      }
+      switch scalar {
+      case "[":
+        classDepth = 1
+        output.append(scalar)
+        if index < scalars.count && scalars[index] == "^" {
+          output.append("^")
+          index += 1
+        }
+        // A `]` first in a class is a literal.
+        if index < scalars.count && scalars[index] == "]" {
+          append("\\]")
+          index += 1
+        }
+      case ".": append("[^\\n]")
+      case "$": append("(?=\\n|\\z)")
+      case "^":
+        return .failure(Problem(reason: "'^' (a start of line after \\n only) is not supported"))
+      default: output.append(scalar)
+      }
+    }
+    return .success(String(output))
   }
 
   /// The scalar ranges of the successive non-overlapping matches in `scalars`.
@@ -47,10 +126,13 @@ struct ScalarRegex: @unchecked Sendable {
     let unicodeScalars = string.unicodeScalars
     for match in string.matches(of: regex) {
       let start = offset + unicodeScalars.distance(from: index, to: match.range.lowerBound)
-      let end = start + unicodeScalars.distance(from: match.range.lowerBound, to: match.range.upperBound)
-      result.append(start..<end)
+      let end =
+        start + unicodeScalars.distance(from: match.range.lowerBound, to: match.range.upperBound)
       index = match.range.upperBound
       offset = end
+      // Like Oniguruma's iterator, skip an empty match right where the previous match ended.
+      if start == end, let last = result.last, last.upperBound == start { continue }
+      result.append(start..<end)
     }
     return result
   }
@@ -71,10 +153,17 @@ enum SplitPattern: Sendable {
     case .regex(let regex):
       found = regex.matches(in: scalars)
     case .literal(let needle):
-      if needle.isEmpty { return [(0..<scalars.count, false)] }
+      // HF matches a string as an escaped regular expression: the empty one matches (emptily)
+      // at every position.
+      if needle.isEmpty {
+        found = (0...scalars.count).map { $0..<$0 }
+        break
+      }
       var start = 0
       while start + needle.count <= scalars.count {
-        if scalars[start] == needle[0] && scalars[start..<(start + needle.count)].elementsEqual(needle) {
+        if scalars[start] == needle[0]
+          && scalars[start..<(start + needle.count)].elementsEqual(needle)
+        {
           found.append(start..<(start + needle.count))
           start += needle.count
         } else {
@@ -99,7 +188,9 @@ enum SplitPattern: Sendable {
 
   /// Cuts `text` around the matches (or, with `invert`, around what does not match), keeping the
   /// matches as `behavior` says. Empty pieces are dropped.
-  func split(_ text: NormalizedText, behavior: SplitBehavior, invert: Bool = false) -> [NormalizedText] {
+  func split(_ text: NormalizedText, behavior: SplitBehavior, invert: Bool = false)
+    -> [NormalizedText]
+  {
     var pieces = matches(in: text.scalars)
     if invert { pieces = pieces.map { ($0.range, !$0.isMatch) } }
     // (range, remove)
@@ -151,7 +242,8 @@ enum SplitPattern: Sendable {
     } else if let pattern = json?["Regex"]?.string {
       self = .regex(try ScalarRegex(pattern, context: context, path: path))
     } else {
-      throw .malformed(path: path, what: "\(context).pattern must be {\"String\": ...} or {\"Regex\": ...}")
+      throw .malformed(
+        path: path, what: "\(context).pattern must be {\"String\": ...} or {\"Regex\": ...}")
     }
   }
 }
