@@ -5,51 +5,16 @@ import Tokenization
 /// `[unusedN]`, ...) that `resize --reuse-reserved` renames to new tokens instead of growing the
 /// matrix.
 ///
-/// A slot is a token whose text is one of ``patterns`` (a prefix, decimal digits, a suffix) and
+/// A slot is a token whose text matches a ``ReservedTokenPattern`` and
 /// whose id has a row in the embedding. A slot is never taken when something refers to it:
 /// tokenizer_config.json's `*_token` keys, `additional_special_tokens`/`extra_special_tokens` or
 /// chat template, special_tokens_map.json, tokenizer.json's post-processor, or an id key
 /// (`pad_token_id`, `eos_token_id`, `bos_token_id`, ... — ints or lists) of config.json or
 /// generation_config.json.
 public struct ReservedSlots: Sendable {
-  /// One family's placeholder pattern: `prefix`, then one or more ASCII digits, then `suffix`.
-  public struct Pattern: Sendable, Equatable {
-    /// The text before the number.
-    public var prefix: String
-    /// The text after the number.
-    public var suffix: String
-    /// The model families that use it.
-    public var families: String
-
-    /// Whether `token` is `prefix`, digits, `suffix` (compared as UTF-8 bytes).
-    public func matches(_ token: String) -> Bool {
-      let bytes = Array(token.utf8)
-      let head = Array(prefix.utf8)
-      let tail = Array(suffix.utf8)
-      guard bytes.count > head.count + tail.count, bytes.starts(with: head),
-        bytes.suffix(tail.count).elementsEqual(tail)
-      else { return false }
-      return bytes[head.count..<(bytes.count - tail.count)].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
-    }
-  }
-
-  /// The placeholder patterns, by family.
-  public static let patterns: [Pattern] = [
-    Pattern(prefix: "<unused", suffix: ">", families: "Gemma, Gemma 2, Gemma 3"),
-    Pattern(prefix: "<|reserved_special_token_", suffix: "|>", families: "Llama 3, Llama 4"),
-    Pattern(prefix: "[unused", suffix: "]", families: "BERT and its WordPiece descendants"),
-    Pattern(prefix: "<|placeholder", suffix: "|>", families: "Phi-3, Phi-3.5"),
-    Pattern(prefix: "<|dummy_", suffix: "|>", families: "Phi-4"),
-    Pattern(prefix: "[control_", suffix: "]", families: "Mistral (v3 tokenizer)"),
-    Pattern(prefix: "<SPECIAL_", suffix: ">", families: "Pixtral, Mistral Tekken"),
-    Pattern(prefix: "<|reserved_", suffix: "|>", families: "gpt-oss (o200k harmony)"),
-    Pattern(prefix: "[UNUSED_TOKEN_", suffix: "]", families: "InternLM 2"),
-    Pattern(prefix: "<｜place▁holder▁no▁", suffix: "｜>", families: "DeepSeek V3"),
-  ]
-
   /// Whether a token's text is a reserved placeholder of some family.
   public static func isPlaceholder(_ token: String) -> Bool {
-    patterns.contains { $0.matches(token) }
+    ReservedTokenPattern.match(token) != nil
   }
 
   /// A reserved placeholder token.

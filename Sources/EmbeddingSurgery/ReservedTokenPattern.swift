@@ -1,22 +1,31 @@
 /// The placeholder tokens model families reserve for later use (`<unused12>`,
 /// `<|reserved_special_token_3|>`, ...). Their rows are usually untrained.
 ///
+/// This is the one table of placeholder patterns: `audit` reports the rows of these tokens and
+/// `resize --reuse-reserved` (``ReservedSlots``) renames them to new tokens.
+///
 /// Matching is on the token's UTF-8 bytes.
 public enum ReservedTokenPattern: String, Sendable, CaseIterable {
-  /// Gemma: `<unusedN>`.
+  /// Gemma, Gemma 2, Gemma 3: `<unusedN>`.
   case gemma = "<unusedN>"
-  /// Llama 3: `<|reserved_special_token_N|>`.
+  /// Llama 3, Llama 4: `<|reserved_special_token_N|>`.
   case llama3 = "<|reserved_special_token_N|>"
-  /// BERT: `[unusedN]`.
+  /// BERT and its WordPiece descendants: `[unusedN]`.
   case bert = "[unusedN]"
-  /// Phi-3: `<|placeholderN|>` (any text between the prefix and `|>`).
+  /// Phi-3, Phi-3.5: `<|placeholderN|>` (any text without `|` between the prefix and `|>`).
   case phiPlaceholder = "<|placeholder…|>"
-  /// Phi-4: `<|dummy_N|>` (any text between the prefix and `|>`).
+  /// Phi-4: `<|dummy_N|>` (any text without `|` between the prefix and `|>`).
   case phiDummy = "<|dummy_…|>"
-  /// Mistral (Tekken): `[control_N]`.
+  /// Mistral (v3 tokenizer): `[control_N]`.
   case mistral = "[control_N]"
-  /// Pixtral: `<SPECIAL_N>`.
+  /// Pixtral, Mistral Tekken: `<SPECIAL_N>`.
   case pixtral = "<SPECIAL_N>"
+  /// gpt-oss (o200k harmony): `<|reserved_N|>`.
+  case gptOSS = "<|reserved_N|>"
+  /// InternLM 2: `[UNUSED_TOKEN_N]`.
+  case internLM = "[UNUSED_TOKEN_N]"
+  /// DeepSeek V3: `<｜place▁holder▁no▁N｜>`.
+  case deepSeek = "<｜place▁holder▁no▁N｜>"
 
   /// The prefix, the suffix, and whether the text between them must be decimal digits (else any
   /// text without a `|`).
@@ -29,6 +38,25 @@ public enum ReservedTokenPattern: String, Sendable, CaseIterable {
     case .phiDummy: ("<|dummy_", "|>", false)
     case .mistral: ("[control_", "]", true)
     case .pixtral: ("<SPECIAL_", ">", true)
+    case .gptOSS: ("<|reserved_", "|>", true)
+    case .internLM: ("[UNUSED_TOKEN_", "]", true)
+    case .deepSeek: ("<｜place▁holder▁no▁", "｜>", true)
+    }
+  }
+
+  /// The model families that use the pattern.
+  public var families: String {
+    switch self {
+    case .gemma: "Gemma, Gemma 2, Gemma 3"
+    case .llama3: "Llama 3, Llama 4"
+    case .bert: "BERT and its WordPiece descendants"
+    case .phiPlaceholder: "Phi-3, Phi-3.5"
+    case .phiDummy: "Phi-4"
+    case .mistral: "Mistral (v3 tokenizer)"
+    case .pixtral: "Pixtral, Mistral Tekken"
+    case .gptOSS: "gpt-oss (o200k harmony)"
+    case .internLM: "InternLM 2"
+    case .deepSeek: "DeepSeek V3"
     }
   }
 
