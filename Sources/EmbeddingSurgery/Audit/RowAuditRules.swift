@@ -1,7 +1,9 @@
 import Foundation
 
 /// The rules that decide which rows of one matrix look untrained or broken, from per-row
-/// statistics. This is the one place that holds `audit`'s thresholds.
+/// statistics. This is the one place that holds the thresholds: `audit` reports these flags and
+/// `fix-untrained` (through ``UntrainedRows``) re-initializes the rows flagged all zero, NaN or
+/// Inf, or low norm.
 public enum RowAuditRules {
   /// Robust z-scores (0.6745 × (log norm − median) / MAD) below this are far below the rest.
   public static let robustZThreshold = -3.5
@@ -43,20 +45,29 @@ public enum RowAuditRules {
       if let cosine = cosines?[id] ?? nil, cosine >= cosineThreshold { flags[id].insert(.nearReservedMean) }
     }
     for group in duplicates { for id in group { flags[id].insert(.duplicate) } }
-    var statistics: LowNormStatistics?
-    if usable.count >= 3 {
-      let logs = usable.map { log(norms[$0]) }
-      let median = Quantiles.median(logs)
-      let mad = Quantiles.median(logs.map { abs($0 - median) })
-      let floor = Quantiles.quantile(sortedValues: usable.map { norms[$0] }.sorted(), lowQuantile)
-      if mad > 0 {
-        statistics = LowNormStatistics(medianLogNorm: median, madLogNorm: mad, lowQuantileNorm: floor)
-        for (index, id) in usable.enumerated() {
-          let z = 0.6745 * (logs[index] - median) / mad
-          if z < robustZThreshold, norms[id] < floor { flags[id].insert(.lowNorm) }
-        }
-      }
-    }
+    let (low, statistics) = lowNormRows(norms: usable.map { norms[$0] })
+    for index in low { flags[usable[index]].insert(.lowNorm) }
     return (flags, statistics)
+  }
+
+  /// The low-norm rule on the norms of the usable rows (finite, not all zero, positive): robust
+  /// z-score 0.6745 × (log norm − median) / MAD below ``robustZThreshold`` **and** norm below the
+  /// ``lowQuantile`` quantile of those norms (numpy's default interpolation).
+  ///
+  /// - Returns: the indices into `norms` of the rows flagged, ascending, and the statistics
+  ///   (`nil`, and no row flagged, when there are fewer than three norms or the MAD is zero).
+  /// - Complexity: O(*n* log *n*).
+  static func lowNormRows(norms: [Double]) -> (rows: [Int], statistics: LowNormStatistics?) {
+    guard norms.count >= 3 else { return ([], nil) }
+    let logs = norms.map { log($0) }
+    let median = Quantiles.median(logs)
+    let mad = Quantiles.median(logs.map { abs($0 - median) })
+    guard mad > 0 else { return ([], nil) }
+    let floor = Quantiles.quantile(sortedValues: norms.sorted(), lowQuantile)
+    let rows = norms.indices.filter { index in
+      let z = 0.6745 * (logs[index] - median) / mad
+      return z < robustZThreshold && norms[index] < floor
+    }
+    return (rows, LowNormStatistics(medianLogNorm: median, madLogNorm: mad, lowQuantileNorm: floor))
   }
 }
