@@ -74,33 +74,16 @@ public struct FixUntrainedPlan: Sendable {
     if !(request.noiseScale >= 0 && request.noiseScale.isFinite) {
       throw .invalidRequest(path: model.path, reason: "--noise-scale must be a finite number ≥ 0")
     }
-    let located: [(info: TensorInfo, fileName: String)]
-    do {
-      located = try model.checkpoint.tensors()
-    } catch {
-      throw .safeTensors(error)
-    }
-    let roles = try TensorRoles.find(
-      in: located.map(\.info), embeddingName: request.embeddingName, headName: request.headName,
-      configVocabularySize: model.configVocabularySize, path: model.path)
+    let located = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
+    let roles = located.roles
     self.roles = roles
-    func file(of tensor: TensorInfo?) -> String? {
-      guard let tensor else { return nil }
-      return located.first { $0.info.name == tensor.name }?.fileName
-    }
-    embeddingFile = file(of: roles.embedding) ?? ""
-    headFile = file(of: roles.head)
-    headBiasFile = file(of: roles.headBias)
+    embeddingFile = located.embeddingFile
+    headFile = located.headFile
+    headBiasFile = located.headBiasFile
     let rowCount = roles.embedding.shape[0]
     func flags(_ tensor: TensorInfo?, _ fileName: String?) throws(SurgeryError) -> [Int: Set<UntrainedRows.Reason>] {
       guard let tensor, let fileName else { return [:] }
-      let file: SafeTensorsFile
-      do {
-        file = try model.checkpoint.file(named: fileName)
-      } catch {
-        throw .safeTensors(error)
-      }
-      return try UntrainedRows.find(in: tensor, file: file)
+      return try UntrainedRows.find(in: tensor, file: model.safeTensorsFile(named: fileName))
     }
     let embeddingFlags = try flags(roles.embedding, embeddingFile)
     let headFlags = try flags(roles.head, headFile)

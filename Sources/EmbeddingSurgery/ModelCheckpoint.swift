@@ -103,4 +103,15 @@ public final class ModelCheckpoint: Sendable {
     if slash == path.startIndex { return "/" }
     return String(path[..<slash])
   }
+
+  /// The safetensors file `name` of the checkpoint (see ``Checkpoint/file(named:)``).
+  ///
+  /// - Throws: ``SurgeryError/safeTensors(_:)`` when it cannot be opened.
+  func safeTensorsFile(named name: String) throws(SurgeryError) -> SafeTensorsFile {
+    do {
+      return try checkpoint.file(named: name)
+    } catch {
+      throw .safeTensors(error)
+    }
+  }
 }

@@ -61,23 +61,12 @@ public struct ResizePlan: Sendable {
     if let multiple = request.padToMultipleOf, multiple < 1 {
       throw .invalidRequest(path: model.path, reason: "--pad-to-multiple-of must be at least 1")
     }
-    let located: [(info: TensorInfo, fileName: String)]
-    do {
-      located = try model.checkpoint.tensors()
-    } catch {
-      throw .safeTensors(error)
-    }
-    let roles = try TensorRoles.find(
-      in: located.map(\.info), embeddingName: request.embeddingName, headName: request.headName,
-      configVocabularySize: model.configVocabularySize, path: model.path)
+    let located = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
+    let roles = located.roles
     self.roles = roles
-    func file(of tensor: TensorInfo?) -> String? {
-      guard let tensor else { return nil }
-      return located.first { $0.info.name == tensor.name }?.fileName
-    }
-    embeddingFile = file(of: roles.embedding) ?? ""
-    headFile = file(of: roles.head)
-    headBiasFile = file(of: roles.headBias)
+    embeddingFile = located.embeddingFile
+    headFile = located.headFile
+    headBiasFile = located.headBiasFile
     rowsBefore = roles.embedding.shape[0]
 
     var freeSlots: ArraySlice<ReservedSlots.Slot> = []

@@ -50,11 +50,7 @@ struct RowRewrite {
   }
 
   func openFile(_ name: String) throws(SurgeryError) -> SafeTensorsFile {
-    do {
-      return try model.checkpoint.file(named: name)
-    } catch {
-      throw .safeTensors(error)
-    }
+    try model.safeTensorsFile(named: name)
   }
 
   /// Computes the new rows of every changed tensor (statistics over the rows kept).

@@ -141,15 +141,7 @@ public struct ModelAudit: Sendable {
     let vocabulary = model.vocabulary
     self.vocabulary = vocabulary
     vocabularySize = vocabulary?.size
-    let located: [(info: TensorInfo, fileName: String)]
-    do {
-      located = try model.checkpoint.tensors()
-    } catch {
-      throw .safeTensors(error)
-    }
-    let roles = try TensorRoles.find(
-      in: located.map(\.info), embeddingName: embeddingName, headName: headName,
-      configVocabularySize: model.configVocabularySize, path: model.path)
+    let roles = try LocatedRoles(model: model, embeddingName: embeddingName, headName: headName).roles
     var notes: [String] = []
 
     var reserved: [Int] = []
