@@ -17,14 +17,7 @@ struct Audit: ParsableCommand {
   @Argument(help: "A .safetensors file or a model folder.")
   var model: String
 
-  @Option(help: "The tokenizer.json to use (default: the one in the folder or beside the file).")
-  var tokenizer: String?
-
-  @Option(help: "The embedding tensor's name (default: detected).")
-  var embedding: String?
-
-  @Option(help: "The output head's name (default: detected; none means tied).")
-  var head: String?
+  @OptionGroup var modelOptions: ModelOptions
 
   @Flag(help: "Print the findings as one line of JSON.")
   var json = false
@@ -32,8 +25,9 @@ struct Audit: ParsableCommand {
   func run() throws {
     let audit: ModelAudit
     do {
-      let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)
-      audit = try ModelAudit(model: checkpoint, embeddingName: embedding, headName: head)
+      let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: modelOptions.tokenizer)
+      audit = try ModelAudit(
+        model: checkpoint, embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
     } catch {
       throw CommandOutput.failure(error.description)
     }

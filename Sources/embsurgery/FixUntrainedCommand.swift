@@ -35,23 +35,9 @@ struct FixUntrained: ParsableCommand {
   @Option(help: "The tokenizer.json used to name the rows (default: the one in the folder or beside the file).")
   var tokenizer: String?
 
-  @Option(help: "The embedding tensor's name (default: detected).")
-  var embedding: String?
+  @OptionGroup var tensors: TensorOptions
 
-  @Option(help: "The output head's name (default: detected; none means tied).")
-  var head: String?
-
-  @Flag(help: "Print the plan and write nothing.")
-  var dryRun = false
-
-  @Flag(help: "Print the report as JSON on standard output.")
-  var json = false
-
-  @Flag(help: "Replace an existing output.")
-  var force = false
-
-  @Flag(help: "No progress bar.")
-  var quiet = false
+  @OptionGroup var outputOptions: OutputOptions
 
   func run() throws {
     do {
@@ -78,21 +64,22 @@ struct FixUntrained: ParsableCommand {
     let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)
     let request = FixUntrainedRequest(
       ids: try ids.map(FixUntrained.parseIDs), initialization: initialization, seed: seed,
-      noiseScale: noiseScale, embeddingName: embedding, headName: head)
+      noiseScale: noiseScale, embeddingName: tensors.embedding, headName: tensors.head)
     let plan = try FixUntrainedPlan(model: checkpoint, request: request)
-    let destination = ResizeOutput.path(output, replacingExisting: force)
+    let destination = ResizeOutput.path(output, replacingExisting: outputOptions.force)
     let report: FixUntrainedReport
-    if dryRun {
+    if outputOptions.dryRun {
       report = plan.dryRunReport(output: destination)
     } else {
-      let bar = ProgressBar.standardError(enabled: !quiet && !json && !plan.rows.isEmpty)
+      let bar = ProgressBar.standardError(
+        enabled: !outputOptions.quiet && !outputOptions.json && !plan.rows.isEmpty)
       report = try plan.execute(into: destination, progress: bar?.update)
       bar?.finish()
     }
-    if json {
+    if outputOptions.json {
       print(JSONWriter.string(report.json))
     } else {
-      print(FixUntrainedSummary(report: report, dryRun: dryRun).text)
+      print(FixUntrainedSummary(report: report, dryRun: outputOptions.dryRun).text)
     }
   }
 }

@@ -50,26 +50,9 @@ struct Resize: ParsableCommand {
   @Flag(help: "Put new tokens into reserved placeholder slots (<unusedN>, <|reserved_special_token_N|>, [unusedN], ...) before growing the matrix.")
   var reuseReserved = false
 
-  @Option(help: "The tokenizer.json to use (default: the one in the folder or beside the file).")
-  var tokenizer: String?
+  @OptionGroup var modelOptions: ModelOptions
 
-  @Option(help: "The embedding tensor's name (default: detected).")
-  var embedding: String?
-
-  @Option(help: "The output head's name (default: detected; none means tied).")
-  var head: String?
-
-  @Flag(help: "Print the plan and write nothing.")
-  var dryRun = false
-
-  @Flag(help: "Print the report as JSON on standard output.")
-  var json = false
-
-  @Flag(help: "Replace an existing output.")
-  var force = false
-
-  @Flag(help: "No progress bar.")
-  var quiet = false
+  @OptionGroup var outputOptions: OutputOptions
 
   func run() throws {
     do {
@@ -85,27 +68,28 @@ struct Resize: ParsableCommand {
     }
     let list = try TokenList(contentsOf: tokens)
     guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
-    let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)
+    let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: modelOptions.tokenizer)
     var request = ResizeRequest(
       tokens: list.tokens, tokenSource: tokens, initialization: initialization, special: special,
-      padToMultipleOf: padToMultipleOf, seed: seed, embeddingName: embedding, headName: head)
+      padToMultipleOf: padToMultipleOf, seed: seed, embeddingName: modelOptions.tensors.embedding,
+      headName: modelOptions.tensors.head)
     request.noiseScale = noiseScale
     request.reuseReserved = reuseReserved
     let plan = try ResizePlan(model: checkpoint, request: request)
     let destination: ResizeOutput =
-      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: force)
+      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
     let report: ResizeReport
-    if dryRun {
+    if outputOptions.dryRun {
       report = try plan.dryRunReport(output: destination)
     } else {
-      let bar = ProgressBar.standardError(enabled: !quiet && !json)
+      let bar = ProgressBar.standardError(enabled: !outputOptions.quiet && !outputOptions.json)
       report = try plan.execute(into: destination, progress: bar?.update)
       bar?.finish()
     }
-    if json {
+    if outputOptions.json {
       print(JSONWriter.string(report.json))
     } else {
-      print(ResizeSummary(report: report, dryRun: dryRun).text)
+      print(ResizeSummary(report: report, dryRun: outputOptions.dryRun).text)
     }
   }
 }
