@@ -53,12 +53,11 @@ public struct FixUntrainedPlan: Sendable {
   /// What was asked.
   public let request: FixUntrainedRequest
   /// The tensors that change.
-  public let roles: TensorRoles
+  public var roles: TensorRoles { tensors.roles }
   /// The rows re-initialized, ascending (rows flagged in either matrix are re-initialized in both).
   public let rows: [Row]
-  let embeddingFile: String
-  let headFile: String?
-  let headBiasFile: String?
+  /// The tensors and the files holding them.
+  let tensors: LocatedRoles
 
   /// Plans the repair: finds the tensors and, without `ids`, scans the embedding and the head
   /// for untrained rows (one streaming pass over each).
@@ -74,19 +73,16 @@ public struct FixUntrainedPlan: Sendable {
     if !(request.noiseScale >= 0 && request.noiseScale.isFinite) {
       throw .invalidRequest(path: model.path, reason: "--noise-scale must be a finite number ≥ 0")
     }
-    let located = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
-    let roles = located.roles
-    self.roles = roles
-    embeddingFile = located.embeddingFile
-    headFile = located.headFile
-    headBiasFile = located.headBiasFile
+    let tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
+    self.tensors = tensors
+    let roles = tensors.roles
     let rowCount = roles.embedding.shape[0]
     func flags(_ tensor: TensorInfo?, _ fileName: String?) throws(SurgeryError) -> [Int: Set<UntrainedRows.Reason>] {
       guard let tensor, let fileName else { return [:] }
       return try UntrainedRows.find(in: tensor, file: model.safeTensorsFile(named: fileName))
     }
-    let embeddingFlags = try flags(roles.embedding, embeddingFile)
-    let headFlags = try flags(roles.head, headFile)
+    let embeddingFlags = try flags(roles.embedding, tensors.embeddingFile)
+    let headFlags = try flags(roles.head, tensors.headFile)
     let ids: [Int]
     if let given = request.ids {
       for id in given where id < 0 || id >= rowCount {
@@ -122,8 +118,7 @@ public struct FixUntrainedPlan: Sendable {
   func rowRewrite() -> RowRewrite {
     let rowCount = roles.embedding.shape[0]
     return RowRewrite(
-      model: model, roles: roles, embeddingFile: embeddingFile, headFile: headFile,
-      headBiasFile: headBiasFile, rowsBefore: rowCount, rowsAfter: rowCount,
+      model: model, tensors: tensors, rowsBefore: rowCount, rowsAfter: rowCount,
       rows: rows.enumerated().map { ($1.id, .token($0)) }, rule: request.initialization,
       pieces: rows.map { _ in [] }, seed: request.seed, noiseScale: request.noiseScale,
       excluded: Set(rows.map(\.id)), excludingUntrained: true)

@@ -40,8 +40,7 @@ extension ResizePlan {
     }
     let usable = (pieces ?? added.map { _ in [] }).map(usablePieces)
     return RowRewrite(
-      model: model, roles: roles, embeddingFile: embeddingFile, headFile: headFile,
-      headBiasFile: headBiasFile, rowsBefore: rowsBefore, rowsAfter: rowsAfter, rows: rows,
+      model: model, tensors: tensors, rowsBefore: rowsBefore, rowsAfter: rowsAfter, rows: rows,
       rule: request.initialization, pieces: usable, seed: request.seed, noiseScale: request.noiseScale,
       excluded: request.reuseReserved ? Set(reservedSlotIDs) : [],
       excludingUntrained: request.reuseReserved)

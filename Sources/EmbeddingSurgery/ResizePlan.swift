@@ -20,11 +20,9 @@ public struct ResizePlan: Sendable {
   /// What was asked.
   public let request: ResizeRequest
   /// The tensors that change.
-  public let roles: TensorRoles
-  /// The file holding each role's tensor.
-  let embeddingFile: String
-  let headFile: String?
-  let headBiasFile: String?
+  public var roles: TensorRoles { tensors.roles }
+  /// The tensors and the files holding them.
+  let tensors: LocatedRoles
   /// Tokens to add, in id order.
   public let added: [PlannedToken]
   /// Tokens not added.
@@ -61,13 +59,8 @@ public struct ResizePlan: Sendable {
     if let multiple = request.padToMultipleOf, multiple < 1 {
       throw .invalidRequest(path: model.path, reason: "--pad-to-multiple-of must be at least 1")
     }
-    let located = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
-    let roles = located.roles
-    self.roles = roles
-    embeddingFile = located.embeddingFile
-    headFile = located.headFile
-    headBiasFile = located.headBiasFile
-    rowsBefore = roles.embedding.shape[0]
+    tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
+    rowsBefore = tensors.roles.embedding.shape[0]
 
     var freeSlots: ArraySlice<ReservedSlots.Slot> = []
     if request.reuseReserved {

@@ -7,12 +7,9 @@ import SafeTensors
 struct RowRewrite {
   /// The model being rewritten.
   let model: ModelCheckpoint
-  /// The tensors that change.
-  let roles: TensorRoles
-  /// The file holding each role's tensor.
-  let embeddingFile: String
-  let headFile: String?
-  let headBiasFile: String?
+  /// The tensors that change and the file holding each.
+  let tensors: LocatedRoles
+  var roles: TensorRoles { tensors.roles }
   /// Rows before and after (equal when no row is appended).
   let rowsBefore: Int
   let rowsAfter: Int
@@ -60,7 +57,7 @@ struct RowRewrite {
     let targetIDs = rows.map(\.id)
     let targets = rows.map(\.target)
     var generator = SeededGenerator(seed: seed)
-    for (tensor, fileName) in [(roles.embedding, embeddingFile), (roles.head, headFile ?? "")] {
+    for (tensor, fileName) in [(roles.embedding, tensors.embeddingFile), (roles.head, tensors.headFile ?? "")] {
       guard let tensor else { continue }
       let file = try openFile(fileName)
       let initializer = try RowInitializer(tensor: tensor, file: file)
@@ -84,7 +81,7 @@ struct RowRewrite {
       changes.addedBytes += (rowsAfter - rowsBefore) * initializer.rowBytes
       changes.files.insert(fileName)
     }
-    if let bias = roles.headBias, let fileName = headBiasFile {
+    if let bias = roles.headBias, let fileName = tensors.headBiasFile {
       let file = try openFile(fileName)
       let initializer = try BiasInitializer(tensor: bias, file: file)
       let entry = initializer.meanEntry()
@@ -116,7 +113,7 @@ struct RowRewrite {
           from: model.path, to: destination.temporaryPath, relative: "", changes: changes, edited: edited,
           progress: progress)
       } else {
-        let file = try openFile(embeddingFile)
+        let file = try openFile(tensors.embeddingFile)
         try write(file: file, changes: changes, to: destination.temporaryPath, progress: progress)
       }
       try destination.commit(isFolder: model.isFolder)
