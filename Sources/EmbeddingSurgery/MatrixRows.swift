@@ -2,6 +2,9 @@ import SafeTensors
 
 /// A 2-D matrix of a mapped safetensors file, read row by row in windows whose pages are released
 /// once they are used, so that reading a matrix does not keep it resident.
+///
+/// The one windowed row reader: `audit` and `diff` (``RowNorms``, ``RowDifferences``),
+/// ``UntrainedRows`` and the statistics of ``RowInitializer`` read matrices through it.
 struct MatrixRows: Sendable {
   let tensor: TensorInfo
   let file: SafeTensorsFile
@@ -24,6 +27,13 @@ struct MatrixRows: Sendable {
         path: file.path, name: tensor.name.string,
         reason: "has dtype \(tensor.dtype.rawValue); F32, F16, BF16 or F64 expected")
     }
+    self.tensor = tensor
+    self.file = file
+    self.format = format
+  }
+
+  /// A reader over `tensor` whose format the caller has already checked.
+  init(tensor: TensorInfo, file: SafeTensorsFile, format: FloatingPointFormat) {
     self.tensor = tensor
     self.file = file
     self.format = format
