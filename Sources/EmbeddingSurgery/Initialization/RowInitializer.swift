@@ -58,25 +58,15 @@ struct RowInitializer {
   /// Calls `body` with each run of consecutive rows not in `excluded`, window by window (64 MiB),
   /// releasing each window's pages once it is done.
   func forEachRun(excluding excluded: Set<Int>, _ body: (UnsafeRawPointer, Int) -> Void) {
-    let range = file.absoluteRange(of: tensor)
-    let windowRows = max(1, (64 << 20) / max(rowBytes, 1))
-    var start = 0
-    while start < rows {
-      let count = min(windowRows, rows - start)
-      let window = (range.lowerBound + start * rowBytes)..<(range.lowerBound + (start + count) * rowBytes)
-      file.withBytes(in: window) { buffer in
-        guard let base = buffer.baseAddress else { return }
-        var runStart = 0
-        while runStart < count {
-          while runStart < count, excluded.contains(start + runStart) { runStart += 1 }
-          var runEnd = runStart
-          while runEnd < count, !excluded.contains(start + runEnd) { runEnd += 1 }
-          if runEnd > runStart { body(base + runStart * rowBytes, runEnd - runStart) }
-          runStart = runEnd
-        }
+    MatrixRows(tensor: tensor, file: file, format: format).forEachWindow { start, count, base in
+      var runStart = 0
+      while runStart < count {
+        while runStart < count, excluded.contains(start + runStart) { runStart += 1 }
+        var runEnd = runStart
+        while runEnd < count, !excluded.contains(start + runEnd) { runEnd += 1 }
+        if runEnd > runStart { body(base + runStart * rowBytes, runEnd - runStart) }
+        runStart = runEnd
       }
-      file.releasePages(in: window)
-      start += count
     }
   }
 
