@@ -1,4 +1,6 @@
 import ArgumentParser
+import EmbeddingSurgery
+import StrictJSON
 
 // The option declarations that `resize`, `fix-untrained` and `audit` share, each declared once.
 // Every command lists them where it always did, with the same names and help.
@@ -33,4 +35,36 @@ struct OutputOptions: ParsableArguments {
 
   @Flag(help: "No progress bar.")
   var quiet = false
+}
+
+extension OutputOptions {
+  /// The shared end of `resize` and `fix-untrained`: the plan's dry-run report with `--dry-run`,
+  /// else the report of executing it (with a progress bar on a terminal, unless `--quiet`,
+  /// `--json` or `showsProgress` is false); then the report on standard output, as one line of
+  /// JSON with `--json`, else as text.
+  ///
+  /// - Parameters:
+  ///   - dryRun: makes the report of a dry run.
+  ///   - execute: executes the plan, reporting progress to its argument.
+  ///   - json: the report as JSON.
+  ///   - text: the report as text, given whether it is a dry run.
+  func report<Report>(
+    showsProgress: Bool = true, dryRun: () throws(SurgeryError) -> Report,
+    execute: ((@Sendable (Int64, Int64) -> Void)?) throws(SurgeryError) -> Report,
+    json: (Report) -> JSONValue, text: (Report, Bool) -> String
+  ) throws(SurgeryError) {
+    let report: Report
+    if self.dryRun {
+      report = try dryRun()
+    } else {
+      let bar = ProgressBar.standardError(enabled: !quiet && !self.json && showsProgress)
+      report = try execute(bar?.update)
+      bar?.finish()
+    }
+    if self.json {
+      print(JSONWriter.string(json(report)))
+    } else {
+      print(text(report, self.dryRun))
+    }
+  }
 }

@@ -67,20 +67,10 @@ struct FixUntrained: ParsableCommand {
       noiseScale: noiseScale, embeddingName: tensors.embedding, headName: tensors.head)
     let plan = try FixUntrainedPlan(model: checkpoint, request: request)
     let destination = ResizeOutput.path(output, replacingExisting: outputOptions.force)
-    let report: FixUntrainedReport
-    if outputOptions.dryRun {
-      report = plan.dryRunReport(output: destination)
-    } else {
-      let bar = ProgressBar.standardError(
-        enabled: !outputOptions.quiet && !outputOptions.json && !plan.rows.isEmpty)
-      report = try plan.execute(into: destination, progress: bar?.update)
-      bar?.finish()
-    }
-    if outputOptions.json {
-      print(JSONWriter.string(report.json))
-    } else {
-      print(FixUntrainedSummary(report: report, dryRun: outputOptions.dryRun).text)
-    }
+    try outputOptions.report(
+      showsProgress: !plan.rows.isEmpty, dryRun: { plan.dryRunReport(output: destination) },
+      execute: { (progress) throws(SurgeryError) in try plan.execute(into: destination, progress: progress) },
+      json: \.json, text: { FixUntrainedSummary(report: $0, dryRun: $1).text })
   }
 }
 

@@ -78,19 +78,10 @@ struct Resize: ParsableCommand {
     let plan = try ResizePlan(model: checkpoint, request: request)
     let destination: ResizeOutput =
       inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
-    let report: ResizeReport
-    if outputOptions.dryRun {
-      report = try plan.dryRunReport(output: destination)
-    } else {
-      let bar = ProgressBar.standardError(enabled: !outputOptions.quiet && !outputOptions.json)
-      report = try plan.execute(into: destination, progress: bar?.update)
-      bar?.finish()
-    }
-    if outputOptions.json {
-      print(JSONWriter.string(report.json))
-    } else {
-      print(ResizeSummary(report: report, dryRun: outputOptions.dryRun).text)
-    }
+    try outputOptions.report(
+      dryRun: { () throws(SurgeryError) in try plan.dryRunReport(output: destination) },
+      execute: { (progress) throws(SurgeryError) in try plan.execute(into: destination, progress: progress) },
+      json: \.json, text: { ResizeSummary(report: $0, dryRun: $1).text })
   }
 }
 
