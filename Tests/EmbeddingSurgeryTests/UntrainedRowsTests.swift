@@ -76,4 +76,18 @@ import TestSupport
       #expect(row.headReasons.isEmpty)
     }
   }
+
+  /// Rows of no elements are all zero (numpy's `all` over an empty row is true) for both commands.
+  @Test func rowsOfNoElementsAreAllZero() throws {
+    let scratch = try ScratchDirectory()
+    let path = scratch.path("model.safetensors").path
+    try SafeTensorsWriter.write(
+      [TensorToWrite(name: "model.embed_tokens.weight", dtype: .F32, shape: [3, 0], segments: [])], to: path)
+    let model = try ModelCheckpoint(path: path)
+    let audit = try ModelAudit(model: model)
+    let fix = try FixUntrainedPlan(model: model, request: FixUntrainedRequest())
+    #expect(audit.embedding.rows(flagged: .zero) == [0, 1, 2])
+    #expect(fix.rows.map(\.id) == [0, 1, 2])
+    #expect(fix.rows.map(\.embeddingReasons) == [["all-zero"], ["all-zero"], ["all-zero"]])
+  }
 }
