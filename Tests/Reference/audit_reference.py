@@ -46,7 +46,8 @@ def expected_audit(matrix, reserved):
     if mad > 0:
         z = 0.6745 * (logs - median) / mad
         ids = np.nonzero(usable)[0]
-        low = [int(i) for i, score in zip(ids, z) if score < ROBUST_Z and norms[i] < floor]
+        low = [int(i) for i, score in zip(ids, z)
+               if score < ROBUST_Z and norms[i] < floor and norms[i] < 0.5 * np.exp(median)]
     groups = {}
     for i in range(rows):
         if not zero[i]:

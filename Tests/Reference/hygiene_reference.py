@@ -112,7 +112,8 @@ def untrained(values):
         if mad > 0:
             z = 0.6745 * (logs - median) / mad
             limit = np.quantile(norms, 0.01)
-            for index in np.nonzero((z < -3.5) & (norms < limit))[0]:
+            far = norms < 0.5 * np.exp(median)
+            for index in np.nonzero((z < -3.5) & (norms < limit) & far)[0]:
                 flags.setdefault(int(candidates[index]), []).append("low-norm")
     return flags
 

@@ -7,8 +7,11 @@ import Foundation
 public enum RowAuditRules {
   /// Robust z-scores (0.6745 × (log norm − median) / MAD) below this are far below the rest.
   public static let robustZThreshold = -3.5
-  /// ... and the norm must also be below this quantile of the norms.
+  /// ... and the norm must also be below this quantile of the norms ...
   public static let lowQuantile = 0.01
+  /// ... and below this fraction of the median norm. Without it, healthy Gaussian rows (whose
+  /// norms cluster within a few percent) would see about 2·10⁻⁴ of their rows flagged.
+  public static let medianFraction = 0.5
   /// Cosines with the reserved-row mean at or above this flag a row.
   public static let cosineThreshold = 0.99
 
@@ -52,7 +55,8 @@ public enum RowAuditRules {
 
   /// The low-norm rule on the norms of the usable rows (finite, not all zero, positive): robust
   /// z-score 0.6745 × (log norm − median) / MAD below ``robustZThreshold`` **and** norm below the
-  /// ``lowQuantile`` quantile of those norms (numpy's default interpolation).
+  /// ``lowQuantile`` quantile of those norms (numpy's default interpolation) **and** norm below
+  /// ``medianFraction`` × the median norm.
   ///
   /// - Returns: the indices into `norms` of the rows flagged, ascending, and the statistics
   ///   (`nil`, and no row flagged, when there are fewer than three norms or the MAD is zero).
@@ -67,6 +71,7 @@ public enum RowAuditRules {
     let rows = norms.indices.filter { index in
       let z = 0.6745 * (logs[index] - median) / mad
       return z < robustZThreshold && norms[index] < floor
+        && norms[index] < medianFraction * exp(median)
     }
     return (rows, LowNormStatistics(medianLogNorm: median, madLogNorm: mad, lowQuantileNorm: floor))
   }
