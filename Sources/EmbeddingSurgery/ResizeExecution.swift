@@ -12,24 +12,36 @@ extension ResizePlan {
   /// the tokenizer and config files updated) to a temporary path beside the output, then moves
   /// it into place. On any error nothing is left at the output path and the input is untouched.
   ///
-  /// - Parameter progress: called with (bytes done, bytes in all) from time to time.
+  /// The copy does not wait for the new rows: a second thread writes the output with the new
+  /// rows left zero (untouched data copied in the kernel) while this one loads the tokenizer and
+  /// computes the rows; the rows are then written into place, before the output is committed.
+  ///
+  /// - Parameter progress: called with (bytes done, bytes in all) from time to time, from the
+  ///   writing thread.
   /// - Returns: the report.
-  /// - Complexity: one pass over the embedding and head for the statistics, then a copy of the
-  ///   checkpoint (in the kernel for untouched data); memory grows with the new rows only.
+  /// - Complexity: one pass over the embedding and head for the statistics, alongside a copy of
+  ///   the checkpoint (in the kernel for untouched data); memory grows with the new rows only.
   public func execute(
     into output: ResizeOutput, progress: (@Sendable (Int64, Int64) -> Void)? = nil
   ) throws(SurgeryError) -> ResizeReport {
     let destination = try OutputDestination(
       output, inputPath: model.path, inputIsFolder: model.isFolder, defaultPath: defaultOutputPath)
-    let pieces = try nearestPieces()
-    let changes = try computeChanges(pieces: pieces)
+    let pieces: [[Int]]?
     do {
-      if model.isFolder {
-        try FileAccess.makeDirectory(destination.temporaryPath)
-        try writeFolder(changes: changes, into: destination.temporaryPath, progress: progress)
-      } else {
-        let file = try openFile(embeddingFile)
-        try write(file: file, changes: changes, to: destination.temporaryPath, progress: progress)
+      let layout = try changeLayout()
+      let copy = BackgroundWork.start { () throws(SurgeryError) in
+        try writeOutput(changes: layout, destination: destination, progress: progress)
+      }
+      let computed = Result { () throws(SurgeryError) in
+        let pieces = try nearestPieces()
+        return (pieces, try rowPatches(pieces: pieces))
+      }
+      try copy.wait()
+      let patches: [RowPatch]
+      (pieces, patches) = try computed.get()
+      for patch in patches {
+        let path = model.isFolder ? destination.temporaryPath + "/" + patch.fileName : destination.temporaryPath
+        try patch.apply(toOutput: path)
       }
       try destination.commit(isFolder: model.isFolder)
     } catch {
@@ -37,6 +49,19 @@ extension ResizePlan {
       throw error
     }
     return report(output: destination.path, pieces: pieces)
+  }
+
+  /// Writes the output (rows still to compute left zero) to the destination's temporary path.
+  func writeOutput(
+    changes: Changes, destination: OutputDestination, progress: (@Sendable (Int64, Int64) -> Void)?
+  ) throws(SurgeryError) {
+    if model.isFolder {
+      try FileAccess.makeDirectory(destination.temporaryPath)
+      try writeFolder(changes: changes, into: destination.temporaryPath, progress: progress)
+    } else {
+      let file = try openFile(embeddingFile)
+      try write(file: file, changes: changes, to: destination.temporaryPath, progress: progress)
+    }
   }
 
   func outputPath(_ output: ResizeOutput) -> String {
@@ -106,15 +131,61 @@ extension ResizePlan {
     }
   }
 
-  func computeChanges(pieces: [[Int]]?) throws(SurgeryError) -> Changes {
-    var changes = Changes()
+  /// The ids of the rows written into each matrix (new tokens, re-initialized rows and padding),
+  /// ascending, and what each is for.
+  func targetRows() -> (ids: [Int], targets: [RowInitializer.Target]) {
     let targetIDs = (added.map(\.id) + paddingRows).sorted()
     let indexByID = Dictionary(uniqueKeysWithValues: added.enumerated().map { ($1.id, $0) })
     let targets = targetIDs.map { id -> RowInitializer.Target in
       indexByID[id].map { .token($0) } ?? .padding
     }
-    let usable = (pieces ?? added.map { _ in [] }).map(usablePieces)
+    return (targetIDs, targets)
+  }
+
+  /// The changed tensors with their written rows left zero (the shapes, sizes and untouched
+  /// segments are final): what the output is first written with.
+  func changeLayout() throws(SurgeryError) -> Changes {
+    var changes = Changes()
+    let targetIDs = targetRows().ids
     guard !targetIDs.isEmpty else { return changes }
+    for (tensor, fileName) in [(roles.embedding, embeddingFile), (roles.head, headFile ?? "")] {
+      guard let tensor else { continue }
+      let file = try openFile(fileName)
+      let rowBytes = try RowInitializer(tensor: tensor, file: file).rowBytes
+      let zeroRow = [UInt8](repeating: 0, count: rowBytes)
+      let segments = ResizePlan.segments(
+        of: tensor, in: file, elementBytes: rowBytes, rowsBefore: rowsBefore,
+        replacements: targetIDs.map { ($0, zeroRow) })
+      var shape = tensor.shape
+      shape[0] = rowsAfter
+      changes.tensors[tensor.name] = TensorToWrite(
+        name: tensor.name, dtype: tensor.dtype, shape: shape, segments: segments)
+      changes.addedBytes += (rowsAfter - rowsBefore) * rowBytes
+      changes.files.insert(fileName)
+    }
+    if let bias = roles.headBias, let fileName = headBiasFile {
+      let file = try openFile(fileName)
+      let width = try BiasInitializer(tensor: bias, file: file).format.byteWidth
+      let zero = [UInt8](repeating: 0, count: width)
+      let segments = ResizePlan.segments(
+        of: bias, in: file, elementBytes: width, rowsBefore: rowsBefore,
+        replacements: targetIDs.map { ($0, zero) })
+      var shape = bias.shape
+      shape[shape.count - 1] = rowsAfter
+      changes.tensors[bias.name] = TensorToWrite(
+        name: bias.name, dtype: bias.dtype, shape: shape, segments: segments)
+      changes.addedBytes += (rowsAfter - rowsBefore) * width
+      changes.files.insert(fileName)
+    }
+    return changes
+  }
+
+  /// The bytes of every written row, by tensor: the statistics pass and the initializers.
+  func rowPatches(pieces: [[Int]]?) throws(SurgeryError) -> [RowPatch] {
+    var patches: [RowPatch] = []
+    let (targetIDs, targets) = targetRows()
+    let usable = (pieces ?? added.map { _ in [] }).map(usablePieces)
+    guard !targetIDs.isEmpty else { return patches }
     var generator = SeededGenerator(seed: request.seed)
     for (tensor, fileName) in [(roles.embedding, embeddingFile), (roles.head, headFile ?? "")] {
       guard let tensor else { continue }
@@ -122,31 +193,21 @@ extension ResizePlan {
       let initializer = try RowInitializer(tensor: tensor, file: file)
       let rows = initializer.rows(
         for: targets, rule: request.initialization, pieces: usable, generator: &generator)
-      let segments = ResizePlan.segments(
-        of: tensor, in: file, elementBytes: initializer.rowBytes, rowsBefore: rowsBefore,
-        replacements: zip(targetIDs, rows).map { ($0, $1) })
-      var shape = tensor.shape
-      shape[0] = rowsAfter
-      changes.tensors[tensor.name] = TensorToWrite(
-        name: tensor.name, dtype: tensor.dtype, shape: shape, segments: segments)
-      changes.addedBytes += (rowsAfter - rowsBefore) * initializer.rowBytes
-      changes.files.insert(fileName)
+      patches.append(
+        RowPatch(
+          fileName: fileName, tensor: tensor.name, elementBytes: initializer.rowBytes,
+          rows: Array(zip(targetIDs, rows))))
     }
     if let bias = roles.headBias, let fileName = headBiasFile {
       let file = try openFile(fileName)
       let initializer = try BiasInitializer(tensor: bias, file: file)
       let entry = initializer.meanEntry()
-      let segments = ResizePlan.segments(
-        of: bias, in: file, elementBytes: initializer.format.byteWidth, rowsBefore: rowsBefore,
-        replacements: targetIDs.map { ($0, entry) })
-      var shape = bias.shape
-      shape[shape.count - 1] = rowsAfter
-      changes.tensors[bias.name] = TensorToWrite(
-        name: bias.name, dtype: bias.dtype, shape: shape, segments: segments)
-      changes.addedBytes += (rowsAfter - rowsBefore) * initializer.format.byteWidth
-      changes.files.insert(fileName)
+      patches.append(
+        RowPatch(
+          fileName: fileName, tensor: bias.name, elementBytes: initializer.format.byteWidth,
+          rows: targetIDs.map { ($0, entry) }))
     }
-    return changes
+    return patches
   }
 
   /// The segments of a tensor whose rows `replacements` (ascending ids) are replaced or
