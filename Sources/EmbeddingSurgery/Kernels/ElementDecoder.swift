@@ -66,15 +66,20 @@ enum Float16Decoder: ElementDecoder {
 
   @inlinable @inline(__always)
   static func widen(_ bits: SIMD8<UInt32>) -> SIMD8<Float> {
+    // Integer and bitwise lane operations only (no lane masks, which do not vectorize well).
     let sign = (bits & 0x8000) &<< 16
     let magnitude = bits & 0x7FFF
     // Exponent and mantissa moved into a Float's places, then rebased from bias 15 to 127 by 2^112.
     let shifted = magnitude &<< 13
     let scaled = unsafeBitCast(shifted, to: SIMD8<Float>.self) * Float(bitPattern: 0x7780_0000)
-    var result = unsafeBitCast(scaled, to: SIMD8<UInt32>.self)
-    result.replace(with: shifted | 0x7F80_0000, where: magnitude .== 0x7C00)
-    result.replace(with: shifted | 0x7FC0_0000, where: magnitude .> 0x7C00)
-    return unsafeBitCast(result | sign, to: SIMD8<Float>.self)
+    // All ones where the exponent is all ones (infinity or NaN): magnitude >= 0x7C00.
+    let special = SIMD8<UInt32>() &- ((magnitude &+ 0x0400) &>> 15)
+    // The quiet bit, for NaNs: magnitude >= 0x7C01.
+    let quiet = ((magnitude &+ 0x03FF) &>> 15) &<< 22
+    let result =
+      (unsafeBitCast(scaled, to: SIMD8<UInt32>.self) & ~special)
+      | ((shifted | 0x7F80_0000) & special) | quiet | sign
+    return unsafeBitCast(result, to: SIMD8<Float>.self)
   }
 
   @inlinable @inline(__always)
