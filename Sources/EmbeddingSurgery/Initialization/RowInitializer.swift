@@ -28,12 +28,12 @@ struct RowInitializer {
     self.format = format
   }
 
-  /// Column statistics over every original row that is not all zero, read in windows whose
+  /// Column statistics over every original row that is not all zero, read in 16 MiB windows whose
   /// pages are released as soon as they are reduced (so memory does not grow with the matrix).
   func statistics(includingSquares: Bool) -> ColumnStatistics {
     var statistics = ColumnStatistics(dimension: dimension, includingSquares: includingSquares)
     let range = file.absoluteRange(of: tensor)
-    let windowRows = max(1, (64 << 20) / max(rowBytes, 1))
+    let windowRows = max(1, (16 << 20) / max(rowBytes, 1))
     var start = 0
     while start < rows {
       let count = min(windowRows, rows - start)
