@@ -8,7 +8,7 @@ enum ColumnSumKernel {
   /// Adds the rows of `rows` that are not all zero to `sums` (and their squares to `squares`).
   ///
   /// - Returns: the number of rows added.
-  /// - Complexity: O(*rowCount* × *dimension*), reading each row twice from the cache.
+  /// - Complexity: O(*rowCount* × *dimension*), one pass.
   static func accumulate(
     rows: UnsafeRawPointer, rowCount: Int, dimension: Int, format: FloatingPointFormat,
     sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>?
@@ -41,14 +41,17 @@ enum ColumnSumKernel {
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tail in
       guard let tail = tail.baseAddress else { return }
       for row in 0..<rowCount {
+        // Every row is added: an all-zero row adds nothing (x + ±0 is x, and the sums start at
+        // +0), so it is only counted out, by OR-ing its bits in the same pass.
         let source = rows + row * rowBytes
-        if isAllZero(source, byteCount: rowBytes, format: format) { continue }
-        kept += 1
+        var bits = SIMD4<UInt64>()
         var column = 0
         if let squares {
           let squareBytes = UnsafeMutableRawPointer(squares)
           while column < vectorColumns {
-            let (first, second) = D.load16(source + column * D.byteWidth)
+            let address = source + column * D.byteWidth
+            bits |= orBits(address, byteWidth: D.byteWidth)
+            let (first, second) = D.load16(address)
             add(first, to: sumBytes, at: column * 4)
             add(second, to: sumBytes, at: column * 4 + 32)
             add(first * first, to: squareBytes, at: column * 4)
@@ -57,20 +60,25 @@ enum ColumnSumKernel {
           }
         } else {
           while column < vectorColumns {
-            let (first, second) = D.load16(source + column * D.byteWidth)
+            let address = source + column * D.byteWidth
+            bits |= orBits(address, byteWidth: D.byteWidth)
+            let (first, second) = D.load16(address)
             add(first, to: sumBytes, at: column * 4)
             add(second, to: sumBytes, at: column * 4 + 32)
             column += 16
           }
         }
+        var isZero = (bits[0] | bits[1] | bits[2] | bits[3]) & signlessMask(format) == 0
         if column < dimension {
           let rest = dimension - column
+          isZero = isZero && format.isAllZero(source + column * D.byteWidth, count: rest)
           format.decodeScalar(source + column * D.byteWidth, count: rest, into: tail)
           for index in 0..<rest {
             sums[column + index] += tail[index]
             squares?[column + index] += tail[index] * tail[index]
           }
         }
+        if !isZero { kept += 1 }
       }
     }
     // The vector columns were summed in the decoder's lane order: put them back in place.
@@ -117,26 +125,21 @@ enum ColumnSumKernel {
     return kept
   }
 
-  /// Whether every element of a row is zero (either sign): the row's bytes OR-ed 32 at a time,
-  /// then the sign bits masked off.
+  /// The raw bits of the 16 elements at `address` (32 or 64 bytes), OR-ed into 32 bytes.
   @inline(__always)
-  static func isAllZero(_ source: UnsafeRawPointer, byteCount: Int, format: FloatingPointFormat) -> Bool {
-    let vectorBytes = byteCount & ~31
-    var bits = SIMD4<UInt64>()
-    var offset = 0
-    while offset < vectorBytes {
-      bits |= source.loadUnaligned(fromByteOffset: offset, as: SIMD4<UInt64>.self)
-      offset += 32
+  private static func orBits(_ address: UnsafeRawPointer, byteWidth: Int) -> SIMD4<UInt64> {
+    let bits = address.loadUnaligned(as: SIMD4<UInt64>.self)
+    guard byteWidth == 4 else { return bits }
+    return bits | address.loadUnaligned(fromByteOffset: 32, as: SIMD4<UInt64>.self)
+  }
+
+  /// Every bit of a 64-bit word of elements but their sign bits.
+  @inline(__always)
+  private static func signlessMask(_ format: FloatingPointFormat) -> UInt64 {
+    switch format.byteWidth {
+    case 2: 0x7FFF_7FFF_7FFF_7FFF
+    case 4: 0x7FFF_FFFF_7FFF_FFFF
+    default: 0x7FFF_FFFF_FFFF_FFFF
     }
-    let word = bits[0] | bits[1] | bits[2] | bits[3]
-    let mask: UInt64 =
-      switch format.byteWidth {
-      case 2: 0x7FFF_7FFF_7FFF_7FFF
-      case 4: 0x7FFF_FFFF_7FFF_FFFF
-      default: 0x7FFF_FFFF_FFFF_FFFF
-      }
-    guard word & mask == 0 else { return false }
-    let rest = (byteCount - offset) / format.byteWidth
-    return rest == 0 || format.isAllZero(source + offset, count: rest)
   }
 }
