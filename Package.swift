@@ -19,8 +19,9 @@ let package = Package(
       name: "CBLAS",
       providers: [.apt(["libblas-dev"])]
     ),
-    // The few system calls Glibc's Swift module does not expose (copy_file_range).
-    .target(name: "CSystem"),
+    // The few system calls Glibc's Swift module does not expose (copy_file_range). Not named
+    // CSystem: swift-system (which the nested Benchmarks package pulls in) has a target of that name.
+    .target(name: "CEmbSurgerySystem", path: "Sources/CSystem"),
     // A strict, order-preserving JSON reader with source spans, and a writer.
     .target(name: "StrictJSON"),
     // Memory-mapped safetensors files: strict reader, streaming writer, sharded index.
@@ -30,7 +31,7 @@ let package = Package(
     // The engine and public library API.
     .target(
       name: "EmbeddingSurgery",
-      dependencies: ["CBLAS", "CSystem", "SafeTensors", "Tokenization", "StrictJSON"]
+      dependencies: ["CBLAS", "CEmbSurgerySystem", "SafeTensors", "Tokenization", "StrictJSON"]
     ),
     .executableTarget(
       name: "embsurgery",

@@ -1,4 +1,4 @@
-import CSystem
+import CEmbSurgerySystem
 
 #if canImport(Glibc)
   import Glibc

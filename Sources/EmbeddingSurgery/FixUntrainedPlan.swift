@@ -143,11 +143,15 @@ public struct FixUntrainedPlan: Sendable {
     let destination = try OutputDestination(
       output, inputPath: model.path, inputIsFolder: model.isFolder, defaultPath: defaultOutputPath)
     let rewrite = rowRewrite()
-    let changes = try rewrite.computeChanges()
-    try rewrite.write(changes, edited: [:], to: destination, progress: progress)
+    var computed = RowRewrite.ComputedRows()
+    try rewrite.write(try rewrite.layout(), edited: [:], to: destination, progress: progress) {
+      () throws(SurgeryError) -> [RowPatch] in
+      computed = try rewrite.computeRows()
+      return computed.patches
+    }
     return report(
-      output: destination.path, written: true, notes: changes.notes,
-      ruleApplied: RowRewrite.ruleApplied(request.initialization, changes: changes))
+      output: destination.path, written: true, notes: computed.notes,
+      ruleApplied: RowRewrite.ruleApplied(request.initialization, computed: computed))
   }
 
   func outputPath(_ output: ResizeOutput) -> String {

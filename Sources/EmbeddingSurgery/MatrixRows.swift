@@ -15,7 +15,7 @@ struct MatrixRows: Sendable {
   var name: String { tensor.name.string }
 
   /// Bytes mapped at a time.
-  static let windowBytes = 64 << 20
+  static let windowBytes = 16 << 20
 
   init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
     guard tensor.shape.count == 2 else {

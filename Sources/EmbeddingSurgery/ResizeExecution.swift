@@ -12,23 +12,34 @@ extension ResizePlan {
   /// the tokenizer and config files updated) to a temporary path beside the output, then moves
   /// it into place. On any error nothing is left at the output path and the input is untouched.
   ///
-  /// - Parameter progress: called with (bytes done, bytes in all) from time to time.
+  /// The copy does not wait for the new rows: a second thread writes the output with the new
+  /// rows left zero (untouched data copied in the kernel) while this one loads the tokenizer and
+  /// computes the rows; the rows are then written into place, before the output is committed.
+  ///
+  /// - Parameter progress: called with (bytes done, bytes in all) from time to time, from the
+  ///   writing thread.
   /// - Returns: the report.
-  /// - Complexity: one pass over the embedding and head for the statistics, then a copy of the
-  ///   checkpoint (in the kernel for untouched data); memory grows with the new rows only.
+  /// - Complexity: one pass over the embedding and head for the statistics, alongside a copy of
+  ///   the checkpoint (in the kernel for untouched data); memory grows with the new rows only.
   public func execute(
     into output: ResizeOutput, progress: (@Sendable (Int64, Int64) -> Void)? = nil
   ) throws(SurgeryError) -> ResizeReport {
     let destination = try OutputDestination(
       output, inputPath: model.path, inputIsFolder: model.isFolder, defaultPath: defaultOutputPath)
-    let pieces = try nearestPieces()
-    let rewrite = rowRewrite(pieces: pieces)
-    let changes = try rewrite.computeChanges()
-    let edited = model.isFolder ? try editedFiles(changes: changes) : [:]
-    try rewrite.write(changes, edited: edited, to: destination, progress: progress)
+    // The layout does not depend on the pieces: the copy starts before the tokenizer is loaded.
+    let layout = try rowRewrite(pieces: nil).layout()
+    let edited = model.isFolder ? try editedFiles(changes: layout) : [:]
+    var pieces: [[Int]]?
+    var computed = RowRewrite.ComputedRows()
+    try rowRewrite(pieces: nil).write(layout, edited: edited, to: destination, progress: progress) {
+      () throws(SurgeryError) -> [RowPatch] in
+      pieces = try nearestPieces()
+      computed = try rowRewrite(pieces: pieces).computeRows()
+      return computed.patches
+    }
     return report(
-      output: destination.path, pieces: pieces, initializerNotes: changes.notes,
-      ruleApplied: RowRewrite.ruleApplied(request.initialization, changes: changes))
+      output: destination.path, pieces: pieces, initializerNotes: computed.notes,
+      ruleApplied: RowRewrite.ruleApplied(request.initialization, computed: computed))
   }
 
   /// The rows this plan writes: the added tokens' rows (reserved slots included) and padding rows.

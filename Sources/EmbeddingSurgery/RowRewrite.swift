@@ -4,7 +4,11 @@ import SafeTensors
 /// embedding, the untied head and the head bias are (re)written and by which rule, and the copy
 /// of the checkpoint with those tensors replaced (untouched data copied in the kernel, every other
 /// file of a folder copied byte for byte or replaced by its edited text).
-struct RowRewrite {
+///
+/// The copy does not wait for the new rows: it is written on a second thread with those rows
+/// zero (``layout()``) while the statistics and initializers run (``computeRows()``); the rows
+/// are then written into place (``RowPatch``) before the result is moved to the output path.
+struct RowRewrite: Sendable {
   /// The model being rewritten.
   let model: ModelCheckpoint
   /// The tensors that change and the file holding each.
@@ -29,15 +33,21 @@ struct RowRewrite {
   let excludingUntrained: Bool
 
   /// Whether `mvn` fell back to `mean` in every matrix (the report then says `mean`).
-  static func ruleApplied(_ rule: InitializationRule, changes: Changes) -> InitializationRule {
-    rule == .mvn && changes.matrices > 0 && changes.mvnFallbacks == changes.matrices ? .mean : rule
+  static func ruleApplied(_ rule: InitializationRule, computed: ComputedRows) -> InitializationRule {
+    rule == .mvn && computed.matrices > 0 && computed.mvnFallbacks == computed.matrices ? .mean : rule
   }
 
-  /// The new data of every changed tensor, keyed by name.
-  struct Changes {
+  /// The changed tensors with their written rows left zero: shapes, sizes and untouched segments
+  /// are final. This is what the output is first written with.
+  struct Changes: Sendable {
     var tensors: [TensorName: TensorToWrite] = [:]
     var addedBytes = 0
     var files: Set<String> = []
+  }
+
+  /// The computed rows of every changed tensor, and what the initializers had to say.
+  struct ComputedRows {
+    var patches: [RowPatch] = []
     /// Remarks of the initializers (mvn fallbacks, noise erased by rounding).
     var notes: [String] = []
     /// The number of matrices in which `mvn` fell back to `mean`.
@@ -50,15 +60,57 @@ struct RowRewrite {
     try model.safeTensorsFile(named: name)
   }
 
-  /// Computes the new rows of every changed tensor (statistics over the rows kept).
-  func computeChanges() throws(SurgeryError) -> Changes {
+  /// The matrices whose rows are written: the embedding and an untied head, with their files.
+  private var matrices: [(tensor: TensorInfo, fileName: String)] {
+    [(roles.embedding, tensors.embeddingFile), (roles.head, tensors.headFile ?? "")].compactMap { entry in
+      entry.0.map { ($0, entry.1) }
+    }
+  }
+
+  /// The layout of the output: every changed tensor at its final shape, written rows zero.
+  func layout() throws(SurgeryError) -> Changes {
     var changes = Changes()
     guard !rows.isEmpty || rowsAfter != rowsBefore else { return changes }
     let targetIDs = rows.map(\.id)
+    for (tensor, fileName) in matrices {
+      let file = try openFile(fileName)
+      let rowBytes = try RowInitializer(tensor: tensor, file: file).rowBytes
+      add(tensor, in: file, named: fileName, elementBytes: rowBytes, rowAxis: 0, targetIDs: targetIDs, to: &changes)
+    }
+    if let bias = roles.headBias, let fileName = tensors.headBiasFile {
+      let file = try openFile(fileName)
+      let width = try BiasInitializer(tensor: bias, file: file).format.byteWidth
+      add(
+        bias, in: file, named: fileName, elementBytes: width, rowAxis: bias.shape.count - 1, targetIDs: targetIDs,
+        to: &changes)
+    }
+    return changes
+  }
+
+  private func add(
+    _ tensor: TensorInfo, in file: SafeTensorsFile, named fileName: String, elementBytes: Int,
+    rowAxis: Int, targetIDs: [Int], to changes: inout Changes
+  ) {
+    let zero = [UInt8](repeating: 0, count: elementBytes)
+    let segments = RowRewrite.segments(
+      of: tensor, in: file, elementBytes: elementBytes, rowsBefore: rowsBefore,
+      replacements: targetIDs.map { ($0, zero) })
+    var shape = tensor.shape
+    shape[rowAxis] = rowsAfter
+    changes.tensors[tensor.name] = TensorToWrite(
+      name: tensor.name, dtype: tensor.dtype, shape: shape, segments: segments)
+    changes.addedBytes += (rowsAfter - rowsBefore) * elementBytes
+    changes.files.insert(fileName)
+  }
+
+  /// Computes the new rows of every changed tensor (statistics over the rows kept).
+  func computeRows() throws(SurgeryError) -> ComputedRows {
+    var computed = ComputedRows()
+    guard !rows.isEmpty else { return computed }
+    let targetIDs = rows.map(\.id)
     let targets = rows.map(\.target)
     var generator = SeededGenerator(seed: seed)
-    for (tensor, fileName) in [(roles.embedding, tensors.embeddingFile), (roles.head, tensors.headFile ?? "")] {
-      guard let tensor else { continue }
+    for (tensor, fileName) in matrices {
       let file = try openFile(fileName)
       let initializer = try RowInitializer(tensor: tensor, file: file)
       var excluded = self.excluded
@@ -68,53 +120,55 @@ struct RowRewrite {
       let (newRows, notes, fellBack) = initializer.rows(
         for: targets, rule: rule, pieces: pieces, generator: &generator, excluding: excluded,
         noiseScale: noiseScale)
-      changes.notes += notes
-      changes.matrices += 1
-      if fellBack { changes.mvnFallbacks += 1 }
-      let segments = RowRewrite.segments(
-        of: tensor, in: file, elementBytes: initializer.rowBytes, rowsBefore: rowsBefore,
-        replacements: zip(targetIDs, newRows).map { ($0, $1) })
-      var shape = tensor.shape
-      shape[0] = rowsAfter
-      changes.tensors[tensor.name] = TensorToWrite(
-        name: tensor.name, dtype: tensor.dtype, shape: shape, segments: segments)
-      changes.addedBytes += (rowsAfter - rowsBefore) * initializer.rowBytes
-      changes.files.insert(fileName)
+      computed.notes += notes
+      computed.matrices += 1
+      if fellBack { computed.mvnFallbacks += 1 }
+      computed.patches.append(
+        RowPatch(
+          fileName: fileName, tensor: tensor.name, elementBytes: initializer.rowBytes,
+          rows: Array(zip(targetIDs, newRows))))
     }
     if let bias = roles.headBias, let fileName = tensors.headBiasFile {
       let file = try openFile(fileName)
       let initializer = try BiasInitializer(tensor: bias, file: file)
       let entry = initializer.meanEntry()
-      let segments = RowRewrite.segments(
-        of: bias, in: file, elementBytes: initializer.format.byteWidth, rowsBefore: rowsBefore,
-        replacements: targetIDs.map { ($0, entry) })
-      var shape = bias.shape
-      shape[shape.count - 1] = rowsAfter
-      changes.tensors[bias.name] = TensorToWrite(
-        name: bias.name, dtype: bias.dtype, shape: shape, segments: segments)
-      changes.addedBytes += (rowsAfter - rowsBefore) * initializer.format.byteWidth
-      changes.files.insert(fileName)
+      computed.patches.append(
+        RowPatch(
+          fileName: fileName, tensor: bias.name, elementBytes: initializer.format.byteWidth,
+          rows: targetIDs.map { ($0, entry) }))
     }
-    return changes
+    return computed
   }
 
   /// Writes the result at a temporary path beside `destination` and moves it into place; on any
   /// error nothing is left at the output path.
   ///
+  /// The layout is copied on a second thread while `computeRows` runs on this one (it may load a
+  /// tokenizer and reduce the matrices); its patches are written into place once both are done.
+  ///
   /// - Parameter edited: the new text of files of a folder, keyed by path relative to the folder.
   func write(
-    _ changes: Changes, edited: [String: [UInt8]], to destination: OutputDestination,
-    progress: (@Sendable (Int64, Int64) -> Void)?
+    _ layout: Changes, edited: [String: [UInt8]], to destination: OutputDestination,
+    progress: (@Sendable (Int64, Int64) -> Void)?,
+    computeRows: () throws(SurgeryError) -> [RowPatch]
   ) throws(SurgeryError) {
     do {
-      if model.isFolder {
-        try FileAccess.makeDirectory(destination.temporaryPath)
-        try copyTree(
-          from: model.path, to: destination.temporaryPath, relative: "", changes: changes, edited: edited,
-          progress: progress)
-      } else {
-        let file = try openFile(tensors.embeddingFile)
-        try write(file: file, changes: changes, to: destination.temporaryPath, progress: progress)
+      let copy = BackgroundWork.start { () throws(SurgeryError) in
+        if model.isFolder {
+          try FileAccess.makeDirectory(destination.temporaryPath)
+          try copyTree(
+            from: model.path, to: destination.temporaryPath, relative: "", changes: layout, edited: edited,
+            progress: progress)
+        } else {
+          let file = try openFile(tensors.embeddingFile)
+          try write(file: file, changes: layout, to: destination.temporaryPath, progress: progress)
+        }
+      }
+      let patches = Result { () throws(SurgeryError) in try computeRows() }
+      try copy.wait()
+      for patch in try patches.get() {
+        let path = model.isFolder ? destination.temporaryPath + "/" + patch.fileName : destination.temporaryPath
+        try patch.apply(toOutput: path)
       }
       try destination.commit(isFolder: model.isFolder)
     } catch {

@@ -29,7 +29,7 @@ struct RowInitializer {
   }
 
   /// Column statistics over every original row that is not all zero and not in `excluded`, read
-  /// in windows whose pages are released as soon as they are reduced (so memory does not grow
+  /// in 16 MiB windows whose pages are released as soon as they are reduced (so memory does not grow
   /// with the matrix).
   func statistics(includingSquares: Bool, excluding excluded: Set<Int> = []) -> ColumnStatistics {
     var statistics = ColumnStatistics(dimension: dimension, includingSquares: includingSquares)

@@ -3,9 +3,10 @@ import CBLAS
 /// Per-column sums (and optionally sums of squares) of the rows of a matrix, leaving out rows
 /// whose every element is zero: the statistics behind the `mean` and `random` initializers.
 ///
-/// Rows are converted block by block to `Float` and reduced with CBLAS (`sgemv` against a vector
-/// of ones; `dgemv` for F64); each block's result is added to `Double` accumulators, so the error
-/// does not grow with the number of rows.
+/// BF16, F16 and F32 rows are converted 16 elements at a time and added to `Float` column
+/// accumulators in one pass (``ColumnSumKernel``); F64 rows are reduced with CBLAS (`dgemv`
+/// against a vector of ones). Each block's result (about 4 MiB of `Float`s) is added to `Double`
+/// accumulators, so the error does not grow with the number of rows.
 public struct ColumnStatistics: Sendable, Equatable {
   /// The number of columns.
   public let dimension: Int
@@ -42,7 +43,7 @@ public struct ColumnStatistics: Sendable, Equatable {
     }
   }
 
-  /// Rows reduced per CBLAS call: about 4 MiB of `Float`s.
+  /// Rows reduced per block before the `Float` sums go into the `Double` ones: about 4 MiB of `Float`s.
   static func blockRows(dimension: Int) -> Int { max(1, (1 << 20) / max(dimension, 1)) }
 
   /// Adds `rowCount` rows of `format` elements stored contiguously at `rows`.
@@ -81,46 +82,23 @@ public struct ColumnStatistics: Sendable, Equatable {
         addColumnSums(of: base, rowCount: kept)
       }
     } else {
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: rowCount * dimension) { block in
-        guard let base = block.baseAddress else { return }
-        for row in 0..<rowCount {
-          let source = rows + row * rowBytes
-          if format.isAllZero(source, count: dimension) { continue }
-          format.decode(source, count: dimension, into: base + kept * dimension)
-          kept += 1
+      // One fused pass: convert and add to Float accumulators while the row is in the cache.
+      let squared = sumsOfSquares != nil
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: (squared ? 2 : 1) * dimension) { scratch in
+        guard let sums = scratch.baseAddress else { return }
+        sums.initialize(repeating: 0, count: scratch.count)
+        let squares = squared ? sums + dimension : nil
+        kept = ColumnSumKernel.accumulate(
+          rows: rows, rowCount: rowCount, dimension: dimension, format: format, sums: sums,
+          squares: squares)
+        for column in 0..<dimension { self.sums[column] += Double(sums[column]) }
+        if let squares {
+          for column in 0..<dimension { sumsOfSquares?[column] += Double(squares[column]) }
         }
-        addColumnSums(of: base, rowCount: kept)
       }
     }
     countedRows += kept
     zeroRows += rowCount - kept
-  }
-
-  private mutating func addColumnSums(of block: UnsafeMutablePointer<Float>, rowCount: Int) {
-    guard rowCount > 0 else { return }
-    let dimension = self.dimension
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: rowCount + dimension) { scratch in
-      guard let ones = scratch.baseAddress else { return }
-      let result = ones + rowCount
-      for index in 0..<rowCount { ones[index] = 1 }
-      columnSums(block, rowCount: rowCount, ones: ones, into: result)
-      for column in 0..<dimension { sums[column] += Double(result[column]) }
-      guard sumsOfSquares != nil else { return }
-      let elements = rowCount * dimension
-      for index in 0..<elements { block[index] *= block[index] }
-      columnSums(block, rowCount: rowCount, ones: ones, into: result)
-      for column in 0..<dimension { sumsOfSquares?[column] += Double(result[column]) }
-    }
-  }
-
-  private func columnSums(
-    _ block: UnsafePointer<Float>, rowCount: Int, ones: UnsafePointer<Float>,
-    into result: UnsafeMutablePointer<Float>
-  ) {
-    // result = blockᵀ · ones: the column sums of a row-major [rowCount, dimension] block.
-    cblas_sgemv(
-      CblasRowMajor, CblasTrans, Int32(rowCount), Int32(dimension), 1, block, Int32(dimension),
-      ones, 1, 0, result, 1)
   }
 
   private mutating func addColumnSums(of block: UnsafeMutablePointer<Double>, rowCount: Int) {

@@ -19,9 +19,26 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
 
   /// Converts `count` elements starting at `source` to `Float`, writing them to `destination`.
   ///
-  /// - Complexity: O(*count*).
+  /// - Complexity: O(*count*); BF16, F16 and F32 are converted 16 elements at a time.
   @inlinable
   public func decode(
+    _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
+  ) {
+    guard FloatingPointFormat.hostIsLittleEndian else {
+      decodeScalar(source, count: count, into: destination)
+      return
+    }
+    switch self {
+    case .bfloat16: decodeVectorized(BFloat16Decoder.self, source, count: count, into: destination)
+    case .float16: decodeVectorized(Float16Decoder.self, source, count: count, into: destination)
+    case .float32: decodeVectorized(Float32Decoder.self, source, count: count, into: destination)
+    case .float64: decodeScalar(source, count: count, into: destination)
+    }
+  }
+
+  /// The element-by-element conversion (any host byte order).
+  @inlinable
+  func decodeScalar(
     _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
   ) {
     switch self {

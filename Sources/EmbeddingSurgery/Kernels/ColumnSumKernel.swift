@@ -1,0 +1,145 @@
+/// The fused inner loop of ``ColumnStatistics``: for each row that is not all zero, converts it 16
+/// elements at a time and adds it (and its squares) to `Float` column accumulators, in one pass
+/// over the row while it is in the cache. The accumulators are kept in the decoder's lane order
+/// (no shuffles in the loop) and put back in column order at the end.
+///
+/// The accumulators must start at zero: the reordering at the end applies to the whole sums.
+enum ColumnSumKernel {
+  /// Adds the rows of `rows` that are not all zero to `sums` (and their squares to `squares`).
+  ///
+  /// - Returns: the number of rows added.
+  /// - Complexity: O(*rowCount* × *dimension*), one pass.
+  static func accumulate(
+    rows: UnsafeRawPointer, rowCount: Int, dimension: Int, format: FloatingPointFormat,
+    sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>?
+  ) -> Int {
+    switch format {
+    case .bfloat16:
+      accumulate(BFloat16Decoder.self, rows, rowCount, dimension, format, sums, squares)
+    case .float16:
+      accumulate(Float16Decoder.self, rows, rowCount, dimension, format, sums, squares)
+    case .float32:
+      accumulate(Float32Decoder.self, rows, rowCount, dimension, format, sums, squares)
+    case .float64:
+      accumulateScalar(rows, rowCount, dimension, format, sums, squares)
+    }
+  }
+
+  @inline(__always)
+  private static func accumulate<D: ElementDecoder>(
+    _ decoder: D.Type, _ rows: UnsafeRawPointer, _ rowCount: Int, _ dimension: Int,
+    _ format: FloatingPointFormat, _ sums: UnsafeMutablePointer<Float>,
+    _ squares: UnsafeMutablePointer<Float>?
+  ) -> Int {
+    guard FloatingPointFormat.hostIsLittleEndian else {
+      return accumulateScalar(rows, rowCount, dimension, format, sums, squares)
+    }
+    let rowBytes = dimension * D.byteWidth
+    let vectorColumns = dimension & ~15
+    let sumBytes = UnsafeMutableRawPointer(sums)
+    var kept = 0
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tail in
+      guard let tail = tail.baseAddress else { return }
+      for row in 0..<rowCount {
+        // Every row is added: an all-zero row adds nothing (x + ±0 is x, and the sums start at
+        // +0), so it is only counted out, by OR-ing its bits in the same pass.
+        let source = rows + row * rowBytes
+        var bits = SIMD4<UInt64>()
+        var column = 0
+        if let squares {
+          let squareBytes = UnsafeMutableRawPointer(squares)
+          while column < vectorColumns {
+            let address = source + column * D.byteWidth
+            bits |= orBits(address, byteWidth: D.byteWidth)
+            let (first, second) = D.load16(address)
+            add(first, to: sumBytes, at: column * 4)
+            add(second, to: sumBytes, at: column * 4 + 32)
+            add(first * first, to: squareBytes, at: column * 4)
+            add(second * second, to: squareBytes, at: column * 4 + 32)
+            column += 16
+          }
+        } else {
+          while column < vectorColumns {
+            let address = source + column * D.byteWidth
+            bits |= orBits(address, byteWidth: D.byteWidth)
+            let (first, second) = D.load16(address)
+            add(first, to: sumBytes, at: column * 4)
+            add(second, to: sumBytes, at: column * 4 + 32)
+            column += 16
+          }
+        }
+        var isZero = (bits[0] | bits[1] | bits[2] | bits[3]) & signlessMask(format) == 0
+        if column < dimension {
+          let rest = dimension - column
+          isZero = isZero && format.isAllZero(source + column * D.byteWidth, count: rest)
+          format.decodeScalar(source + column * D.byteWidth, count: rest, into: tail)
+          for index in 0..<rest {
+            sums[column + index] += tail[index]
+            squares?[column + index] += tail[index] * tail[index]
+          }
+        }
+        if !isZero { kept += 1 }
+      }
+    }
+    // The vector columns were summed in the decoder's lane order: put them back in place.
+    if kept > 0, D.slot(of: 1) != 1 {
+      var group = SIMD16<Float>()
+      for start in stride(from: 0, to: vectorColumns, by: 16) {
+        for destination in [sums, squares] {
+          guard let destination else { continue }
+          for index in 0..<16 { group[index] = destination[start + D.slot(of: index)] }
+          for index in 0..<16 { destination[start + index] = group[index] }
+        }
+      }
+    }
+    return kept
+  }
+
+  @inline(__always)
+  private static func add(_ values: SIMD8<Float>, to base: UnsafeMutableRawPointer, at offset: Int) {
+    base.storeBytes(
+      of: base.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + values,
+      toByteOffset: offset, as: SIMD8<Float>.self)
+  }
+
+  /// The same for any format and host, one element at a time.
+  private static func accumulateScalar(
+    _ rows: UnsafeRawPointer, _ rowCount: Int, _ dimension: Int, _ format: FloatingPointFormat,
+    _ sums: UnsafeMutablePointer<Float>, _ squares: UnsafeMutablePointer<Float>?
+  ) -> Int {
+    let rowBytes = dimension * format.byteWidth
+    var kept = 0
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: dimension) { row in
+      guard let row = row.baseAddress else { return }
+      for index in 0..<rowCount {
+        let source = rows + index * rowBytes
+        if format.isAllZero(source, count: dimension) { continue }
+        kept += 1
+        format.decodeScalar(source, count: dimension, into: row)
+        for column in 0..<dimension {
+          sums[column] += row[column]
+          squares?[column] += row[column] * row[column]
+        }
+      }
+    }
+    return kept
+  }
+
+  /// The raw bits of the 16 elements at `address` (32 or 64 bytes), OR-ed into 32 bytes.
+  @inline(__always)
+  private static func orBits(_ address: UnsafeRawPointer, byteWidth: Int) -> SIMD4<UInt64> {
+    let bits = address.loadUnaligned(as: SIMD4<UInt64>.self)
+    guard byteWidth == 4 else { return bits }
+    return bits | address.loadUnaligned(fromByteOffset: 32, as: SIMD4<UInt64>.self)
+  }
+
+  /// Every bit of a 64-bit word of elements but their sign bits.
+  @inline(__always)
+  private static func signlessMask(_ format: FloatingPointFormat) -> UInt64 {
+    switch format.byteWidth {
+    case 2: 0x7FFF_7FFF_7FFF_7FFF
+    case 4: 0x7FFF_FFFF_7FFF_FFFF
+    default: 0x7FFF_FFFF_FFFF_FFFF
+    }
+  }
+}
