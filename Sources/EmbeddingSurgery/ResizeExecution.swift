@@ -23,6 +23,7 @@ extension ResizePlan {
       output, inputPath: model.path, inputIsFolder: model.isFolder, defaultPath: defaultOutputPath)
     let pieces = try nearestPieces()
     let changes = try computeChanges(pieces: pieces)
+    destination.register()
     do {
       if model.isFolder {
         try FileAccess.makeDirectory(destination.temporaryPath)

@@ -9,4 +9,11 @@ struct EmbSurgery: ParsableCommand {
     version: "0.1.0",
     subcommands: [Resize.self, Inspect.self, Tokenize.self]
   )
+
+  /// Installs the signal handling (clean-up of partial outputs on SIGINT/SIGTERM, a message on
+  /// SIGBUS), then runs the command.
+  static func main() {
+    SignalHandling.install()
+    main(nil)
+  }
 }
