@@ -61,9 +61,16 @@ public enum FaultSupport {
   }
 
   /// Opens the FIFO for writing and closes it at once, which lets its reader see the end.
+  /// Waits (up to 60 s) for a reader to open it.
   public static func release(fifo url: URL) {
-    let descriptor = open(url.path, O_WRONLY | O_NONBLOCK)
-    if descriptor >= 0 { close(descriptor) }
+    for _ in 0..<6000 {
+      let descriptor = open(url.path, O_WRONLY | O_NONBLOCK)
+      if descriptor >= 0 {
+        close(descriptor)
+        return
+      }
+      usleep(10_000)  // ENXIO: no reader yet.
+    }
   }
 
   /// Opens the FIFO for writing (waiting for its reader), writes `data` and closes it.
