@@ -135,6 +135,27 @@ import TestSupport
     #expect(try entries(scratch.url) == ["model", "out"])
   }
 
+  @Test(arguments: [SIGINT, SIGKILL])
+  func anInterruptedInPlaceResizeLeavesTheInputAsItWas(signal: Int32) throws {
+    let scratch = try ScratchDirectory()
+    let input = try copyFixture(to: scratch)
+    try FaultSupport.makeFIFO(at: input.appendingPathComponent("zz-slow"))
+    let command = try FaultSupport.RunningCommand(["resize", input.path, "--tokens", tokens.path, "--in-place", "--quiet"])
+    let partial = scratch.path(".model.embsurgery-partial-\(command.pid)")
+    #expect(command.wait {
+      FileManager.default.fileExists(atPath: partial.appendingPathComponent("tokenizer_config.json").path)
+    })
+    command.send(signal)
+    let (status, _) = command.finish()
+    #expect(status == 128 + signal)
+    try FileManager.default.removeItem(at: input.appendingPathComponent("zz-slow"))
+    for name in try entries(fixture) {
+      #expect(try Data(contentsOf: input.appendingPathComponent(name)) == Data(contentsOf: fixture.appendingPathComponent(name)))
+    }
+    #expect(try entries(input) == entries(fixture))
+    #expect(try entries(scratch.url) == (signal == SIGKILL ? [partial.lastPathComponent, "model"] : ["model"]))
+  }
+
   @Test func anOutputMovedAsideByAKilledRunIsPutBack() throws {
     let scratch = try ScratchDirectory()
     // A run killed between moving the old output aside and moving the new one in (pid 4195304
