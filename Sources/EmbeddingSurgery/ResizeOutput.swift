@@ -23,9 +23,12 @@ struct OutputDestination {
     switch output {
     case .inPlace:
       path = inputPath
+      TemporaryOutputs.cleanStale(besides: inputPath)
       replaces = true
     case .path(let requested, let replacingExisting):
       path = requested
+      // What a killed earlier run left: partial outputs removed, a moved-aside output put back.
+      TemporaryOutputs.cleanStale(besides: requested)
       let inputCanonical = FileAccess.canonicalPath(inputPath) ?? inputPath
       let outputCanonical = OutputDestination.canonicalForm(of: requested)
       if outputCanonical == inputCanonical {
@@ -60,6 +63,11 @@ struct OutputDestination {
     temporaryPath = "\(parent)/.\(name).embsurgery-partial-\(getpid())"
   }
 
+  /// Registers the temporary path for removal on interruption (see ``TemporaryOutputs``).
+  func register() {
+    TemporaryOutputs.register(.remove(temporaryPath))
+  }
+
   /// The canonical form of a path that may not exist yet: its folder resolved, its name kept.
   static func canonicalForm(of path: String) -> String {
     if let resolved = FileAccess.canonicalPath(path) { return resolved }
@@ -75,24 +83,32 @@ struct OutputDestination {
   func commit(isFolder: Bool) throws(SurgeryError) {
     guard isFolder, replaces else {
       try FileAccess.rename(temporaryPath, to: path)
+      TemporaryOutputs.unregister(.remove(temporaryPath))
       return
     }
     let parent = ModelCheckpoint.parentFolder(of: path)
     let name = path.split(separator: "/").last.map(String.init) ?? "output"
     let aside = "\(parent)/.\(name).embsurgery-old-\(getpid())"
+    TemporaryOutputs.register(.restore(aside: aside, path: path))
     try FileAccess.rename(path, to: aside)
     do {
       try FileAccess.rename(temporaryPath, to: path)
     } catch {
       try? FileAccess.rename(aside, to: path)
+      TemporaryOutputs.unregister(.restore(aside: aside, path: path))
       throw error
     }
+    TemporaryOutputs.unregister(.remove(temporaryPath))
+    TemporaryOutputs.register(.remove(aside))
+    TemporaryOutputs.unregister(.restore(aside: aside, path: path))
     FileAccess.removeTree(aside)
+    TemporaryOutputs.unregister(.remove(aside))
   }
 
   /// Removes whatever was built at the temporary path.
   func discard() {
     FileAccess.removeTree(temporaryPath)
+    TemporaryOutputs.unregister(.remove(temporaryPath))
   }
 }
 

@@ -152,6 +152,8 @@ struct RowRewrite: Sendable {
     progress: (@Sendable (Int64, Int64) -> Void)?,
     computeRows: () throws(SurgeryError) -> [RowPatch]
   ) throws(SurgeryError) {
+    // A signal now removes the temporary output (see ``TemporaryOutputs``).
+    destination.register()
     do {
       let copy = BackgroundWork.start { () throws(SurgeryError) in
         if model.isFolder {

@@ -7,9 +7,12 @@
 /// A whole file mapped read-only into memory, unmapped when the value is destroyed.
 ///
 /// The bytes are only valid inside ``withUnsafeBytes(_:)``. If another process truncates the
-/// file while it is mapped, touching the lost pages raises `SIGBUS` (as with any mapping).
+/// file while it is mapped, touching the lost pages raises `SIGBUS` (as with any mapping); the
+/// mapping is recorded in ``MappedRegions`` so that a handler can name the file.
 public struct MappedFile: ~Copyable, @unchecked Sendable {
   private let base: UnsafeMutableRawPointer?
+  /// The mapping's slot in ``MappedRegions``.
+  private let regionSlot: Int?
   /// The size of the file in bytes.
   public let count: Int
 
@@ -42,6 +45,7 @@ public struct MappedFile: ~Copyable, @unchecked Sendable {
       }
       address = mapped
     }
+    regionSlot = address.flatMap { MappedRegions.register(base: $0, count: size, path: path) }
     base = address
     count = size
   }
@@ -69,6 +73,7 @@ public struct MappedFile: ~Copyable, @unchecked Sendable {
   }
 
   deinit {
+    if let regionSlot { MappedRegions.unregister(regionSlot) }
     if let base { _ = munmap(base, count) }
   }
 }

@@ -69,9 +69,18 @@ struct OutputFile: ~Copyable {
           continue
         }
         if copied < 0 && errno == EINTR { continue }
-        if copied < 0, [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF, EPERM, ETXTBSY].contains(errno)
-          || copied == 0
-        {
+        if copied == 0 {
+          // The end of the source came before the end of the range: the file was truncated
+          // after it was opened (reading the mapping would raise SIGBUS). Else the file system
+          // cannot copy: fall back to the mapping.
+          var status = stat()
+          if fstat(source.descriptor, &status) == 0, Int64(status.st_size) < end {
+            throw .truncated(path: source.path, dataEnd: UInt64(end), fileSize: Int(status.st_size))
+          }
+          useKernel = false
+          continue
+        }
+        if copied < 0, [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF, EPERM, ETXTBSY].contains(errno) {
           useKernel = false
           continue
         }

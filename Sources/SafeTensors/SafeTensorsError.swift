@@ -187,6 +187,11 @@ private func quote(_ text: String) -> String {
 }
 
 private func errorText(_ code: Int32) -> String {
-  guard let text = strerror(code) else { return "errno \(code)" }
-  return "\(String(cString: text)) (errno \(code))"
+  let names: [Int32: String] = [
+    ENOSPC: "ENOSPC", EDQUOT: "EDQUOT", EROFS: "EROFS", EACCES: "EACCES", EPERM: "EPERM", EIO: "EIO",
+    ENOENT: "ENOENT", EEXIST: "EEXIST", EISDIR: "EISDIR", ENOTDIR: "ENOTDIR", EINVAL: "EINVAL",
+  ]
+  let name = names[code] ?? "errno \(code)"
+  guard let text = strerror(code) else { return name }
+  return "\(String(cString: text)) (\(name))"
 }

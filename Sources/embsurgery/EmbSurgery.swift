@@ -11,4 +11,11 @@ struct EmbSurgery: ParsableCommand {
       Resize.self, Inspect.self, Tokenize.self, Audit.self, Diff.self, FixUntrained.self,
     ]
   )
+
+  /// Installs the signal handling (clean-up of partial outputs on SIGINT/SIGTERM, a message on
+  /// SIGBUS), then runs the command.
+  static func main() {
+    SignalHandling.install()
+    main(nil)
+  }
 }
