@@ -22,14 +22,9 @@ struct MatrixRows: Sendable {
       throw .unsupportedTensor(
         path: file.path, name: tensor.name.string, reason: "has shape \(tensor.shape); a 2-D matrix was expected")
     }
-    guard let format = FloatingPointFormat(rawValue: tensor.dtype.rawValue) else {
-      throw .unsupportedTensor(
-        path: file.path, name: tensor.name.string,
-        reason: "has dtype \(tensor.dtype.rawValue); F32, F16, BF16 or F64 expected")
-    }
     self.tensor = tensor
     self.file = file
-    self.format = format
+    self.format = try FloatingPointFormat.of(tensor, path: file.path)
   }
 
   /// A reader over `tensor` whose format the caller has already checked.

@@ -105,10 +105,7 @@ public struct TensorRoles: Sendable, Equatable {
           path: path, name: bias.name.string,
           reason: "has shape \(bias.shape); a head bias of \(rows) entries was expected")
       }
-      guard FloatingPointFormat(rawValue: bias.dtype.rawValue) != nil else {
-        throw .unsupportedTensor(
-          path: path, name: bias.name.string, reason: "has dtype \(bias.dtype.rawValue); F32, F16, BF16 or F64 expected")
-      }
+      _ = try FloatingPointFormat.of(bias, path: path)
     }
     return TensorRoles(embedding: embedding, head: head, headBias: bias)
   }
@@ -118,10 +115,6 @@ public struct TensorRoles: Sendable, Equatable {
       throw .unsupportedTensor(
         path: path, name: tensor.name.string, reason: "has shape \(tensor.shape); a 2-D matrix was expected")
     }
-    guard FloatingPointFormat(rawValue: tensor.dtype.rawValue) != nil else {
-      throw .unsupportedTensor(
-        path: path, name: tensor.name.string,
-        reason: "has dtype \(tensor.dtype.rawValue); F32, F16, BF16 or F64 expected")
-    }
+    _ = try FloatingPointFormat.of(tensor, path: path)
   }
 }

@@ -11,21 +11,17 @@ struct RowInitializer {
     case padding
   }
 
-  let tensor: TensorInfo
-  let file: SafeTensorsFile
-  let format: FloatingPointFormat
-  var dimension: Int { tensor.shape[1] }
-  var rows: Int { tensor.shape[0] }
-  var rowBytes: Int { dimension * format.byteWidth }
+  /// The matrix, read through the windowed row reader.
+  let matrix: MatrixRows
+  var tensor: TensorInfo { matrix.tensor }
+  var file: SafeTensorsFile { matrix.file }
+  var format: FloatingPointFormat { matrix.format }
+  var dimension: Int { matrix.dimension }
+  var rows: Int { matrix.rows }
+  var rowBytes: Int { matrix.rowBytes }
 
   init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
-    guard let format = FloatingPointFormat(rawValue: tensor.dtype.rawValue) else {
-      throw .unsupportedTensor(
-        path: file.path, name: tensor.name.string, reason: "has dtype \(tensor.dtype.rawValue)")
-    }
-    self.tensor = tensor
-    self.file = file
-    self.format = format
+    matrix = try MatrixRows(tensor: tensor, file: file)
   }
 
   /// Column statistics over every original row that is not all zero and not in `excluded`, read
@@ -58,7 +54,7 @@ struct RowInitializer {
   /// Calls `body` with each run of consecutive rows not in `excluded`, window by window (64 MiB),
   /// releasing each window's pages once it is done.
   func forEachRun(excluding excluded: Set<Int>, _ body: (UnsafeRawPointer, Int) -> Void) {
-    MatrixRows(tensor: tensor, file: file, format: format).forEachWindow { start, count, base in
+    matrix.forEachWindow { start, count, base in
       var runStart = 0
       while runStart < count {
         while runStart < count, excluded.contains(start + runStart) { runStart += 1 }
@@ -172,13 +168,9 @@ struct BiasInitializer {
   let format: FloatingPointFormat
 
   init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
-    guard let format = FloatingPointFormat(rawValue: tensor.dtype.rawValue) else {
-      throw .unsupportedTensor(
-        path: file.path, name: tensor.name.string, reason: "has dtype \(tensor.dtype.rawValue)")
-    }
     self.tensor = tensor
     self.file = file
-    self.format = format
+    self.format = try FloatingPointFormat.of(tensor, path: file.path)
   }
 
   /// The encoded mean of every original entry.

@@ -1,3 +1,5 @@
+import SafeTensors
+
 /// The floating-point element formats whose rows embsurgery can read and initialize.
 ///
 /// Rows are converted to `Float` (`Double` for ``float64``) for arithmetic and back with
@@ -135,5 +137,18 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
 
   private func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
     withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+  }
+}
+
+extension FloatingPointFormat {
+  /// The format of `tensor`, or an error naming the tensor and `path` when its dtype is not one
+  /// whose rows can be initialized.
+  static func of(_ tensor: TensorInfo, path: String) throws(SurgeryError) -> FloatingPointFormat {
+    guard let format = FloatingPointFormat(rawValue: tensor.dtype.rawValue) else {
+      throw .unsupportedTensor(
+        path: path, name: tensor.name.string,
+        reason: "has dtype \(tensor.dtype.rawValue); F32, F16, BF16 or F64 expected")
+    }
+    return format
   }
 }
