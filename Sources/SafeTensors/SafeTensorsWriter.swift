@@ -179,6 +179,20 @@ public enum SafeTensorsWriter {
             advance(bytes.count)
           case .file(let file, let range):
             try output.copy(from: file, range: range, advance: advance)
+          case .producer(let byteCount, let chunkBytes, let produce):
+            var offset = 0
+            while offset < byteCount {
+              let count = min(max(chunkBytes, 1), byteCount - offset)
+              let chunk = produce(offset, count)
+              guard chunk.count == count else {
+                throw .invalidTensor(
+                  path: path, tensor: entry.tensor.name,
+                  reason: "its producer made \(chunk.count) bytes at offset \(offset), \(count) were asked for")
+              }
+              try output.write(chunk)
+              advance(count)
+              offset += count
+            }
           }
         }
       }

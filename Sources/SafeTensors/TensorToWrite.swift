@@ -5,12 +5,18 @@ public enum TensorData: Sendable {
   case file(SafeTensorsFile, Range<Int>)
   /// Bytes in memory.
   case bytes([UInt8])
+  /// `byteCount` bytes made on demand, a chunk at a time: the writer calls `produce(offset, count)`
+  /// with consecutive ranges of at most `chunkBytes` bytes and writes what it returns, which must
+  /// be exactly `count` bytes. Only one chunk is held at a time, so a tensor of any size can be
+  /// generated row by row.
+  case producer(byteCount: Int, chunkBytes: Int, produce: @Sendable (_ offset: Int, _ count: Int) -> [UInt8])
 
   /// The number of bytes of the segment.
   public var count: Int {
     switch self {
     case .file(_, let range): range.count
     case .bytes(let bytes): bytes.count
+    case .producer(let byteCount, _, _): byteCount
     }
   }
 }

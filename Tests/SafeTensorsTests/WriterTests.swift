@@ -91,6 +91,26 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
   let copyPath = folder.path("copy-\(name).safetensors").path
   try SafeTensorsWriter.write(copies, metadata: file.header.metadata, to: copyPath, atomically: false)
   #expect(try Data(contentsOf: URL(fileURLWithPath: copyPath)) == reference)
+  // The same again with every tensor made by a producer, 3 bytes at a time.
+  let produced = file.header.tensors.map { info -> TensorToWrite in
+    let range = file.absoluteRange(of: info)
+    let bytes = file.withBytes(in: range) { Array($0) }
+    return TensorToWrite(
+      name: info.name, dtype: info.dtype, shape: info.shape,
+      segments: [.producer(byteCount: bytes.count, chunkBytes: 3) { offset, count in Array(bytes[offset..<(offset + count)]) }])
+  }
+  let producedPath = folder.path("produced-\(name).safetensors").path
+  try SafeTensorsWriter.write(produced, metadata: file.header.metadata, to: producedPath)
+  #expect(try Data(contentsOf: URL(fileURLWithPath: producedPath)) == reference)
+}
+
+@Test func aProducerThatMakesTheWrongNumberOfBytesFailsCleanly() throws {
+  let folder = try ScratchDirectory()
+  let path = folder.path("out.safetensors").path
+  let tensor = TensorToWrite(
+    name: "a", dtype: .U8, shape: [8], segments: [.producer(byteCount: 8, chunkBytes: 4) { _, count in Array(repeating: 1, count: count - 1) }])
+  #expect { try SafeTensorsWriter.write([tensor], to: path) } throws: { ($0 as? SafeTensorsError)?.kind == .invalidTensor }
+  #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
 }
 
 @Test func referenceFilesCoverTheExpectedDTypes() throws {
