@@ -52,13 +52,24 @@ public struct ColumnStatistics: Sendable, Equatable {
   public mutating func accumulate(
     rows: UnsafeRawPointer, rowCount: Int, format: FloatingPointFormat
   ) {
-    guard dimension > 0, rowCount > 0 else { return }
+    guard dimension > 0 else { return }
+    ColumnStatistics.forEachBlock(rows: rows, rowCount: rowCount, dimension: dimension, format: format) {
+      accumulateBlock(rows: $0, rowCount: $1, format: format)
+    }
+  }
+
+  /// Calls `body` with consecutive blocks of the `rowCount` rows at `rows`, each at most
+  /// ``blockRows(dimension:)`` rows: the blocking shared by the statistics and the covariance.
+  static func forEachBlock(
+    rows: UnsafeRawPointer, rowCount: Int, dimension: Int, format: FloatingPointFormat,
+    _ body: (UnsafeRawPointer, Int) -> Void
+  ) {
     let rowBytes = dimension * format.byteWidth
     let blockRows = ColumnStatistics.blockRows(dimension: dimension)
     var start = 0
     while start < rowCount {
       let count = min(blockRows, rowCount - start)
-      accumulateBlock(rows: rows + start * rowBytes, rowCount: count, format: format)
+      body(rows + start * rowBytes, count)
       start += count
     }
   }

@@ -25,14 +25,9 @@ struct CovarianceMatrix {
   ///
   /// - Complexity: O(*rowCount* × *dimension*²), in blocks of about 4 MiB.
   mutating func accumulate(rows: UnsafeRawPointer, rowCount: Int, format: FloatingPointFormat) {
-    guard dimension > 0, rowCount > 0 else { return }
-    let rowBytes = dimension * format.byteWidth
-    let blockRows = ColumnStatistics.blockRows(dimension: dimension)
-    var start = 0
-    while start < rowCount {
-      let count = min(blockRows, rowCount - start)
-      accumulateBlock(rows: rows + start * rowBytes, rowCount: count, format: format)
-      start += count
+    guard dimension > 0 else { return }
+    ColumnStatistics.forEachBlock(rows: rows, rowCount: rowCount, dimension: dimension, format: format) {
+      accumulateBlock(rows: $0, rowCount: $1, format: format)
     }
   }
 

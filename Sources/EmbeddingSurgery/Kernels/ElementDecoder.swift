@@ -18,6 +18,22 @@ protocol ElementDecoder {
   static func load16InOrder(_ source: UnsafeRawPointer) -> SIMD16<Float>
 }
 
+/// A 2-byte format whose ``ElementDecoder/load16(_:)`` returns the even elements in the first
+/// half and the odd ones in the second (a 32-bit lane holds one of each).
+@usableFromInline
+protocol PairedHalvesDecoder: ElementDecoder {}
+
+extension PairedHalvesDecoder {
+  @inlinable @inline(__always)
+  static func slot(of index: Int) -> Int { (index & 1) * 8 + index >> 1 }
+
+  @inlinable @inline(__always)
+  static func load16InOrder(_ source: UnsafeRawPointer) -> SIMD16<Float> {
+    let (even, odd) = load16(source)
+    return interleaved(even, odd)
+  }
+}
+
 /// The 16 lanes of two halves that hold even elements then odd ones, in element order.
 @inlinable @inline(__always)
 func interleaved(_ even: SIMD8<Float>, _ odd: SIMD8<Float>) -> SIMD16<Float> {
@@ -29,7 +45,7 @@ func interleaved(_ even: SIMD8<Float>, _ odd: SIMD8<Float>) -> SIMD16<Float> {
 /// bfloat16: the upper half of a `Float`. A 32-bit lane holds two elements: the even one becomes
 /// a `Float` by a shift, the odd one by a mask.
 @usableFromInline
-enum BFloat16Decoder: ElementDecoder {
+enum BFloat16Decoder: PairedHalvesDecoder {
   @inlinable static var byteWidth: Int { 2 }
 
   @inlinable @inline(__always)
@@ -40,22 +56,13 @@ enum BFloat16Decoder: ElementDecoder {
       unsafeBitCast(pairs & 0xFFFF_0000, to: SIMD8<Float>.self)
     )
   }
-
-  @inlinable @inline(__always)
-  static func slot(of index: Int) -> Int { (index & 1) * 8 + index >> 1 }
-
-  @inlinable @inline(__always)
-  static func load16InOrder(_ source: UnsafeRawPointer) -> SIMD16<Float> {
-    let (even, odd) = load16(source)
-    return interleaved(even, odd)
-  }
 }
 
 /// IEEE half precision, converted with integer operations and one multiplication (exact for
 /// normal and subnormal numbers; infinities stay infinities; NaNs keep their payload shifted into
 /// place and come out quiet, as `Float(Float16)` does). Even elements first, odd ones second.
 @usableFromInline
-enum Float16Decoder: ElementDecoder {
+enum Float16Decoder: PairedHalvesDecoder {
   @inlinable static var byteWidth: Int { 2 }
 
   @inlinable @inline(__always)
@@ -80,15 +87,6 @@ enum Float16Decoder: ElementDecoder {
       (unsafeBitCast(scaled, to: SIMD8<UInt32>.self) & ~special)
       | ((shifted | 0x7F80_0000) & special) | quiet | sign
     return unsafeBitCast(result, to: SIMD8<Float>.self)
-  }
-
-  @inlinable @inline(__always)
-  static func slot(of index: Int) -> Int { (index & 1) * 8 + index >> 1 }
-
-  @inlinable @inline(__always)
-  static func load16InOrder(_ source: UnsafeRawPointer) -> SIMD16<Float> {
-    let (even, odd) = load16(source)
-    return interleaved(even, odd)
   }
 }
 

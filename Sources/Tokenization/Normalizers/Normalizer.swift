@@ -14,18 +14,10 @@ indirect enum Normalizer: Sendable {
 
   /// Reads a normalizer; `context` names it in errors ("normalizer", "normalizer.normalizers[1]").
   init(json: JSONValue, context: String, path: String) throws(TokenizationError) {
-    guard json.members != nil else {
-      throw .malformed(path: path, what: "\(context) must be an object")
-    }
-    guard let type = json["type"]?.string else {
-      throw .malformed(path: path, what: "\(context).type must be a string")
-    }
+    let fields = try ComponentFields(json, context: context, path: path)
+    let type = fields.type
     func flag(_ key: String, _ fallback: Bool) throws(TokenizationError) -> Bool {
-      guard let value = json[key], !value.isNull else { return fallback }
-      guard let flag = value.bool else {
-        throw .malformed(path: path, what: "\(context).\(key) must be a boolean")
-      }
-      return flag
+      try fields.flag(key, fallback)
     }
     func text(_ key: String) throws(TokenizationError) -> [Unicode.Scalar] {
       guard let value = json[key]?.string else {
