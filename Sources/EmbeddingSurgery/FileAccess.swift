@@ -1,4 +1,5 @@
 import CEmbSurgerySystem
+import StrictJSON
 
 #if canImport(Glibc)
   import Glibc
@@ -49,6 +50,21 @@ enum FileAccess {
       bytes.append(contentsOf: chunk[0..<count])
     }
     return bytes
+  }
+
+  /// The bytes of a JSON file and their parsed value; invalid JSON is an error naming the file.
+  static func readJSON(_ path: String) throws(SurgeryError) -> (bytes: [UInt8], value: JSONValue) {
+    let bytes = try readAll(path)
+    return (bytes, try parseJSON(bytes, path: path))
+  }
+
+  /// Parses `bytes` read from `path`; invalid JSON is an error naming the file.
+  static func parseJSON(_ bytes: [UInt8], path: String) throws(SurgeryError) -> JSONValue {
+    do {
+      return try JSONParser.parse(bytes)
+    } catch {
+      throw .invalidJSON(path: path, error)
+    }
   }
 
   /// Writes `bytes` to a new file at `path` (which must not exist), mode 0666 less the umask.

@@ -49,13 +49,7 @@ public final class ModelCheckpoint: Sendable {
     }
     self.tokenizerPath = tokenizer
     if let tokenizer {
-      let bytes = try FileAccess.readAll(tokenizer)
-      let json: JSONValue
-      do {
-        json = try JSONParser.parse(bytes)
-      } catch {
-        throw .invalidJSON(path: tokenizer, error)
-      }
+      let (bytes, json) = try FileAccess.readJSON(tokenizer)
       tokenizerBytes = bytes
       tokenizerJSON = json
       do {
@@ -70,12 +64,7 @@ public final class ModelCheckpoint: Sendable {
     }
     if isFolder, FileAccess.exists(path + "/config.json") {
       configPath = path + "/config.json"
-      let bytes = try FileAccess.readAll(path + "/config.json")
-      do {
-        config = try JSONParser.parse(bytes)
-      } catch {
-        throw .invalidJSON(path: path + "/config.json", error)
-      }
+      config = try FileAccess.readJSON(path + "/config.json").value
     } else {
       configPath = nil
       config = nil

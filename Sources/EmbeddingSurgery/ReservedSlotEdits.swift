@@ -20,10 +20,12 @@ extension ModelFileEdits {
   ///
   /// - Returns: the new text, and the records of slots that were only in `model.vocab` (they need
   ///   an `added_tokens` entry so that the new token is matched whole).
-  static func renameSlots(_ renames: [SlotRename], inTokenizerJSON bytes: [UInt8], path: String)
-    throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [RecordedToken])
-  {
-    var (document, root) = try open(bytes, path: path)
+  ///
+  /// - Parameter parsed: the parsed `bytes`, when the caller has it already (a 10 MB file).
+  static func renameSlots(
+    _ renames: [SlotRename], inTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: String
+  ) throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [RecordedToken]) {
+    var (document, root) = try open(bytes, parsed: parsed, path: path)
     let entries = root["added_tokens"]?.elements ?? []
     var needing: [RecordedToken] = []
     for rename in renames {

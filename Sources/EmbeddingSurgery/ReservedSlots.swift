@@ -121,12 +121,7 @@ public struct ReservedSlots: Sendable {
 
   private static func readJSON(_ path: String) throws(SurgeryError) -> JSONValue? {
     guard FileAccess.exists(path) else { return nil }
-    let bytes = try FileAccess.readAll(path)
-    do {
-      return try JSONParser.parse(bytes)
-    } catch {
-      throw .invalidJSON(path: path, error)
-    }
+    return try FileAccess.readJSON(path).value
   }
 
   /// Every string in a value (`{"content": ...}` objects included), and ids under `ids` keys.

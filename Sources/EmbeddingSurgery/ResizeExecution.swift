@@ -140,7 +140,8 @@ extension ResizePlan {
         edited["tokenizer.json"] = try ModelFileEdits.addTokens(
           records, toTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath)
       } else {
-        let renamed = try ModelFileEdits.renameSlots(renames, inTokenizerJSON: bytes, path: tokenizerPath)
+        let renamed = try ModelFileEdits.renameSlots(
+          renames, inTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath)
         let entries = (renamed.needingEntries + appended).sorted { $0.id < $1.id }
         edited["tokenizer.json"] =
           entries.isEmpty

@@ -54,12 +54,7 @@ public struct TokenList: Sendable, Equatable {
   }
 
   static func parseJSON(_ bytes: [UInt8], path: String) throws(SurgeryError) -> [String] {
-    let value: JSONValue
-    do {
-      value = try JSONParser.parse(bytes)
-    } catch {
-      throw .invalidJSON(path: path, error)
-    }
+    let value = try FileAccess.parseJSON(bytes, path: path)
     guard let elements = value.elements else {
       throw .invalidTokenFile(path: path, line: nil, reason: "is not a JSON array of strings")
     }

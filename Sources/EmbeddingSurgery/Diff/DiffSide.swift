@@ -23,16 +23,7 @@ struct DiffSide {
       if FileAccess.exists(folder + "config.json") {
         hasConfig = true
         let configPath = folder + "config.json"
-        let config: JSONValue
-        do {
-          config = try JSONParser.parse(try FileAccess.readAll(configPath))
-        } catch let error as JSONError {
-          throw .invalidJSON(path: configPath, error)
-        } catch let error as SurgeryError {
-          throw error
-        } catch {
-          throw .unexpectedJSON(path: configPath, reason: "\(error)")
-        }
+        let config = try FileAccess.readJSON(configPath).value
         configVocabularySize = config["vocab_size"]?.number?.int ?? config["text_config"]?["vocab_size"]?.number?.int
       }
       if FileAccess.exists(folder + "model.safetensors") || FileAccess.exists(folder + ShardIndex.fileName) {

@@ -53,13 +53,6 @@ struct TokenTable: Sendable {
 
   /// Reads the tokenizer.json at `path`.
   init(path: String) throws(SurgeryError) {
-    let bytes = try FileAccess.readAll(path)
-    let json: JSONValue
-    do {
-      json = try JSONParser.parse(bytes)
-    } catch {
-      throw .invalidJSON(path: path, error)
-    }
-    try self.init(json: json, path: path)
+    try self.init(json: try FileAccess.readJSON(path).value, path: path)
   }
 }
