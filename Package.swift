@@ -8,10 +8,13 @@ let package = Package(
     .library(name: "EmbeddingSurgery", targets: ["EmbeddingSurgery"]),
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
     .library(name: "Tokenization", targets: ["Tokenization"]),
+    .library(name: "StrictJSON", targets: ["StrictJSON"]),
+    .library(name: "FileSystem", targets: ["FileSystem"]),
     .executable(name: "embsurgery", targets: ["embsurgery"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-system.git", exact: "1.8.1"),
   ],
   targets: [
     // Netlib CBLAS from Debian's libblas-dev; OpenBLAS can replace libblas.so.3 at run time.
@@ -19,27 +22,34 @@ let package = Package(
       name: "CBLAS",
       providers: [.apt(["libblas-dev"])]
     ),
-    // The few system calls Glibc's Swift module does not expose (copy_file_range). Not named
-    // CSystem: swift-system (which the nested Benchmarks package pulls in) has a target of that name.
-    .target(name: "CEmbSurgerySystem", path: "Sources/CSystem"),
+    // The system calls Swift cannot call directly (copy_file_range, the FICLONE ioctls). Not
+    // named CSystem: swift-system has a target of that name.
+    .target(name: "CFileSystem"),
+    // The file-system layer: swift-system's FilePath, Errno and FileDescriptor, plus what it
+    // lacks (mmap, copy_file_range, FICLONE, fstatfs, signals), each system call wrapped once.
+    .target(
+      name: "FileSystem",
+      dependencies: ["CFileSystem", .product(name: "SystemPackage", package: "swift-system")]
+    ),
     // A strict, order-preserving JSON reader with source spans, and a writer.
     .target(name: "StrictJSON"),
     // Memory-mapped safetensors files: strict reader, streaming writer, sharded index.
-    .target(name: "SafeTensors", dependencies: ["StrictJSON"]),
+    .target(name: "SafeTensors", dependencies: ["FileSystem", "StrictJSON"]),
     // tokenizer.json: loading, encoding, editing; tokenizer_config.json and config.json edits.
-    .target(name: "Tokenization", dependencies: ["StrictJSON"]),
+    .target(name: "Tokenization", dependencies: ["FileSystem", "StrictJSON"]),
     // The engine and public library API.
     .target(
       name: "EmbeddingSurgery",
-      dependencies: ["CBLAS", "CEmbSurgerySystem", "SafeTensors", "Tokenization", "StrictJSON"]
+      dependencies: ["CBLAS", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON"]
     ),
     .executableTarget(
       name: "embsurgery",
       dependencies: [
-        "EmbeddingSurgery", "Tokenization", "StrictJSON",
+        "EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"]),
     .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
     .testTarget(
@@ -47,11 +57,11 @@ let package = Package(
       exclude: ["Resources"]),
     .testTarget(
       name: "EmbeddingSurgeryTests",
-      dependencies: ["EmbeddingSurgery", "SafeTensors", "Tokenization", "TestSupport"]
+      dependencies: ["EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "TestSupport"]
     ),
     .testTarget(
       name: "CommandLineTests",
-      dependencies: ["SafeTensors", "TestSupport", "embsurgery"]
+      dependencies: ["FileSystem", "SafeTensors", "TestSupport", "embsurgery"]
     ),
     // Helpers shared by the test targets: scratch folders, the Python reference, third-party files.
     .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -1,5 +1,7 @@
+import FileSystem
 import SafeTensors
 import StrictJSON
+import SystemPackage
 import Tokenization
 
 /// A model on disk: its safetensors checkpoint (a file, a folder with `model.safetensors`, or a
@@ -35,21 +37,24 @@ public final class ModelCheckpoint: Sendable {
   /// - Throws: ``SurgeryError`` naming the file that is missing or malformed.
   public init(path: String, tokenizerPath: String? = nil) throws(SurgeryError) {
     self.path = path
-    guard FileAccess.exists(path) else { throw .io(path: path, operation: "open", code: 2) }
-    isFolder = FileAccess.isDirectory(path)
+    let location = FilePath(path)
+    guard location.exists else {
+      throw .fileSystem(.failed(operation: "open", path: path, errno: .noSuchFileOrDirectory))
+    }
+    isFolder = location.isFolder
     do {
       checkpoint = try Checkpoint.open(path: path)
     } catch {
       throw .safeTensors(error)
     }
-    let folder = isFolder ? path : ModelCheckpoint.parentFolder(of: path)
+    let folder = isFolder ? location : location.folder
     var tokenizer = tokenizerPath
-    if tokenizer == nil, FileAccess.exists(folder + "/tokenizer.json") {
-      tokenizer = folder + "/tokenizer.json"
+    if tokenizer == nil, folder.appending("tokenizer.json").exists {
+      tokenizer = folder.appending("tokenizer.json").string
     }
     self.tokenizerPath = tokenizer
     if let tokenizer {
-      let (bytes, json) = try FileAccess.readJSON(tokenizer)
+      let (bytes, json) = try JSONFile.read(tokenizer)
       tokenizerBytes = bytes
       tokenizerJSON = json
       do {
@@ -62,9 +67,9 @@ public final class ModelCheckpoint: Sendable {
       tokenizerJSON = nil
       vocabulary = nil
     }
-    if isFolder, FileAccess.exists(path + "/config.json") {
-      configPath = path + "/config.json"
-      config = try FileAccess.readJSON(path + "/config.json").value
+    if isFolder, let found = try JSONFile.readIfPresent(location.appending("config.json").string) {
+      configPath = location.appending("config.json").string
+      config = found
     } else {
       configPath = nil
       config = nil
@@ -86,12 +91,8 @@ public final class ModelCheckpoint: Sendable {
     }
   }
 
-  /// The folder holding `path` ("." for a bare name).
-  static func parentFolder(of path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    if slash == path.startIndex { return "/" }
-    return String(path[..<slash])
-  }
+  /// The folder holding the model's files: the folder itself, or the folder of a bare file.
+  var folder: FilePath { isFolder ? FilePath(path) : FilePath(path).folder }
 
   /// The safetensors file `name` of the checkpoint (see ``Checkpoint/file(named:)``).
   ///

@@ -99,8 +99,8 @@ public struct ReservedSlots: Sendable {
   {
     var references = References()
     if let processor = tokenizerJSON["post_processor"] { collectTexts(processor, into: &references) }
-    let folder = model.isFolder ? model.path : ModelCheckpoint.parentFolder(of: model.path)
-    if let config = try readJSON(folder + "/tokenizer_config.json") {
+    let folder = model.folder
+    if let config = try JSONFile.readIfPresent(folder.appending("tokenizer_config.json").string) {
       for member in config.members ?? [] {
         let key = member.key
         if key.hasSuffix("_token") || key == "additional_special_tokens" || key == "extra_special_tokens" {
@@ -110,18 +110,15 @@ public struct ReservedSlots: Sendable {
         }
       }
     }
-    if let map = try readJSON(folder + "/special_tokens_map.json") {
+    if let map = try JSONFile.readIfPresent(folder.appending("special_tokens_map.json").string) {
       collectTexts(map, into: &references)
     }
     for name in ["config.json", "generation_config.json"] {
-      if let config = try readJSON(folder + "/" + name) { collectIDs(config, into: &references) }
+      if let config = try JSONFile.readIfPresent(folder.appending(name).string) {
+        collectIDs(config, into: &references)
+      }
     }
     return references
-  }
-
-  private static func readJSON(_ path: String) throws(SurgeryError) -> JSONValue? {
-    guard FileAccess.exists(path) else { return nil }
-    return try FileAccess.readJSON(path).value
   }
 
   /// Every string in a value (`{"content": ...}` objects included), and ids under `ids` keys.

@@ -1,4 +1,6 @@
+import FileSystem
 import SafeTensors
+import SystemPackage
 import Tokenization
 
 extension ResizePlan {
@@ -150,14 +152,14 @@ extension ResizePlan {
       }
     }
     let configPath = folder + "/tokenizer_config.json"
-    if !records.isEmpty, FileAccess.exists(configPath) {
+    if !records.isEmpty, FilePath(configPath).exists {
       if renames.isEmpty {
         edited["tokenizer_config.json"] = try ModelFileEdits.addTokens(
-          records, toTokenizerConfig: try FileAccess.readAll(configPath), listAsSpecial: request.special,
+          records, toTokenizerConfig: try readAll(configPath), listAsSpecial: request.special,
           path: configPath)
       } else {
         let renamed = try ModelFileEdits.renameSlots(
-          renames, inTokenizerConfig: try FileAccess.readAll(configPath), path: configPath)
+          renames, inTokenizerConfig: try readAll(configPath), path: configPath)
         let entries = (renamed.needingEntries + appended).sorted { $0.id < $1.id }
         var bytes = try ModelFileEdits.addTokens(
           entries, toTokenizerConfig: renamed.bytes, listAsSpecial: false, path: configPath)
@@ -168,19 +170,19 @@ extension ResizePlan {
       }
     }
     let vocabularyPath = folder + "/vocab.txt"
-    if renames.contains(where: \.slot.isInModelVocabulary), FileAccess.exists(vocabularyPath),
-      let bytes = ModelFileEdits.renameSlots(renames, inVocabularyText: try FileAccess.readAll(vocabularyPath))
+    if renames.contains(where: \.slot.isInModelVocabulary), FilePath(vocabularyPath).exists,
+      let bytes = ModelFileEdits.renameSlots(renames, inVocabularyText: try readAll(vocabularyPath))
     {
       edited["vocab.txt"] = bytes
     }
     let mapPath = folder + "/special_tokens_map.json"
-    if !records.isEmpty, request.special, FileAccess.exists(mapPath) {
+    if !records.isEmpty, request.special, FilePath(mapPath).exists {
       edited["special_tokens_map.json"] = try ModelFileEdits.addTokens(
-        records, toSpecialTokensMap: try FileAccess.readAll(mapPath), path: mapPath)
+        records, toSpecialTokensMap: try readAll(mapPath), path: mapPath)
     }
     if rowsAfter != rowsBefore || model.configVocabularySize != rowsAfter, let configPath = model.configPath {
       edited["config.json"] = try ModelFileEdits.setVocabularySize(
-        rowsAfter, inConfig: try FileAccess.readAll(configPath), path: configPath)
+        rowsAfter, inConfig: try readAll(configPath), path: configPath)
     }
     if model.checkpoint.index != nil {
       let indexPath = folder + "/model.safetensors.index.json"
@@ -191,8 +193,13 @@ extension ResizePlan {
         throw .safeTensors(error)
       }
       edited["model.safetensors.index.json"] = try ModelFileEdits.setTotalSize(
-        total, inIndex: try FileAccess.readAll(indexPath), path: indexPath)
+        total, inIndex: try readAll(indexPath), path: indexPath)
     }
     return edited
   }
+}
+
+/// The bytes of the file at `path`.
+private func readAll(_ path: String) throws(SurgeryError) -> [UInt8] {
+  try fileSystem { () throws(FileSystemError) in try FilePath(path).readAll() }
 }

@@ -1,3 +1,6 @@
+import FileSystem
+import SystemPackage
+
 /// Where a resize writes its result.
 public enum ResizeOutput: Sendable, Equatable {
   /// A new file or folder at a path; `replacingExisting` allows replacing what is there
@@ -14,7 +17,8 @@ struct OutputDestination {
   /// Whether something is already there and will be replaced.
   let replaces: Bool
   /// The temporary path the result is built at, beside the final path.
-  let temporaryPath: String
+  let temporary: TemporaryName
+  var temporaryPath: String { temporary.path.string }
 
   /// Checks `output` against the model at `inputPath`.
   init(_ output: ResizeOutput, inputPath: String, inputIsFolder: Bool, defaultPath: String)
@@ -23,26 +27,27 @@ struct OutputDestination {
     switch output {
     case .inPlace:
       path = inputPath
-      TemporaryOutputs.cleanStale(besides: inputPath)
+      // What a killed earlier run left: partial outputs removed, a moved-aside output put back.
+      TemporaryName.cleanStale(besides: FilePath(inputPath))
       replaces = true
     case .path(let requested, let replacingExisting):
       path = requested
-      // What a killed earlier run left: partial outputs removed, a moved-aside output put back.
-      TemporaryOutputs.cleanStale(besides: requested)
-      let inputCanonical = FileAccess.canonicalPath(inputPath) ?? inputPath
-      let outputCanonical = OutputDestination.canonicalForm(of: requested)
-      if outputCanonical == inputCanonical {
+      let target = FilePath(requested)
+      TemporaryName.cleanStale(besides: target)
+      let input = FilePath(inputPath).canonical ?? FilePath(inputPath)
+      let output = target.canonicalForNewFile
+      if output == input {
         throw .invalidOutput(
           path: requested, reason: "is the input itself; use --in-place to replace the input")
       }
-      if inputIsFolder, outputCanonical.hasPrefix(inputCanonical + "/") {
+      if inputIsFolder, output.starts(with: input) {
         throw .invalidOutput(path: requested, reason: "is inside the input folder \(inputPath)")
       }
-      if FileAccess.exists(requested) {
+      if target.exists {
         guard replacingExisting else {
           throw .invalidOutput(path: requested, reason: "already exists (use --force to replace it)")
         }
-        if FileAccess.isDirectory(requested) != inputIsFolder {
+        if target.isFolder != inputIsFolder {
           throw .invalidOutput(
             path: requested,
             reason: inputIsFolder
@@ -52,66 +57,47 @@ struct OutputDestination {
       } else {
         replaces = false
       }
-      let parent = ModelCheckpoint.parentFolder(of: requested)
-      guard FileAccess.isDirectory(parent) else {
-        throw .invalidOutput(path: requested, reason: "its folder \(parent) does not exist")
+      guard target.folder.isFolder else {
+        throw .invalidOutput(path: requested, reason: "its folder \(target.folder) does not exist")
       }
     }
-    let parent = ModelCheckpoint.parentFolder(of: path)
-    var name = String(path.split(separator: "/").last ?? "output")
-    if name.isEmpty { name = "output" }
-    temporaryPath = "\(parent)/.\(name).embsurgery-partial-\(getpid())"
+    temporary = TemporaryName(for: FilePath(path), kind: .partial)
   }
 
   /// Registers the temporary path for removal on interruption (see ``TemporaryOutputs``).
   func register() {
-    TemporaryOutputs.register(.remove(temporaryPath))
-  }
-
-  /// The canonical form of a path that may not exist yet: its folder resolved, its name kept.
-  static func canonicalForm(of path: String) -> String {
-    if let resolved = FileAccess.canonicalPath(path) { return resolved }
-    var trimmed = path
-    while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
-    let parent = ModelCheckpoint.parentFolder(of: trimmed)
-    let name = trimmed.split(separator: "/").last.map(String.init) ?? trimmed
-    return (FileAccess.canonicalPath(parent) ?? parent) + "/" + name
+    TemporaryOutputs.register(.remove(temporary.path))
   }
 
   /// Moves the completed result from the temporary path to the final one. An existing result is
   /// replaced only now; a folder is first moved aside and removed once the new one is in place.
   func commit(isFolder: Bool) throws(SurgeryError) {
+    let target = FilePath(path)
     guard isFolder, replaces else {
-      try FileAccess.rename(temporaryPath, to: path)
-      TemporaryOutputs.unregister(.remove(temporaryPath))
+      try fileSystem { () throws(FileSystemError) in try temporary.path.rename(to: target) }
+      TemporaryOutputs.unregister(.remove(temporary.path))
       return
     }
-    let parent = ModelCheckpoint.parentFolder(of: path)
-    let name = path.split(separator: "/").last.map(String.init) ?? "output"
-    let aside = "\(parent)/.\(name).embsurgery-old-\(getpid())"
-    TemporaryOutputs.register(.restore(aside: aside, path: path))
-    try FileAccess.rename(path, to: aside)
+    let aside = TemporaryName(for: target, kind: .old).path
+    TemporaryOutputs.register(.restore(aside: aside, path: target))
+    try fileSystem { () throws(FileSystemError) in try target.rename(to: aside) }
     do {
-      try FileAccess.rename(temporaryPath, to: path)
+      try fileSystem { () throws(FileSystemError) in try temporary.path.rename(to: target) }
     } catch {
-      try? FileAccess.rename(aside, to: path)
-      TemporaryOutputs.unregister(.restore(aside: aside, path: path))
+      try? aside.rename(to: target)
+      TemporaryOutputs.unregister(.restore(aside: aside, path: target))
       throw error
     }
-    TemporaryOutputs.unregister(.remove(temporaryPath))
+    TemporaryOutputs.unregister(.remove(temporary.path))
     TemporaryOutputs.register(.remove(aside))
-    TemporaryOutputs.unregister(.restore(aside: aside, path: path))
-    FileAccess.removeTree(aside)
+    TemporaryOutputs.unregister(.restore(aside: aside, path: target))
+    aside.removeTree()
     TemporaryOutputs.unregister(.remove(aside))
   }
 
   /// Removes whatever was built at the temporary path.
   func discard() {
-    FileAccess.removeTree(temporaryPath)
-    TemporaryOutputs.unregister(.remove(temporaryPath))
+    temporary.path.removeTree()
+    TemporaryOutputs.unregister(.remove(temporary.path))
   }
 }
-
-#if canImport(Glibc)
-  import Glibc
-#endif

@@ -1,12 +1,5 @@
+import FileSystem
 import SafeTensors
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// Rows computed for one tensor, written into an output file that already holds the tensor at its
 /// final size (with those rows zero).
@@ -24,23 +17,17 @@ struct RowPatch: Sendable {
   /// consecutive rows are written with one `pwrite`.
   func apply(toOutput path: String) throws(SurgeryError) {
     guard !rows.isEmpty else { return }
-    let base: Int
+    let file: SafeTensorsFile
     do {
-      let file = try SafeTensorsFile(path: path)
-      guard let info = file.header.tensors.first(where: { $0.name == tensor }) else {
-        throw SurgeryError.io(path: path, operation: "find \(tensor.string) in the written file", code: EIO)
-      }
-      base = file.absoluteRange(of: info).lowerBound
-    } catch let error as SurgeryError {
-      throw error
-    } catch let error as SafeTensorsError {
-      throw .safeTensors(error)
+      file = try SafeTensorsFile(path: path)
     } catch {
-      throw .io(path: path, operation: "open", code: EIO)
+      throw .safeTensors(error)
     }
-    let descriptor = open(path, O_WRONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw .io(path: path, operation: "open for writing", code: errno) }
-    defer { close(descriptor) }
+    guard let info = file.header.tensor(named: tensor) else {
+      throw .fileSystem(.failed(operation: "find \(tensor.string) in the written file", path: path, errno: .ioError))
+    }
+    let base = file.absoluteRange(of: info).lowerBound
+    let output = try fileSystem { () throws(FileSystemError) in try OutputFile(updating: path) }
     var index = 0
     while index < rows.count {
       var end = index + 1
@@ -48,23 +35,14 @@ struct RowPatch: Sendable {
       var bytes: [UInt8] = []
       bytes.reserveCapacity((end - index) * elementBytes)
       for row in rows[index..<end] { bytes.append(contentsOf: row.1) }
-      try write(bytes, at: base + rows[index].0 * elementBytes, descriptor: descriptor, path: path)
+      let offset = Int64(base + rows[index].0 * elementBytes)
+      try fileSystem { () throws(FileSystemError) in try output.write(bytes, at: offset) }
       index = end
     }
-  }
-
-  private func write(_ bytes: [UInt8], at offset: Int, descriptor: Int32, path: String) throws(SurgeryError) {
-    var done = 0
-    while done < bytes.count {
-      let count = bytes[done...].withUnsafeBytes { buffer in
-        pwrite(descriptor, buffer.baseAddress, buffer.count, off_t(offset + done))
-      }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw .io(path: path, operation: "write", code: errno)
-      }
-      guard count > 0 else { throw .io(path: path, operation: "write", code: EIO) }
-      done += count
+    do {
+      try output.close()
+    } catch {
+      throw .fileSystem(error)
     }
   }
 }

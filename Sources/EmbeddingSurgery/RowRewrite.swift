@@ -1,4 +1,6 @@
+import FileSystem
 import SafeTensors
+import SystemPackage
 
 /// The one "write these rows" path shared by `resize` and `fix-untrained`: which rows of the
 /// embedding, the untied head and the head bias are (re)written and by which rule, and the copy
@@ -157,7 +159,7 @@ struct RowRewrite: Sendable {
     do {
       let copy = BackgroundWork.start { () throws(SurgeryError) in
         if model.isFolder {
-          try FileAccess.makeDirectory(destination.temporaryPath)
+          try fileSystem { () throws(FileSystemError) in try destination.temporary.path.makeFolder() }
           try copyTree(
             from: model.path, to: destination.temporaryPath, relative: "", changes: layout, edited: edited,
             progress: progress)
@@ -235,21 +237,23 @@ struct RowRewrite: Sendable {
     from source: String, to destination: String, relative: String, changes: Changes,
     edited: [String: [UInt8]], progress: (@Sendable (Int64, Int64) -> Void)?
   ) throws(SurgeryError) {
-    for name in try FileAccess.contents(of: source) {
-      let sourcePath = source + "/" + name
-      let destinationPath = destination + "/" + name
+    let sourceFolder = FilePath(source)
+    let destinationFolder = FilePath(destination)
+    for name in try fileSystem({ () throws(FileSystemError) in try sourceFolder.folderEntries() }) {
+      let sourcePath = sourceFolder.appending(name)
+      let destinationPath = destinationFolder.appending(name)
       let relativeName = relative.isEmpty ? name : relative + "/" + name
-      if FileAccess.isDirectory(sourcePath) {
-        try FileAccess.makeDirectory(destinationPath)
+      if sourcePath.isFolder {
+        try fileSystem { () throws(FileSystemError) in try destinationPath.makeFolder() }
         try copyTree(
-          from: sourcePath, to: destinationPath, relative: relativeName, changes: changes,
+          from: sourcePath.string, to: destinationPath.string, relative: relativeName, changes: changes,
           edited: edited, progress: progress)
       } else if let bytes = edited[relativeName] {
-        try FileAccess.writeNew(destinationPath, bytes)
+        try fileSystem { () throws(FileSystemError) in try destinationPath.writeNewFile(bytes) }
       } else if relative.isEmpty, changes.files.contains(name) {
-        try write(file: try openFile(name), changes: changes, to: destinationPath, progress: progress)
+        try write(file: try openFile(name), changes: changes, to: destinationPath.string, progress: progress)
       } else {
-        try FileAccess.copyFile(from: sourcePath, to: destinationPath)
+        try fileSystem { () throws(FileSystemError) in try sourcePath.copyFile(to: destinationPath) }
       }
     }
   }

@@ -1,3 +1,4 @@
+import FileSystem
 import SafeTensors
 import StrictJSON
 import Tokenization
@@ -31,8 +32,8 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
   case invalidRequest(path: String, reason: String)
   /// The output path is not acceptable (exists, is inside the input, ...).
   case invalidOutput(path: String, reason: String)
-  /// A system call failed.
-  case io(path: String, operation: String, code: Int32)
+  /// A file could not be read or written.
+  case fileSystem(FileSystemError)
 
   public var description: String {
     switch self {
@@ -53,8 +54,17 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
     case .initialization(let path, let reason): return "\(path): \(reason)"
     case .invalidRequest(let path, let reason): return "\(path): \(reason)"
     case .invalidOutput(let path, let reason): return "\(path): \(reason)"
-    case .io(let path, let operation, let code):
-      return "\(path): \(operation) failed: \(FileAccess.errorText(code))"
+    case .fileSystem(let error): return error.description
     }
+  }
+}
+
+/// Runs a file-system operation, turning its error into a ``SurgeryError``.
+@inline(__always)
+func fileSystem<Result: ~Copyable>(_ body: () throws(FileSystemError) -> Result) throws(SurgeryError) -> Result {
+  do {
+    return try body()
+  } catch {
+    throw .fileSystem(error)
   }
 }

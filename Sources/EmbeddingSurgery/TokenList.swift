@@ -1,5 +1,6 @@
-import Foundation
+import FileSystem
 import StrictJSON
+import SystemPackage
 
 /// The new tokens a user asks for, read from a token file.
 ///
@@ -22,8 +23,8 @@ public struct TokenList: Sendable, Equatable {
   ///   when the file cannot be read.
   /// - Complexity: O(*n*) in the size of the file.
   public init(contentsOf path: String) throws(SurgeryError) {
-    let bytes = try FileAccess.readAll(path)
-    if path.lowercased().hasSuffix(".json") {
+    let bytes = try fileSystem { () throws(FileSystemError) in try FilePath(path).readAll() }
+    if FilePath(path).extension?.lowercased() == "json" {
       tokens = try TokenList.parseJSON(bytes, path: path)
     } else {
       tokens = try TokenList.parseLines(bytes, path: path)
@@ -54,7 +55,7 @@ public struct TokenList: Sendable, Equatable {
   }
 
   static func parseJSON(_ bytes: [UInt8], path: String) throws(SurgeryError) -> [String] {
-    let value = try FileAccess.parseJSON(bytes, path: path)
+    let value = try JSONFile.parse(bytes, path: path)
     guard let elements = value.elements else {
       throw .invalidTokenFile(path: path, line: nil, reason: "is not a JSON array of strings")
     }

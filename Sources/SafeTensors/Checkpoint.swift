@@ -1,10 +1,7 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import FileSystem
 import StrictJSON
 import Synchronization
+import SystemPackage
 
 /// A checkpoint: a `.safetensors` file, a folder with `model.safetensors`, or a folder with
 /// `model.safetensors.index.json` and its shards. Shards are opened lazily and cached.
@@ -21,7 +18,7 @@ public final class Checkpoint: Sendable {
   /// The folder holding the files.
   public let folder: String
   /// The path of the index file, when there is one.
-  public var indexPath: String? { index == nil ? nil : join(folder, ShardIndex.fileName) }
+  public var indexPath: String? { index == nil ? nil : FilePath(folder).appending(ShardIndex.fileName).string }
   private let singleFilePath: String?
   private let cache: Mutex<[[UInt8]: SafeTensorsFile]>
 
@@ -41,27 +38,27 @@ public final class Checkpoint: Sendable {
   /// - Throws: ``SafeTensorsError/notFound(path:)``, ``SafeTensorsError/notACheckpoint(path:reason:)``,
   ///   or the errors of reading the file or the index.
   public static func open(path: String) throws(SafeTensorsError) -> Checkpoint {
-    switch fileType(path) {
+    let location = FilePath(path)
+    switch location.status()?.kind {
     case nil: throw .notFound(path: path)
-    case S_IFREG:
-      let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
-      let folder = slash.map { $0 == path.utf8.startIndex ? "/" : String(path[..<$0]) } ?? "."
-      let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    case .regular:
+      let name = location.name
       let checkpoint = Checkpoint(
-        path: path, isFolder: false, folder: folder, index: nil, fileNames: [name], singleFilePath: path)
+        path: path, isFolder: false, folder: location.folder.string, index: nil, fileNames: [name],
+        singleFilePath: path)
       _ = try checkpoint.file(named: name)
       return checkpoint
-    case S_IFDIR:
-      let single = join(path, "model.safetensors")
-      if fileType(single) == S_IFREG {
+    case .directory:
+      let single = location.appending("model.safetensors").string
+      if FilePath(single).status()?.kind == .regular {
         let checkpoint = Checkpoint(
           path: path, isFolder: true, folder: path, index: nil, fileNames: ["model.safetensors"],
           singleFilePath: single)
         _ = try checkpoint.file(named: "model.safetensors")
         return checkpoint
       }
-      let indexPath = join(path, ShardIndex.fileName)
-      guard fileType(indexPath) != nil else {
+      let indexPath = location.appending(ShardIndex.fileName).string
+      guard FilePath(indexPath).status() != nil else {
         throw .notACheckpoint(
           path: path, reason: "no model.safetensors or \(ShardIndex.fileName) in this folder")
       }
@@ -85,7 +82,7 @@ public final class Checkpoint: Sendable {
     guard fileNames.contains(where: { $0.utf8.elementsEqual(key) }) else {
       throw .notACheckpoint(path: path, reason: "the checkpoint has no file named \(name)")
     }
-    let filePath = singleFilePath ?? join(folder, name)
+    let filePath = singleFilePath ?? FilePath(folder).appending(name).string
     return try cache.withLock { (files) throws(SafeTensorsError) -> SafeTensorsFile in
       if let file = files[key] { return file }
       let file = try SafeTensorsFile(path: filePath)
@@ -134,16 +131,3 @@ public final class Checkpoint: Sendable {
     return try file(named: only).header.tensor(named: name) == nil ? nil : only
   }
 }
-
-/// `folder/name`.
-func join(_ folder: String, _ name: String) -> String {
-  folder.hasSuffix("/") ? folder + name : folder + "/" + name
-}
-
-/// The `S_IFMT` bits of the file at `path` (following links), or `nil` when it does not exist.
-private func fileType(_ path: String) -> mode_t? {
-  var status = stat()
-  guard stat(path, &status) == 0 else { return nil }
-  return status.st_mode & S_IFMT
-}
-

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import FileSystem
+import StrictJSON
 
 /// Everything that can go wrong reading or writing safetensors files, sharded indexes and
 /// checkpoint folders. Each case carries the file's path and the context of the problem;
@@ -41,8 +38,8 @@ public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertibl
   case truncated(path: String, dataEnd: UInt64, fileSize: Int)
 
   // MARK: Files and writing.
-  /// A system call failed.
-  case io(path: String, operation: String, errno: Int32)
+  /// A system call failed (or a file ended early while being copied).
+  case io(FileSystemError)
   /// The path does not exist.
   case notFound(path: String)
   /// The output is the same file as one the tensors are read from.
@@ -110,11 +107,12 @@ public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertibl
       .unknownDType(let path, _, _), .duplicateTensor(let path, _), .reservedName(let path),
       .invalidOffsets(let path, _, _, _, _), .overflow(let path, _), .misalignedBits(let path, _, _),
       .sizeMismatch(let path, _, _, _), .trailingBytes(let path, _, _), .truncated(let path, _, _),
-      .io(let path, _, _), .notFound(let path), .sameFile(let path, _),
+      .notFound(let path), .sameFile(let path, _),
       .invalidTensor(let path, _, _), .invalidIndex(let path, _), .invalidShardName(let path, _),
       .tensorMissingFromShard(let path, _, _), .indexMismatch(let path, _),
       .notACheckpoint(let path, _):
       path
+    case .io(let error): error.path
     }
   }
 
@@ -147,7 +145,7 @@ public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertibl
       "\(UInt64(fileSize) - min(dataEnd, UInt64(fileSize))) bytes after the last tensor's data (data ends at \(dataEnd), file has \(fileSize) bytes)"
     case .truncated(_, let dataEnd, let fileSize):
       "file is truncated: tensor data ends at byte \(dataEnd) but the file has \(fileSize) bytes"
-    case .io(_, let operation, let code): "\(operation) failed: \(errorText(code))"
+    case .io(let error): error.problem
     case .notFound: "no such file or folder"
     case .sameFile(_, let source): "refusing to overwrite \(source), which is being read"
     case .invalidTensor(_, let tensor, let reason): "tensor \(quote(tensor)): \(reason)"
@@ -164,34 +162,28 @@ public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertibl
   public var description: String { "\(path): \(problem)" }
 }
 
-private func quote(_ name: TensorName) -> String { quote(name.string) }
+private func quote(_ name: TensorName) -> String { JSONWriter.quoted(name.string) }
 
-private func quote(_ text: String) -> String {
-  var result = "\""
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"": result += "\\\""
-    case "\\": result += "\\\\"
-    case "\n": result += "\\n"
-    case "\r": result += "\\r"
-    case "\t": result += "\\t"
-    default:
-      if scalar.value < 0x20 || scalar.value == 0x7F {
-        result += "\\u{\(String(scalar.value, radix: 16))}"
-      } else {
-        result.unicodeScalars.append(scalar)
-      }
+private func quote(_ text: String) -> String { JSONWriter.quoted(text) }
+
+extension SafeTensorsError {
+  /// The error of the file-system layer as a safetensors error: a missing file is
+  /// ``notFound(path:)``, a file that ended while being copied ``truncated(path:dataEnd:fileSize:)``.
+  public init(_ error: FileSystemError) {
+    switch error {
+    case .failed(_, let path, .noSuchFileOrDirectory): self = .notFound(path: path)
+    case .truncated(let path, let end, let size): self = .truncated(path: path, dataEnd: UInt64(end), fileSize: Int(size))
+    default: self = .io(error)
     }
   }
-  return result + "\""
 }
 
-private func errorText(_ code: Int32) -> String {
-  let names: [Int32: String] = [
-    ENOSPC: "ENOSPC", EDQUOT: "EDQUOT", EROFS: "EROFS", EACCES: "EACCES", EPERM: "EPERM", EIO: "EIO",
-    ENOENT: "ENOENT", EEXIST: "EEXIST", EISDIR: "EISDIR", ENOTDIR: "ENOTDIR", EINVAL: "EINVAL",
-  ]
-  let name = names[code] ?? "errno \(code)"
-  guard let text = strerror(code) else { return name }
-  return "\(String(cString: text)) (\(name))"
+/// Runs a file-system operation, turning its error into a ``SafeTensorsError``.
+@inline(__always)
+func fileSystem<Result: ~Copyable>(_ body: () throws(FileSystemError) -> Result) throws(SafeTensorsError) -> Result {
+  do {
+    return try body()
+  } catch {
+    throw SafeTensorsError(error)
+  }
 }

@@ -1,9 +1,6 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import FileSystem
 import StrictJSON
+import SystemPackage
 
 /// Writes safetensors files byte for byte as the reference (`safetensors.numpy.save_file`) does,
 /// streaming one tensor segment at a time.
@@ -146,7 +143,7 @@ public enum SafeTensorsWriter {
           reason: "its segments hold \(total) bytes but \(entry.tensor.dtype.rawValue) \(entry.tensor.shape) needs \(entry.end - entry.begin)")
       }
     }
-    if let target = POSIXFile.identity(ofPath: path) {
+    if let target = FilePath(path).status()?.identity {
       for entry in placed {
         for case .file(let file, _) in entry.tensor.segments where file.identity == target {
           throw .sameFile(path: path, source: file.path)
@@ -155,10 +152,19 @@ public enum SafeTensorsWriter {
     }
     let headerBytes = header(for: placed, metadata: metadata)
     let totalBytes = Int64(headerBytes.count) + Int64(placed.last?.end ?? 0)
-    let outputPath = atomically ? temporaryPath(for: path) : path
+    let temporary = TemporaryName(for: FilePath(path), kind: .partial)
+    let outputPath = atomically ? temporary.path.string : path
+    if atomically {
+      // A leftover of a killed process that had this process's id (ids are reused).
+      temporary.path.removeRegularFile()
+      TemporaryOutputs.register(.remove(temporary.path))
+    }
+    defer { if atomically { TemporaryOutputs.unregister(.remove(temporary.path)) } }
     var opened = false
     do throws(SafeTensorsError) {
-      let output = try OutputFile(creating: outputPath, exclusive: atomically)
+      let output = try fileSystem { () throws(FileSystemError) in
+        try OutputFile(creating: outputPath, exclusive: atomically)
+      }
       opened = true
       var written: Int64 = 0
       var reported: Int64 = 0
@@ -169,16 +175,19 @@ public enum SafeTensorsWriter {
           progress(written, totalBytes)
         }
       }
-      try output.write(headerBytes)
+      try fileSystem { () throws(FileSystemError) in try output.write(headerBytes) }
       advance(headerBytes.count)
       for entry in placed {
         for segment in entry.tensor.segments {
           switch segment {
           case .bytes(let bytes):
-            try output.write(bytes)
+            try fileSystem { () throws(FileSystemError) in try output.write(bytes) }
             advance(bytes.count)
           case .file(let file, let range):
-            try output.copy(from: file, range: range, advance: advance)
+            try fileSystem { () throws(FileSystemError) in
+              try output.copy(
+                from: file.input, range: Int64(range.lowerBound)..<Int64(range.upperBound), advance: advance)
+            }
           case .producer(let byteCount, let chunkBytes, let produce):
             var offset = 0
             while offset < byteCount {
@@ -189,7 +198,7 @@ public enum SafeTensorsWriter {
                   path: path, tensor: entry.tensor.name,
                   reason: "its producer made \(chunk.count) bytes at offset \(offset), \(count) were asked for")
               }
-              try output.write(chunk)
+              try fileSystem { () throws(FileSystemError) in try output.write(chunk) }
               advance(count)
               offset += count
             }
@@ -197,27 +206,19 @@ public enum SafeTensorsWriter {
         }
       }
       if written == 0 || reported != written { progress?(written, totalBytes) }
-      if atomically { try output.synchronize() }
-      try output.close()
-      if atomically, rename(outputPath, path) != 0 {
-        throw .io(path: path, operation: "rename from \(outputPath)", errno: errno)
+      if atomically { try fileSystem { () throws(FileSystemError) in try output.synchronize() } }
+      do {
+        try output.close()
+      } catch {
+        throw SafeTensorsError(error)
+      }
+      if atomically {
+        try fileSystem { () throws(FileSystemError) in try FilePath(outputPath).rename(to: FilePath(path)) }
       }
     } catch {
       // Remove what was written, but never a device or anything else that is not a regular file.
-      var status = stat()
-      if opened, lstat(outputPath, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG {
-        _ = unlink(outputPath)
-      }
+      if opened { FilePath(outputPath).removeRegularFile() }
       throw error
     }
-  }
-
-  /// A fresh name beside `path`: `.<name>.tmp-<pid>-<random>`.
-  static func temporaryPath(for path: String) -> String {
-    let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
-    let folder = slash.map { String(path[...$0]) } ?? ""
-    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    let random = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-    return "\(folder).\(name).tmp-\(getpid())-\(random)"
   }
 }

@@ -1,4 +1,6 @@
+import FileSystem
 import StrictJSON
+import SystemPackage
 
 /// `model.safetensors.index.json`: which shard file holds each tensor of a sharded checkpoint.
 public struct ShardIndex: Sendable {
@@ -22,9 +24,9 @@ public struct ShardIndex: Sendable {
   ///
   /// - Complexity: O(*n*) in the size of the file.
   public static func read(path: String) throws(SafeTensorsError) -> ShardIndex {
-    let file = try MappedFile(path: path)
-    let result = file.withUnsafeBytes { bytes in
-      Result { () throws(SafeTensorsError) in try parse(bytes, path: path) }
+    let bytes = try fileSystem { () throws(FileSystemError) in try FilePath(path).readAll() }
+    let result = bytes.withUnsafeBytes { buffer in
+      Result { () throws(SafeTensorsError) in try parse(buffer, path: path) }
     }
     return try result.get()
   }

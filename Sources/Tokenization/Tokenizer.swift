@@ -1,5 +1,6 @@
-import Foundation
+import FileSystem
 import StrictJSON
+import SystemPackage
 
 /// A tokenizer read from a HF tokenizer.json file, encoding text to the same ids as the HF
 /// `tokenizers` library (0.23).
@@ -74,43 +75,19 @@ public final class Tokenizer: Sendable {
   /// - Throws: ``TokenizationError`` when the file cannot be read, is not JSON, or uses a
   ///   component the engine does not implement.
   public convenience init(contentsOf path: String) throws(TokenizationError) {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    {
-      throw .unreadable(path: path, reason: "is a directory")
-    }
-    let data: Data
+    let bytes: [UInt8]
     do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+      bytes = try FilePath(path).readAll()
     } catch {
-      throw .unreadable(path: path, reason: Self.reason(error))
-    }
-    let parsed: Result<JSONValue, JSONError> = data.withUnsafeBytes { buffer in
-      do throws(JSONError) {
-        return .success(try JSONParser.parse(buffer))
-      } catch {
-        return .failure(error)
-      }
+      throw .unreadable(path: path, reason: error.problem)
     }
     let json: JSONValue
-    switch parsed {
-    case .success(let value): json = value
-    case .failure(let error): throw .invalidJSON(path: path, error)
+    do {
+      json = try JSONParser.parse(bytes)
+    } catch {
+      throw .invalidJSON(path: path, error)
     }
     try self.init(json: json, path: path)
-  }
-
-  private static func reason(_ error: any Error) -> String {
-    let nsError = error as NSError
-    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-      underlying.domain == NSPOSIXErrorDomain,
-      let code = POSIXErrorCode(rawValue: Int32(underlying.code))
-    {
-      return String(cString: strerror(code.rawValue))
-    }
-    if nsError.code == NSFileReadNoSuchFileError { return "no such file" }
-    return nsError.localizedDescription
   }
 
   /// Encodes a text: ids and token strings, without special tokens added (no post-processor);

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSystem
 
 /// The `embsurgery` command: surgery on the token-embedding matrices of safetensors checkpoints.
 @main

@@ -3,11 +3,6 @@ import EmbeddingSurgery
 import SafeTensors
 import StrictJSON
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// `embsurgery inspect MODEL [--json]`: what a checkpoint holds and how its vocabulary sizes agree.
 struct Inspect: ParsableCommand {

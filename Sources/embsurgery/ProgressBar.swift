@@ -1,8 +1,5 @@
+import FileSystem
 import Synchronization
-
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 /// A one-line progress bar on standard error, drawn only when standard error is a terminal.
 /// Redraws at most every 1% so that it costs nothing measurable.
@@ -11,7 +8,7 @@ final class ProgressBar: Sendable {
 
   /// A bar on standard error, or `nil` when it is disabled or standard error is not a terminal.
   static func standardError(enabled: Bool) -> ProgressBar? {
-    guard enabled, isatty(STDERR_FILENO) == 1 else { return nil }
+    guard enabled, StandardError.isTerminal else { return nil }
     return ProgressBar()
   }
 

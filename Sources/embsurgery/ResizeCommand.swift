@@ -2,9 +2,6 @@ import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
 
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 extension InitializationRule: ExpressibleByArgument {}
 

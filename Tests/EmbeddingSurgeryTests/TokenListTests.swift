@@ -53,11 +53,11 @@ import TestSupport
 
   @Test func aMissingFileIsAnIOError() {
     let error = #expect(throws: SurgeryError.self) { try TokenList(contentsOf: "/nonexistent/tokens.txt") }
-    guard case .io(let path, _, let code)? = error else {
+    guard case .fileSystem(let failure)? = error else {
       Issue.record("unexpected error \(String(describing: error))")
       return
     }
-    #expect(path == "/nonexistent/tokens.txt")
-    #expect(code == ENOENT)
+    #expect(failure.path == "/nonexistent/tokens.txt")
+    #expect(failure.errno == .noSuchFileOrDirectory)
   }
 }

@@ -137,13 +137,3 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
   #expect { try SafeTensorsFile(path: folder.url.path) } throws: { ($0 as? SafeTensorsError)?.kind == .io }
 }
 
-@Test func mappedFileMapsBytes() throws {
-  let folder = try ScratchDirectory()
-  let path = try Fixture.write([1, 2, 3], to: "m.bin", in: folder)
-  let mapped = try MappedFile(path: path)
-  #expect(mapped.count == 3)
-  #expect(mapped.withUnsafeBytes { Array($0) } == [1, 2, 3])
-  let empty = try MappedFile(path: try Fixture.write([], to: "e.bin", in: folder))
-  #expect(empty.count == 0)
-  #expect(empty.withUnsafeBytes { $0.count } == 0)
-}

@@ -111,7 +111,7 @@ private let smallBPE =
   }
   #expect(
     description { _ = try Tokenizer(contentsOf: "/nonexistent/tokenizer.json") }
-      == "/nonexistent/tokenizer.json: cannot read the file: no such file")
+      == "/nonexistent/tokenizer.json: cannot read the file: open failed: No such file or directory (ENOENT)")
 }
 
 @Test func addedTokensHonourTheirOptions() throws {
@@ -141,5 +141,5 @@ private let smallBPE =
   #expect(message?.hasPrefix("\(broken.path): invalid JSON: ") == true)
   #expect(
     description { _ = try Tokenizer(contentsOf: scratch.url.path) }
-      == "\(scratch.url.path): cannot read the file: is a directory")
+      == "\(scratch.url.path): cannot read the file: read failed: Is a directory (EISDIR)")
 }

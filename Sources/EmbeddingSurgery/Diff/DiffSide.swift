@@ -1,5 +1,7 @@
+import FileSystem
 import SafeTensors
 import StrictJSON
+import SystemPackage
 
 /// What one side of a diff holds.
 struct DiffSide {
@@ -9,7 +11,10 @@ struct DiffSide {
   var checkpoint: Checkpoint?
 
   init(path: String) throws(SurgeryError) {
-    guard FileAccess.exists(path) else { throw .io(path: path, operation: "open", code: 2) }
+    let location = FilePath(path)
+    guard location.exists else {
+      throw .fileSystem(.failed(operation: "open", path: path, errno: .noSuchFileOrDirectory))
+    }
     func open() throws(SurgeryError) -> Checkpoint {
       do {
         return try Checkpoint.open(path: path)
@@ -17,16 +22,14 @@ struct DiffSide {
         throw .safeTensors(error)
       }
     }
-    if FileAccess.isDirectory(path) {
-      let folder = path.hasSuffix("/") ? path : path + "/"
-      if FileAccess.exists(folder + "tokenizer.json") { tokens = try TokenTable(path: folder + "tokenizer.json") }
-      if FileAccess.exists(folder + "config.json") {
+    if location.isFolder {
+      let tokenizerPath = location.appending("tokenizer.json")
+      if tokenizerPath.exists { tokens = try TokenTable(path: tokenizerPath.string) }
+      if let config = try JSONFile.readIfPresent(location.appending("config.json").string) {
         hasConfig = true
-        let configPath = folder + "config.json"
-        let config = try FileAccess.readJSON(configPath).value
         configVocabularySize = config["vocab_size"]?.number?.int ?? config["text_config"]?["vocab_size"]?.number?.int
       }
-      if FileAccess.exists(folder + "model.safetensors") || FileAccess.exists(folder + ShardIndex.fileName) {
+      if location.appending("model.safetensors").exists || location.appending(ShardIndex.fileName).exists {
         checkpoint = try open()
       }
       if tokens == nil, !hasConfig, checkpoint == nil {

@@ -53,6 +53,6 @@ struct TokenTable: Sendable {
 
   /// Reads the tokenizer.json at `path`.
   init(path: String) throws(SurgeryError) {
-    try self.init(json: try FileAccess.readJSON(path).value, path: path)
+    try self.init(json: try JSONFile.read(path).value, path: path)
   }
 }

@@ -1,4 +1,3 @@
-import Foundation
 
 /// SentencePiece's compiled normalization rules (a tokenizer.json `Precompiled` normalizer): a
 /// darts-clone double-array trie over UTF-8 byte strings whose values point into a blob of
@@ -16,10 +15,9 @@ struct PrecompiledCharsMap: Sendable {
   /// Reads the base64 text of `precompiled_charsmap`: a little-endian `UInt32` byte size of the
   /// trie, the trie's units, then the replacements (which must be valid UTF-8).
   init(base64: String, context: String, path: String) throws(TokenizationError) {
-    guard let data = Data(base64Encoded: base64) else {
+    guard let bytes = Base64.decode(base64) else {
       throw .malformed(path: path, what: "\(context).precompiled_charsmap is not valid base64")
     }
-    let bytes = [UInt8](data)
     guard bytes.count >= 4 else {
       throw .malformed(path: path, what: "\(context).precompiled_charsmap is too short")
     }

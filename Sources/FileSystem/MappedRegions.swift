@@ -1,14 +1,7 @@
+import Glibc
 import Synchronization
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
-/// The address ranges of the files mapped by ``MappedFile``, with their paths as C strings, so
+/// The address ranges of the files mapped by ``MappedRegion``, with their paths as C strings, so
 /// that a `SIGBUS` handler can name the file that changed under the program.
 ///
 /// A file truncated by another process while it is mapped raises `SIGBUS` when a lost page is

@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+
+// The libFuzzer targets of embsurgery: a package of its own, built by `scripts/fuzz` with
+// `--sanitize fuzzer --sanitize address` in release mode, so that the main package never
+// depends on fuzzing. Each target defines `LLVMFuzzerTestOneInput`; libFuzzer provides `main`.
+
+import PackageDescription
+
+import struct Foundation.URL
+
+// A path dependency is named after its folder: the parent package's checkout may be called anything.
+let parentIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().lastPathComponent.lowercased()
+
+/// The fuzz targets; each is the executable `Fuzz<name>` built from `Sources/Fuzz<name>`.
+let targets = ["SafeTensorsHeader", "ShardIndex", "StrictJSON", "Tokenizer"]
+
+let package = Package(
+  name: "embsurgery-fuzz",
+  dependencies: [.package(path: "..")],
+  targets: targets.map { name in
+    .executableTarget(
+      name: "Fuzz" + name,
+      dependencies: [
+        .product(name: "SafeTensors", package: parentIdentity),
+        .product(name: "StrictJSON", package: parentIdentity),
+        .product(name: "Tokenization", package: parentIdentity),
+      ],
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    )
+  },
+  swiftLanguageModes: [.v6]
+)

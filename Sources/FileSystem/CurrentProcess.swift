@@ -1,0 +1,15 @@
+import Glibc
+
+/// The running process, and whether another one still runs.
+public enum CurrentProcess {
+  /// The process id.
+  public static var id: Int32 { getpid() }
+
+  /// Whether a process with id `pid` exists (`kill(pid, 0)`; a process of another user counts).
+  public static func isRunning(_ pid: Int32) -> Bool {
+    switch SystemCall.retrying({ kill(pid, 0) }) {
+    case .success: true
+    case .failure(let code): code != .noSuchProcess
+    }
+  }
+}
