@@ -16,7 +16,7 @@ public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertibl
   case invalidHeaderUTF8(path: String, offset: Int)
   /// The header is not JSON, or not a JSON object of the expected shape.
   case invalidHeaderJSON(path: String, reason: String)
-  /// `__metadata__` is not a map of strings to strings (or null), or repeats a key.
+  /// `__metadata__` is not a map of strings to strings (or null).
   case invalidMetadata(path: String, reason: String)
   /// A tensor's dtype is not one of the 22 known ones.
   case unknownDType(path: String, tensor: TensorName, dtype: String)

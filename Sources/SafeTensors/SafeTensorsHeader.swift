@@ -35,8 +35,10 @@ public struct SafeTensorsHeader: Sendable {
   /// end not before begin, element and bit counts without overflow, a whole number of bytes, byte
   /// size equal to end - begin; finally the data must end exactly at the end of the file.
   ///
-  /// Stricter than the reference, on purpose: a tensor name that appears twice and a key that
-  /// appears twice in `__metadata__` are rejected (the reference keeps the last one).
+  /// As in the reference, a key that appears twice in `__metadata__` keeps its last value, and a
+  /// tensor of no elements may have a dimension above `Int.max` (see ``TensorInfo/dimensions``).
+  /// Stricter than the reference, on purpose: a tensor name that appears twice is rejected (the
+  /// reference keeps the last one).
   ///
   /// - Parameter path: the file's path, for error messages.
   /// - Complexity: O(*h* + *t* log *t*) for a header of *h* bytes and *t* tensors.
@@ -70,21 +72,10 @@ public struct SafeTensorsHeader: Sendable {
       let (end, overflow) = dataEnd.addingReportingOverflow(8 + length)
       throw .truncated(path: path, dataEnd: overflow ? UInt64.max : end, fileSize: file.count)
     }
-    var tensors: [TensorInfo] = []
-    tensors.reserveCapacity(entries.count)
-    for entry in entries {
-      // Every offset is now within the file; a dimension can still be huge when another is 0.
-      var shape: [Int] = []
-      for dimension in entry.shape {
-        guard let value = Int(exactly: dimension) else {
-          throw .overflow(path: path, tensor: entry.name)
-        }
-        shape.append(value)
-      }
-      tensors.append(
-        TensorInfo(
-          name: entry.name, dtype: entry.dtype, shape: shape,
-          dataOffsets: Int(entry.begin)..<Int(entry.end)))
+    let tensors = entries.map { entry in
+      TensorInfo(
+        name: entry.name, dtype: entry.dtype, dimensions: entry.shape,
+        dataOffsets: Int(entry.begin)..<Int(entry.end))
     }
     self.init(tensors: tensors, metadata: metadata, dataStart: 8 + Int(length))
   }
@@ -150,17 +141,13 @@ public struct SafeTensorsHeader: Sendable {
     case .null: return nil
     case .object(let members):
       var result: [String: String] = [:]
-      var keys: Set<[UInt8]> = []
       for member in members {
         guard case .string(let text) = member.value else {
           throw .invalidMetadata(
             path: path,
             reason: "the value of \(JSONWriter.quoted(member.key)) is \(member.value.kindDescription), not a string")
         }
-        guard keys.insert(Array(member.key.utf8)).inserted, result[member.key] == nil else {
-          throw .invalidMetadata(
-            path: path, reason: "key \(JSONWriter.quoted(member.key)) appears twice")
-        }
+        // A key may appear twice: the last value wins, as in the reference.
         result[member.key] = text
       }
       return result

@@ -11,6 +11,8 @@ public enum SafeTensorsWriter {
   /// A tensor placed in the output: its entry and its byte size.
   struct Placed {
     var tensor: TensorToWrite
+    /// The dimensions written in the header.
+    var dimensions: [UInt64]
     var begin: UInt64
     var end: UInt64
   }
@@ -32,12 +34,12 @@ public enum SafeTensorsWriter {
     placed.reserveCapacity(sorted.count)
     var offset: UInt64 = 0
     for tensor in sorted {
-      var dimensions: [UInt64] = []
-      for dimension in tensor.shape {
-        guard dimension >= 0 else {
-          throw .invalidTensor(path: path, tensor: tensor.name, reason: "negative dimension \(dimension) in shape \(tensor.shape)")
-        }
-        dimensions.append(UInt64(dimension))
+      let dimensions: [UInt64]
+      switch tensor.headerDimensions {
+      case .success(let exact): dimensions = exact
+      case .failure(let negative):
+        throw .invalidTensor(
+          path: path, tensor: tensor.name, reason: "negative dimension \(negative.value) in shape \(tensor.shape)")
       }
       let size: UInt64
       switch TensorSize.byteCount(dtype: tensor.dtype, shape: dimensions) {
@@ -48,7 +50,7 @@ public enum SafeTensorsWriter {
       }
       let (end, overflow) = offset.addingReportingOverflow(size)
       guard !overflow, end <= UInt64(Int64.max) else { throw .overflow(path: path, tensor: tensor.name) }
-      placed.append(Placed(tensor: tensor, begin: offset, end: end))
+      placed.append(Placed(tensor: tensor, dimensions: dimensions, begin: offset, end: end))
       offset = end
     }
     return placed
@@ -80,7 +82,7 @@ public enum SafeTensorsWriter {
       json.append(contentsOf: #":{"dtype":""#.utf8)
       json.append(contentsOf: entry.tensor.dtype.rawValue.utf8)
       json.append(contentsOf: #"","shape":["#.utf8)
-      json.append(contentsOf: entry.tensor.shape.map(String.init).joined(separator: ",").utf8)
+      json.append(contentsOf: entry.dimensions.map(String.init).joined(separator: ",").utf8)
       json.append(contentsOf: #"],"data_offsets":["#.utf8)
       json.append(contentsOf: "\(entry.begin),\(entry.end)]}".utf8)
     }

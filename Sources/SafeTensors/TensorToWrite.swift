@@ -28,7 +28,17 @@ public struct TensorToWrite: Sendable {
   /// The element type.
   public var dtype: DType
   /// The dimensions (empty for a 0-d tensor).
-  public var shape: [Int]
+  public var shape: [Int] {
+    get { storedShape }
+    set {
+      storedShape = newValue
+      exactDimensions = nil
+    }
+  }
+  private var storedShape: [Int]
+  /// The exact dimensions of a tensor copied from a file (one of them may exceed `Int.max` when
+  /// the tensor has no elements); `nil` when ``shape`` says it all.
+  private var exactDimensions: [UInt64]?
   /// The bytes, in order; their sizes must add up to the size of `dtype` × `shape`.
   public var segments: [TensorData]
 
@@ -36,14 +46,32 @@ public struct TensorToWrite: Sendable {
   public init(name: TensorName, dtype: DType, shape: [Int], segments: [TensorData]) {
     self.name = name
     self.dtype = dtype
-    self.shape = shape
+    storedShape = shape
     self.segments = segments
+  }
+
+  /// The dimensions written in the header, or the first negative one.
+  var headerDimensions: Result<[UInt64], NegativeDimension> {
+    if let exactDimensions { return .success(exactDimensions) }
+    var dimensions: [UInt64] = []
+    for dimension in storedShape {
+      guard dimension >= 0 else { return .failure(NegativeDimension(value: dimension)) }
+      dimensions.append(UInt64(dimension))
+    }
+    return .success(dimensions)
+  }
+
+  /// A negative dimension in a shape to write.
+  struct NegativeDimension: Error {
+    var value: Int
   }
 
   /// The tensor `tensor` of `file`, unchanged.
   public static func copy(of tensor: TensorInfo, in file: SafeTensorsFile) -> TensorToWrite {
-    TensorToWrite(
+    var copy = TensorToWrite(
       name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
       segments: [.file(file, file.absoluteRange(of: tensor))])
+    copy.exactDimensions = tensor.dimensions
+    return copy
   }
 }

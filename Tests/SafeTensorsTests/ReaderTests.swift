@@ -19,7 +19,53 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
   ("4 F4 elements", Fixture.file("{\(Fixture.entry("f", "F4", "2,2", "0", "2"))}", data: [1, 2])),
   ("4 F6_E2M3 elements", Fixture.file("{\(Fixture.entry("f", "F6_E2M3", "4", "0", "3"))}", data: [1, 2, 3])),
   ("header length 5", Fixture.file("{}   ")),
+  ("metadata key twice", Fixture.file(#"{"__metadata__":{"a":"b","a":"c"}}"#)),
+  ("zero-size tensor with a dimension of 2^64-1", Fixture.file("{\(Fixture.entry("z", "F32", "0,18446744073709551615", "0", "0"))}")),
 ]
+
+/// The two cases where the reader once was stricter than the reference (safetensors 0.8.0) and now
+/// agrees with it: a key repeated in `__metadata__` keeps its last value, and a tensor of no
+/// elements may have a dimension above `Int.max`. A file written from such a file carries both,
+/// and the Python reader sees the same metadata and shapes in the input and the output.
+@Test func repeatedMetadataKeysAndHugeZeroSizeDimensionsAsTheReference() throws {
+  let folder = try ScratchDirectory()
+  let bytes = Fixture.file(
+    "{\"__metadata__\":{\"a\":\"first\",\"b\":\"x\",\"a\":\"last\"},"
+      + "\(Fixture.entry("z", "F32", "0,18446744073709551615", "0", "0")),"
+      + "\(Fixture.entry("w", "U8", "18446744073709551615,0,3", "0", "0")),"
+      + "\(Fixture.entry("u", "U8", "2", "0", "2"))}",
+    data: [5, 6])
+  let input = try Fixture.write(bytes, to: "in.safetensors", in: folder)
+  let file = try SafeTensorsFile(path: input)
+  #expect(file.header.metadata == ["a": "last", "b": "x"])
+  let z = try #require(file.header.tensor(named: "z"))
+  #expect(z.dimensions == [0, UInt64.max])
+  #expect(z.shape == [0, Int.max])
+  #expect(z.elementCount == 0)
+  #expect(file.header.tensor(named: "w")?.dimensions == [UInt64.max, 0, 3])
+  // Copied into a new file: the exact dimensions and the last metadata value.
+  let output = folder.path("out.safetensors").path
+  try SafeTensorsWriter.write(
+    file.header.tensors.map { TensorToWrite.copy(of: $0, in: file) }, metadata: file.header.metadata, to: output)
+  let written = try SafeTensorsFile(path: output)
+  #expect(written.header.tensor(named: "z")?.dimensions == [0, UInt64.max])
+  #expect(written.header.tensor(named: "w")?.dimensions == [UInt64.max, 0, 3])
+  #expect(written.header.metadata == ["a": "last", "b": "x"])
+  #expect(written.data(of: try #require(written.header.tensor(named: "u"))) == [5, 6])
+  let script = """
+    import sys
+    from safetensors import safe_open
+    for path in sys.argv[1:]:
+        with safe_open(path, framework="numpy") as f:
+            shapes = {name: list(f.get_slice(name).get_shape()) for name in sorted(f.keys())}
+            print(sorted(f.metadata().items()), shapes)
+    """
+  let lines = String(decoding: try TestEnvironment.runPython(script, arguments: [input, output]), as: UTF8.self)
+    .split(separator: "\n").map(String.init)
+  let expected =
+    "[('a', 'last'), ('b', 'x')] {'u': [2], 'w': [18446744073709551615, 0, 3], 'z': [0, 18446744073709551615]}"
+  #expect(lines == [expected, expected])
+}
 
 @Test func acceptedFilesParse() throws {
   for (label, bytes) in acceptedFiles {
