@@ -4,12 +4,15 @@ import StrictJSON
 import Tokenization
 
 /// Everything that can go wrong in planning or carrying out a surgery. Each case names the file
-/// (and tensor or line) it is about; ``description`` is one line, `"<file>: <what is wrong>"`.
+/// (and tensor or line) it is about; ``description`` is one line, `"<file>: <what is wrong>"`, in
+/// the library's terms (the command adds the flags to use where that helps).
 public enum SurgeryError: Error, Sendable, CustomStringConvertible {
   /// A safetensors file or index is malformed or cannot be read or written.
   case safeTensors(SafeTensorsError)
   /// A tokenizer.json cannot be read or used.
   case tokenization(TokenizationError)
+  /// A file could not be read or written.
+  case fileSystem(FileSystemError)
   /// A JSON file (config.json, tokenizer_config.json, a token file) is not valid JSON.
   case invalidJSON(path: String, JSONError)
   /// A JSON file is valid JSON but not of the expected shape.
@@ -18,43 +21,71 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
   case invalidTokenFile(path: String, line: Int?, reason: String)
   /// The token file holds no token.
   case noTokens(path: String)
-  /// No embedding tensor could be found.
-  case embeddingNotFound(path: String, reason: String)
-  /// More than one tensor could be the embedding (or head).
-  case ambiguousTensor(path: String, role: String, candidates: [String])
-  /// A tensor named on the command line does not exist.
+  /// No embedding tensor could be found (`configRows`: config.json's `vocab_size`, when the
+  /// tensors were also searched by their row count).
+  case embeddingNotFound(path: String, configRows: Int?)
+  /// More than one tensor could be the embedding (or the head).
+  case ambiguousTensor(path: String, role: MatrixRole, candidates: [String])
+  /// A tensor named by the caller does not exist.
   case tensorNotFound(path: String, name: String)
   /// A tensor has a shape or dtype the surgery cannot handle.
   case unsupportedTensor(path: String, name: String, reason: String)
-  /// An initialization rule cannot be applied.
-  case initialization(path: String, reason: String)
-  /// The options contradict each other or the input.
+  /// The nearest-token rule needs the model's tokenizer.json and there is none.
+  case missingTokenizer(path: String)
+  /// The request contradicts itself or the model.
   case invalidRequest(path: String, reason: String)
-  /// The output path is not acceptable (exists, is inside the input, ...).
-  case invalidOutput(path: String, reason: String)
-  /// A file could not be read or written.
-  case fileSystem(FileSystemError)
+  /// The output path is not acceptable.
+  case invalidOutput(path: String, OutputProblem)
+
+  /// Why an output path is not acceptable.
+  public enum OutputProblem: Sendable, Equatable {
+    /// It is the input itself (a surgery in place is asked for differently).
+    case isTheInput
+    /// Something is there and replacing it was not allowed.
+    case exists
+    /// It lies inside the input folder.
+    case insideInput(folder: String)
+    /// A folder would replace a file there, or a file a folder.
+    case kindMismatch(outputIsFolder: Bool)
+    /// Its folder does not exist.
+    case missingFolder(String)
+  }
 
   public var description: String {
     switch self {
     case .safeTensors(let error): return error.description
     case .tokenization(let error): return error.description
+    case .fileSystem(let error): return error.description
     case .invalidJSON(let path, let error): return "\(path): invalid JSON: \(error)"
     case .unexpectedJSON(let path, let reason): return "\(path): \(reason)"
     case .invalidTokenFile(let path, let line, let reason):
       if let line { return "\(path): line \(line) \(reason)" }
       return "\(path): \(reason)"
     case .noTokens(let path): return "\(path): no tokens to add (the file has no non-empty line)"
-    case .embeddingNotFound(let path, let reason): return "\(path): no embedding tensor found: \(reason)"
+    case .embeddingNotFound(let path, let configRows):
+      let reason =
+        configRows.map { "no tensor has a known embedding name or \($0) rows" }
+        ?? "no tensor has a known embedding name"
+      return "\(path): no embedding tensor found: \(reason)"
     case .ambiguousTensor(let path, let role, let candidates):
-      return
-        "\(path): more than one tensor could be the \(role): \(candidates.joined(separator: ", ")); choose one with --\(role == "output head" ? "head" : "embedding")"
+      let name = role == .head ? "output head" : "embedding"
+      return "\(path): more than one tensor could be the \(name): \(candidates.joined(separator: ", "))"
     case .tensorNotFound(let path, let name): return "\(path): no tensor named '\(name)'"
     case .unsupportedTensor(let path, let name, let reason): return "\(path): tensor '\(name)' \(reason)"
-    case .initialization(let path, let reason): return "\(path): \(reason)"
+    case .missingTokenizer(let path):
+      return "\(path): the nearest-token rule needs a tokenizer.json (beside the model or given explicitly)"
     case .invalidRequest(let path, let reason): return "\(path): \(reason)"
-    case .invalidOutput(let path, let reason): return "\(path): \(reason)"
-    case .fileSystem(let error): return error.description
+    case .invalidOutput(let path, let problem):
+      let reason: String
+      switch problem {
+      case .isTheInput: reason = "is the input itself; write in place to replace the input"
+      case .exists: reason = "already exists"
+      case .insideInput(let folder): reason = "is inside the input folder \(folder)"
+      case .kindMismatch(let outputIsFolder):
+        reason = outputIsFolder ? "is a file; a model folder cannot replace it" : "is a folder; a file cannot replace it"
+      case .missingFolder(let folder): reason = "its folder \(folder) does not exist"
+      }
+      return "\(path): \(reason)"
     }
   }
 }

@@ -129,7 +129,7 @@ public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertibl
     case .invalidHeaderJSON(_, let reason): "invalid JSON in header: \(reason)"
     case .invalidMetadata(_, let reason): "invalid __metadata__: \(reason)"
     case .unknownDType(_, let tensor, let dtype):
-      "tensor \(quote(tensor)) has unknown dtype \(quote(dtype))"
+      "tensor \(quote(tensor)) has unknown dtype \(JSONWriter.quoted(dtype))"
     case .duplicateTensor(_, let tensor): "tensor \(quote(tensor)) appears twice"
     case .reservedName: "a tensor may not be named \"__metadata__\""
     case .invalidOffsets(_, let tensor, let begin, let end, let expected):
@@ -151,7 +151,7 @@ public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertibl
     case .invalidTensor(_, let tensor, let reason): "tensor \(quote(tensor)): \(reason)"
     case .invalidIndex(_, let reason): "invalid index: \(reason)"
     case .invalidShardName(_, let name):
-      "shard name \(quote(name)) must be a plain file name (no path separator, no \"..\", not absolute)"
+      "shard name \(JSONWriter.quoted(name)) must be a plain file name (no path separator, no \"..\", not absolute)"
     case .tensorMissingFromShard(_, let tensor, let shard):
       "the index lists tensor \(quote(tensor)) in \(shard), which does not contain it"
     case .indexMismatch(_, let reason): "index and shards disagree: \(reason)"
@@ -163,8 +163,6 @@ public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 private func quote(_ name: TensorName) -> String { JSONWriter.quoted(name.string) }
-
-private func quote(_ text: String) -> String { JSONWriter.quoted(text) }
 
 extension SafeTensorsError {
   /// The error of the file-system layer as a safetensors error: a missing file is

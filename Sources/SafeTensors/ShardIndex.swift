@@ -96,38 +96,14 @@ public struct ShardIndex: Sendable {
       output.append(contentsOf: "{\n".utf8)
       for (position, name) in names.enumerated() {
         output.append(contentsOf: "    ".utf8)
-        Self.writeASCIIString(name.string, into: &output)
+        JSONWriter.writeString(name.string, asciiOnly: true, into: &output)
         output.append(contentsOf: ": ".utf8)
-        Self.writeASCIIString(weightMap[name] ?? "", into: &output)
+        JSONWriter.writeString(weightMap[name] ?? "", asciiOnly: true, into: &output)
         output.append(contentsOf: (position + 1 < names.count ? ",\n" : "\n").utf8)
       }
       output.append(contentsOf: "  }".utf8)
     }
     output.append(contentsOf: "\n}\n".utf8)
     return output
-  }
-
-  /// Appends `text` quoted as Python's `json.dumps` (with `ensure_ascii`) writes it.
-  static func writeASCIIString(_ text: String, into output: inout [UInt8]) {
-    let hex = Array("0123456789abcdef".utf8)
-    func escape(_ unit: UInt16) {
-      output.append(contentsOf: #"\u"#.utf8)
-      for shift in [12, 8, 4, 0] { output.append(hex[Int((unit >> UInt16(shift)) & 0xF)]) }
-    }
-    output.append(UInt8(ascii: "\""))
-    for unit in text.utf16 {
-      switch unit {
-      case 0x22: output.append(contentsOf: #"\""#.utf8)
-      case 0x5C: output.append(contentsOf: #"\\"#.utf8)
-      case 0x0A: output.append(contentsOf: #"\n"#.utf8)
-      case 0x0D: output.append(contentsOf: #"\r"#.utf8)
-      case 0x09: output.append(contentsOf: #"\t"#.utf8)
-      case 0x08: output.append(contentsOf: #"\b"#.utf8)
-      case 0x0C: output.append(contentsOf: #"\f"#.utf8)
-      case 0x20...0x7E: output.append(UInt8(unit))
-      default: escape(unit)
-      }
-    }
-    output.append(UInt8(ascii: "\""))
   }
 }

@@ -82,25 +82,42 @@ public enum JSONWriter {
     output.append(close)
   }
 
-  /// Appends `text` as a quoted, escaped JSON string.
-  public static func writeString(_ text: String, into output: inout [UInt8]) {
-    output.append(UInt8(ascii: "\""))
-    for byte in text.utf8 {
+  /// Appends `text` as a quoted, escaped JSON string: the one string escaper.
+  ///
+  /// `"`, `\` and control characters are escaped (`\b \t \n \f \r`, the others as `\u00xx`),
+  /// as serde_json writes them. With `asciiOnly`, as Python's `json.dumps` (`ensure_ascii`) writes
+  /// them, DEL and every non-ASCII character are escaped too, as `\uxxxx` UTF-16 units.
+  public static func writeString(_ text: String, asciiOnly: Bool = false, into output: inout [UInt8]) {
+    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    func escape(_ unit: UInt16) {
+      output.append(contentsOf: #"\u"#.utf8)
+      for shift in [12, 8, 4, 0] { output.append(hex[Int((unit >> UInt16(shift)) & 0xF)]) }
+    }
+    func escapeASCII(_ byte: UInt8) -> Bool {
       switch byte {
-      case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
-      case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+      case 0x22: output.append(contentsOf: #"\""#.utf8)
+      case 0x5C: output.append(contentsOf: #"\\"#.utf8)
       case 0x08: output.append(contentsOf: #"\b"#.utf8)
       case 0x09: output.append(contentsOf: #"\t"#.utf8)
       case 0x0A: output.append(contentsOf: #"\n"#.utf8)
       case 0x0C: output.append(contentsOf: #"\f"#.utf8)
       case 0x0D: output.append(contentsOf: #"\r"#.utf8)
-      case 0x00..<0x20:
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        output.append(contentsOf: #"\u00"#.utf8)
-        output.append(hex[Int(byte >> 4)])
-        output.append(hex[Int(byte & 0x0F)])
-      default: output.append(byte)
+      case 0x00..<0x20: escape(UInt16(byte))
+      default: return false
       }
+      return true
+    }
+    output.append(UInt8(ascii: "\""))
+    if asciiOnly {
+      for scalar in text.unicodeScalars {
+        if scalar.value < 0x7F {
+          if !escapeASCII(UInt8(scalar.value)) { output.append(UInt8(scalar.value)) }
+        } else {
+          for unit in String(scalar).utf16 { escape(unit) }
+        }
+      }
+    } else {
+      for byte in text.utf8 where !escapeASCII(byte) { output.append(byte) }
     }
     output.append(UInt8(ascii: "\""))
   }

@@ -1,7 +1,7 @@
 import StrictJSON
 
 /// One entry of a tokenizer.json file's `added_tokens`: a token matched in the text before the
-/// model runs.
+/// model runs, with its matching options.
 public struct AddedToken: Sendable, Equatable {
   /// The token's id.
   public var id: Int
@@ -32,6 +32,9 @@ public struct AddedToken: Sendable, Equatable {
     self.special = special
   }
 
+  /// The token (id and content).
+  public var token: Token { Token(id: id, text: content) }
+
   /// Two added tokens are equal when all their fields are, comparing contents by UTF-8 bytes.
   public static func == (lhs: AddedToken, rhs: AddedToken) -> Bool {
     lhs.id == rhs.id && lhs.content.utf8.elementsEqual(rhs.content.utf8)
@@ -52,11 +55,7 @@ public struct AddedToken: Sendable, Equatable {
       throw .malformed(path: path, what: "\(context).content must be a string")
     }
     func flag(_ key: String, _ fallback: Bool) throws(TokenizationError) -> Bool {
-      guard let value = json[key] else { return fallback }
-      guard let flag = value.bool else {
-        throw .malformed(path: path, what: "\(context).\(key) must be a boolean")
-      }
-      return flag
+      try optionalFlag(json, key, fallback, context: context, path: path)
     }
     self.init(
       id: id, content: content, singleWord: try flag("single_word", false),

@@ -3,8 +3,8 @@
 struct AddedTokenMatcher: Sendable {
   struct Pattern: Sendable {
     var scalars: [Unicode.Scalar]
+    /// The id the text is encoded to (the vocabulary's id of its content, else the entry's).
     var id: Int
-    var content: String
     var token: AddedToken
   }
 
@@ -60,7 +60,7 @@ struct AddedTokenMatcher: Sendable {
       }
       // The token's string is the text it covers, absorbed white space included (as in HF).
       let covered = text.slice(start..<stop)
-      result.append(TextPiece(text: covered, token: (pattern.id, covered.string)))
+      result.append(TextPiece(text: covered, token: Token(id: pattern.id, text: covered.string)))
       startOffset = stop
     }
     if startOffset < scalars.count {

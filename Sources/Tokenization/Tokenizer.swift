@@ -57,13 +57,9 @@ public final class Tokenizer: Sendable {
       if token.normalized {
         var text = NormalizedText(token.content)
         normalizer?.normalize(&text)
-        normalized.append(
-          .init(scalars: text.scalars, id: id, content: token.content, token: token))
+        normalized.append(.init(scalars: text.scalars, id: id, token: token))
       } else {
-        raw.append(
-          .init(
-            scalars: Array(token.content.unicodeScalars), id: id, content: token.content,
-            token: token))
+        raw.append(.init(scalars: Array(token.content.unicodeScalars), id: id, token: token))
       }
     }
     rawMatcher = AddedTokenMatcher(raw)
@@ -119,7 +115,7 @@ public final class Tokenizer: Sendable {
     for piece in pieces {
       if let token = piece.token {
         encoding.ids.append(token.id)
-        encoding.tokens.append(token.content)
+        encoding.tokens.append(token.text)
         continue
       }
       for token in try model.tokenize(piece.text.scalars, path: path) {

@@ -11,11 +11,14 @@ public struct TokenizerVocabulary: Sendable {
   /// The model's tokens by UTF-8 bytes (for duplicated names the last one wins, as in HF).
   private var modelIDs: [TokenKey: Int]
   /// The model's tokens by id (for duplicated ids the first one wins).
-  private var modelTokens: [Int: String]
+  private var modelTokensByID: [Int: String]
   /// The added tokens' ids by content.
   private var addedIDs: [TokenKey: Int]
-  /// The added tokens' contents by id.
-  private var addedContents: [Int: String]
+  /// The added tokens by id (for repeated ids the last entry wins).
+  private var addedByID: [Int: AddedToken]
+  /// The model's tokens in file order (BPE and WordPiece: `model.vocab`'s members; Unigram: its
+  /// pieces), duplicates included.
+  public private(set) var modelTokens: [Token]
   /// The `added_tokens` entries, in file order.
   public private(set) var addedTokens: [AddedToken]
   /// The largest id in the vocabulary and the added tokens, plus one (0 when both are empty).
@@ -40,6 +43,7 @@ public struct TokenizerVocabulary: Sendable {
     }
     var modelIDs: [TokenKey: Int] = [:]
     var modelTokens: [Int: String] = [:]
+    var order: [Token] = []
     var largest = -1
     switch vocab {
     case .object(let members):
@@ -54,6 +58,7 @@ public struct TokenizerVocabulary: Sendable {
         }
         modelIDs[TokenKey(member.key)] = id
         if modelTokens[id] == nil { modelTokens[id] = member.key }
+        order.append(Token(id: id, text: member.key))
         largest = max(largest, id)
       }
     case .array(let pieces):
@@ -67,6 +72,7 @@ public struct TokenizerVocabulary: Sendable {
         }
         modelIDs[TokenKey(text)] = index
         modelTokens[index] = text
+        order.append(Token(id: index, text: text))
         largest = index
       }
     default:
@@ -75,7 +81,7 @@ public struct TokenizerVocabulary: Sendable {
     }
     var addedTokens: [AddedToken] = []
     var addedIDs: [TokenKey: Int] = [:]
-    var addedContents: [Int: String] = [:]
+    var addedByID: [Int: AddedToken] = [:]
     if let added = json["added_tokens"], !added.isNull {
       guard let elements = added.elements else {
         throw .malformed(path: path, what: "added_tokens must be an array")
@@ -84,14 +90,15 @@ public struct TokenizerVocabulary: Sendable {
         let token = try AddedToken(json: element, context: "added_tokens[\(index)]", path: path)
         addedTokens.append(token)
         addedIDs[TokenKey(token.content)] = token.id
-        addedContents[token.id] = token.content
+        addedByID[token.id] = token
         largest = max(largest, token.id)
       }
     }
     self.modelIDs = modelIDs
-    self.modelTokens = modelTokens
+    self.modelTokensByID = modelTokens
+    self.modelTokens = order
     self.addedIDs = addedIDs
-    self.addedContents = addedContents
+    self.addedByID = addedByID
     self.addedTokens = addedTokens
     self.size = largest + 1
   }
@@ -107,12 +114,53 @@ public struct TokenizerVocabulary: Sendable {
 
   /// The token with an id (an added token first, then the model's vocabulary), or `nil`.
   public func token(of id: Int) -> String? {
-    addedContents[id] ?? modelTokens[id]
+    addedByID[id]?.content ?? modelTokensByID[id]
   }
 
   /// The model's vocabulary (without the added tokens), for the engine.
   var modelVocabulary: [TokenKey: Int] { modelIDs }
 
   /// The model's token for an id (without the added tokens), for the engine.
-  func modelToken(of id: Int) -> String? { modelTokens[id] }
+  func modelToken(of id: Int) -> String? { modelTokensByID[id] }
+}
+
+extension TokenizerVocabulary {
+  /// One token of the vocabulary, with its `added_tokens` entry when it is an added token.
+  public struct Entry: Sendable, Equatable {
+    /// The token.
+    public var token: Token
+    /// Its `added_tokens` entry, or `nil` for a token of the model's vocabulary only.
+    public var added: AddedToken?
+  }
+
+  /// The token with `id`: an added token first, then the model's vocabulary (as HF looks it up).
+  public func entry(for id: Int) -> Entry? {
+    if let added = addedByID[id] { return Entry(token: Token(id: id, text: added.content), added: added) }
+    return modelTokensByID[id].map { Entry(token: Token(id: id, text: $0), added: nil) }
+  }
+
+  /// The token whose text is `text` (compared by UTF-8 bytes): an added token first, then the
+  /// model's vocabulary.
+  public func entry(forText text: String) -> Entry? {
+    guard let id = id(of: text) else { return nil }
+    let added = addedIDs[TokenKey(text)].flatMap { addedByID[$0] }
+    return Entry(token: Token(id: id, text: text), added: added)
+  }
+
+  /// Every distinct token text once, with the id and entry it resolves to (``entry(forText:)``),
+  /// in no particular order.
+  ///
+  /// - Complexity: O(*n*) in the number of tokens.
+  public var entries: [Entry] {
+    var texts = Set<TokenKey>()
+    var result: [Entry] = []
+    result.reserveCapacity(modelTokens.count + addedTokens.count)
+    for token in addedTokens where texts.insert(TokenKey(token.content)).inserted {
+      if let entry = entry(forText: token.content) { result.append(entry) }
+    }
+    for token in modelTokens where texts.insert(TokenKey(token.text)).inserted {
+      if let entry = entry(forText: token.text) { result.append(entry) }
+    }
+    return result
+  }
 }

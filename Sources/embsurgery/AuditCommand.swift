@@ -29,7 +29,7 @@ struct Audit: ParsableCommand {
       audit = try ModelAudit(
         model: checkpoint, embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
     } catch {
-      throw CommandOutput.failure(error.description)
+      throw CommandOutput.failure(error)
     }
     print(json ? JSONWriter.string(audit.json) : AuditSummary(audit: audit).text)
     if audit.hasFindings { throw ExitCode(3) }
@@ -56,7 +56,7 @@ struct AuditSummary {
     let matrices = [audit.embedding] + (audit.head.map { [$0] } ?? [])
     for matrix in matrices {
       lines.append(
-        "\(matrix.role.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(matrix.tensor) [\(matrix.rows), \(matrix.dimension)] \(matrix.dtype)")
+        "\(matrix.role.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(matrix.matrix.name) [\(matrix.matrix.rows), \(matrix.matrix.dimension)] \(matrix.matrix.dtype)")
     }
     if audit.head == nil { lines.append("head       tied to the embedding") }
     lines.append("")
@@ -82,7 +82,7 @@ struct AuditSummary {
       let both = rows.filter { $0.location == .both }.count
       lines.append(
         "Flagged rows: \(rows.count) (embedding only \(embeddingOnly), head only \(headOnly), both \(both))")
-      for flag in RowFlag.allCases where flag != .duplicate {
+      for flag in RowFinding.allCases where flag != .duplicate {
         let entries: [(id: Int, token: String?, location: String)] = rows.compactMap { row in
           let inEmbedding = row.embedding.contains(flag)
           let inHead = row.head.contains(flag)

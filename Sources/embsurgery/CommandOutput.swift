@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbeddingSurgery
 import FileSystem
 
 /// Writing to standard error the way every subcommand does.
@@ -13,5 +14,24 @@ enum CommandOutput {
   static func failure(_ message: String) -> ExitCode {
     writeError("error: " + message.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n")
     return ExitCode(1)
+  }
+
+  /// The failure of a surgery: the library's message, with the flag that helps where one does.
+  static func failure(_ error: SurgeryError) -> ExitCode {
+    failure(message(for: error))
+  }
+
+  /// The library's one-line message for `error`, in the command's terms.
+  static func message(for error: SurgeryError) -> String {
+    switch error {
+    case .invalidOutput(let path, .isTheInput): "\(path): is the input itself; use --in-place to replace the input"
+    case .invalidOutput(let path, .exists): "\(path): already exists (use --force to replace it)"
+    case .ambiguousTensor(_, let role, _):
+      error.description + "; choose one with --\(role == .head ? "head" : "embedding")"
+    case .embeddingNotFound(_, nil): error.description + " (name it with --embedding)"
+    case .missingTokenizer(let path):
+      "\(path): --init nearest needs a tokenizer.json (beside the model or given with --tokenizer)"
+    default: error.description
+    }
   }
 }

@@ -30,7 +30,7 @@ struct Diff: ParsableCommand {
     do {
       diff = try CheckpointDiff(a: a, b: b)
     } catch {
-      throw CommandOutput.failure(error.description)
+      throw CommandOutput.failure(error)
     }
     if json {
       print(JSONWriter.string(diff.json))
@@ -67,14 +67,14 @@ struct DiffSummary {
   var lines: [String] {
     var lines: [String] = []
     for token in diff.added {
-      lines.append("added \(token.id) \(TokenDisplay.text(token.text))\(Self.annotation(token.added))")
+      lines.append("added \(token.token.id) \(TokenDisplay.text(token.token.text))\(Self.annotation(token.added))")
     }
     for token in diff.removed {
-      lines.append("removed \(token.id) \(TokenDisplay.text(token.text))\(Self.annotation(token.added))")
+      lines.append("removed \(token.token.id) \(TokenDisplay.text(token.token.text))\(Self.annotation(token.added))")
     }
     for change in diff.renamed {
       lines.append(
-        "renamed \(change.id) \(TokenDisplay.text(change.before.text)) → \(TokenDisplay.text(change.after.text))\(Self.annotation(change.after.added))")
+        "renamed \(change.id) \(TokenDisplay.text(change.before.token.text)) → \(TokenDisplay.text(change.after.token.text))\(Self.annotation(change.after.added))")
     }
     for move in diff.moved {
       lines.append("moved \(TokenDisplay.text(move.text)) \(move.before) → \(move.after)")
@@ -87,10 +87,10 @@ struct DiffSummary {
       lines.append("vocab_size \(sizes.a.map(String.init) ?? "-") → \(sizes.b.map(String.init) ?? "-")")
     }
     for matrix in diff.matrices where matrix.differs {
-      let name = matrix.b?.tensor ?? matrix.a?.tensor ?? ""
+      let name = matrix.b?.name ?? matrix.a?.name ?? ""
       var parts: [String] = []
       if let a = matrix.a, let b = matrix.b {
-        if a.tensor != b.tensor { parts.append("renamed from \(a.tensor)") }
+        if a.name != b.name { parts.append("renamed from \(a.name)") }
         if a.dtype != b.dtype { parts.append("dtype \(a.dtype) → \(b.dtype)") }
       }
       if let problem = matrix.problem { parts.append(problem) }

@@ -21,7 +21,7 @@ struct FixUntrained: ParsableCommand {
   var output: String
 
   @Option(help: "The rows to re-initialize, comma-separated (default: the rows found untrained).")
-  var ids: String?
+  var ids: RowIDList?
 
   @Option(name: .customLong("init"), help: "How the rows are initialized: mean, random, zeros or mvn.")
   var initialization: InitializationRule = .mean
@@ -30,7 +30,7 @@ struct FixUntrained: ParsableCommand {
   var seed: UInt64 = 0
 
   @Option(help: "The noise of --init mvn has covariance S·Σ of the trained rows.")
-  var noiseScale: Double = 1e-5
+  var noiseScale: NoiseScale = .standard
 
   @Option(help: "The tokenizer.json used to name the rows (default: the one in the folder or beside the file).")
   var tokenizer: String?
@@ -39,34 +39,27 @@ struct FixUntrained: ParsableCommand {
 
   @OptionGroup var outputOptions: OutputOptions
 
+  func validate() throws {
+    if initialization == .nearest {
+      throw ValidationError("--init nearest is for new tokens; use mean, random, zeros or mvn")
+    }
+  }
+
   func run() throws {
     do {
       try fix()
     } catch {
-      throw CommandOutput.failure(error.description)
+      throw CommandOutput.failure(error)
     }
-  }
-
-  /// The ids of `--ids`.
-  static func parseIDs(_ text: String) throws(SurgeryError) -> [Int] {
-    var ids: [Int] = []
-    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-      let trimmed = part.trimmingCharacters(in: .whitespaces)
-      guard let id = Int(trimmed), id >= 0 else {
-        throw .invalidRequest(path: "--ids", reason: "'\(trimmed)' is not a row id (a non-negative integer)")
-      }
-      ids.append(id)
-    }
-    return ids
   }
 
   private func fix() throws(SurgeryError) {
     let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)
     let request = FixUntrainedRequest(
-      ids: try ids.map(FixUntrained.parseIDs), initialization: initialization, seed: seed,
+      ids: ids?.ids, initialization: initialization, seed: seed,
       noiseScale: noiseScale, embeddingName: tensors.embedding, headName: tensors.head)
     let plan = try FixUntrainedPlan(model: checkpoint, request: request)
-    let destination = ResizeOutput.path(output, replacingExisting: outputOptions.force)
+    let destination = SurgeryOutput.path(output, replacingExisting: outputOptions.force)
     try outputOptions.report(
       showsProgress: !plan.rows.isEmpty, dryRun: { plan.dryRunReport(output: destination) },
       execute: { (progress) throws(SurgeryError) in try plan.execute(into: destination, progress: progress) },
@@ -86,8 +79,8 @@ struct FixUntrainedSummary {
       "\(dryRun ? "Would re-initialize" : "Re-initialized") \(count) row\(count == 1 ? "" : "s") with \(report.initialization.rawValue)\(count == 0 ? "" : ":")")
     for row in report.rows {
       var reasons: [String] = []
-      if !row.embeddingReasons.isEmpty { reasons.append("embedding: " + row.embeddingReasons.joined(separator: ", ")) }
-      if !row.headReasons.isEmpty { reasons.append("head: " + row.headReasons.joined(separator: ", ")) }
+      if !row.embedding.isEmpty { reasons.append("embedding: " + row.embedding.map(\.label).joined(separator: ", ")) }
+      if !row.head.isEmpty { reasons.append("head: " + row.head.map(\.label).joined(separator: ", ")) }
       let token = row.token.map { " " + JSONWriter.quoted($0) } ?? ""
       lines.append("  \(row.id)\(token)\(reasons.isEmpty ? "" : " (" + reasons.joined(separator: "; ") + ")")")
     }

@@ -3,8 +3,6 @@ import EmbeddingSurgery
 import StrictJSON
 
 
-extension InitializationRule: ExpressibleByArgument {}
-
 /// `embsurgery resize`: add tokens to a checkpoint.
 struct Resize: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -42,7 +40,7 @@ struct Resize: ParsableCommand {
   var seed: UInt64 = 0
 
   @Option(help: "The noise of --init mvn has covariance S·Σ of the original rows (transformers uses 1e-9).")
-  var noiseScale: Double = 1e-5
+  var noiseScale: NoiseScale = .standard
 
   @Flag(help: "Put new tokens into reserved placeholder slots (<unusedN>, <|reserved_special_token_N|>, [unusedN], ...) before growing the matrix.")
   var reuseReserved = false
@@ -51,18 +49,24 @@ struct Resize: ParsableCommand {
 
   @OptionGroup var outputOptions: OutputOptions
 
+  func validate() throws {
+    if inPlace, output != nil {
+      throw ValidationError("--output and --in-place cannot be used together")
+    }
+    if let padToMultipleOf, padToMultipleOf < 1 {
+      throw ValidationError("--pad-to-multiple-of must be at least 1")
+    }
+  }
+
   func run() throws {
     do {
       try resize()
     } catch {
-      throw CommandOutput.failure(error.description)
+      throw CommandOutput.failure(error)
     }
   }
 
   private func resize() throws(SurgeryError) {
-    if inPlace, let output {
-      throw .invalidRequest(path: output, reason: "--output and --in-place cannot be used together")
-    }
     let list = try TokenList(contentsOf: tokens)
     guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
     let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: modelOptions.tokenizer)
@@ -73,7 +77,7 @@ struct Resize: ParsableCommand {
     request.noiseScale = noiseScale
     request.reuseReserved = reuseReserved
     let plan = try ResizePlan(model: checkpoint, request: request)
-    let destination: ResizeOutput =
+    let destination: SurgeryOutput =
       inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
     try outputOptions.report(
       dryRun: { () throws(SurgeryError) in try plan.dryRunReport(output: destination) },
@@ -97,7 +101,9 @@ struct ResizeSummary {
       lines.append("Resized: \(report.resized.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
     }
     for token in report.added {
-      if let slot = token.slot { lines.append("\(JSONWriter.quoted(token.token)) took reserved slot \(JSONWriter.quoted(slot)) (id \(token.id)).") }
+      if let slot = token.slot {
+        lines.append("\(JSONWriter.quoted(token.token.text)) took reserved slot \(JSONWriter.quoted(slot)) (id \(token.token.id)).")
+      }
     }
     for skipped in report.skipped {
       lines.append("Skipped \(JSONWriter.quoted(skipped.token)): \(skipped.reason).")

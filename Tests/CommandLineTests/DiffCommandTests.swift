@@ -123,7 +123,7 @@ private func llama3Tokenizer() throws -> String {
   let matrices = try #require(object["matrices"] as? [[String: Any]])
   #expect(matrices.count == 2)
   for matrix in matrices {
-    let name = try #require((matrix["b"] as? [String: Any])?["tensor"] as? String)
+    let name = try #require((matrix["b"] as? [String: Any])?["name"] as? String)
     let reference = try #require(expected[name] as? [String: Any])
     let rows = try #require(reference["rows"] as? [String: Any])
     let want = rows.map { (Int($0.key) ?? -1, ($0.value as? NSNumber)?.doubleValue ?? .nan) }.sorted { $0.0 < $1.0 }

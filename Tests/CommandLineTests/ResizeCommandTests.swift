@@ -189,11 +189,7 @@ import TestSupport
     let empty = scratch.path("empty.txt")
     try Data("\n\r\n\n".utf8).write(to: empty)
     let cases: [([String], String)] = [
-      (["--tokens", tokens.path, "--in-place", "--output", scratch.path("o").path],
-       "error: \(scratch.path("o").path): --output and --in-place cannot be used together\n"),
       (["--tokens", empty.path], "error: \(empty.path): no tokens to add (the file has no non-empty line)\n"),
-      (["--tokens", tokens.path, "--pad-to-multiple-of", "0", "--output", scratch.path("o").path],
-       "error: \(fixture.path): --pad-to-multiple-of must be at least 1\n"),
       (["--tokens", tokens.path, "--output", scratch.path("missing/out").path],
        "error: \(scratch.path("missing/out").path): its folder \(scratch.path("missing").path) does not exist\n"),
     ]
@@ -201,6 +197,22 @@ import TestSupport
       let result = try TestEnvironment.embsurgery(["resize", fixture.path] + arguments)
       #expect(result.status == 1)
       #expect(result.stderr == expected)
+    }
+    // Option rules are the argument parser's: a usage error (exit status 64) naming the options.
+    let usage: [([String], String)] = [
+      (["--tokens", tokens.path, "--in-place", "--output", scratch.path("o").path],
+       "Error: --output and --in-place cannot be used together"),
+      (["--tokens", tokens.path, "--pad-to-multiple-of", "0", "--output", scratch.path("o").path],
+       "Error: --pad-to-multiple-of must be at least 1"),
+      (["--tokens", tokens.path, "--noise-scale=-1", "--output", scratch.path("o").path],
+       "Error: The value '-1' is invalid for '--noise-scale <noise-scale>'"),
+      (["--tokens", tokens.path, "--noise-scale", "nan", "--output", scratch.path("o").path],
+       "Error: The value 'nan' is invalid for '--noise-scale <noise-scale>'"),
+    ]
+    for (arguments, firstLine) in usage {
+      let result = try TestEnvironment.embsurgery(["resize", fixture.path] + arguments)
+      #expect(result.status == 64)
+      #expect(result.stderr.split(separator: "\n").first.map(String.init) == firstLine)
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["empty.txt"])
   }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import Tokenization
 
 @testable import EmbeddingSurgery
 
@@ -74,7 +75,7 @@ private func expectMatches(
   #expect(byID[263]?.token == "<|reserved_special_token_4|>")
   #expect(byID[12]?.location == .head && byID[12]?.head == [.nonFinite])
   #expect(byID[77]?.location == .head && byID[77]?.head == [.duplicate])
-  #expect(audit.tokensWithoutRow == [ModelAudit.Token(id: 265, text: "<|eom_id|>")])
+  #expect(audit.tokensWithoutRow == [Token(id: 265, text: "<|eom_id|>")])
   #expect(audit.unusedRows.ranges.isEmpty)
   #expect(audit.hasFindings)
 

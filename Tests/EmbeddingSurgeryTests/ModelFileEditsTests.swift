@@ -1,12 +1,13 @@
 import StrictJSON
 import Testing
+import Tokenization
 
 @testable import EmbeddingSurgery
 
 @Suite struct ModelFileEditsTests {
   let tokens = [
-    RecordedToken(id: 320, content: "<|AtLocation|>", special: false),
-    RecordedToken(id: 321, content: "tab\there \"quoted\"", special: false),
+    AddedToken(newToken: Token(id: 320, text: "<|AtLocation|>"), special: false),
+    AddedToken(newToken: Token(id: 321, text: "tab\there \"quoted\""), special: false),
   ]
 
   @Test func tokenizerJSONGetsOneEntryPerTokenAndNothingElseChanges() throws {
@@ -52,7 +53,7 @@ import Testing
 
   @Test func tokenizerConfigDecoderFollowsItsKeyOrderAndSpecialListIsUsed() throws {
     let original = #"{"added_tokens_decoder": {"0": {"content": "<s>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}}, "extra_special_tokens": ["<x>"], "model_max_length": 512}"#
-    let special = tokens.map { RecordedToken(id: $0.id, content: $0.content, special: true) }
+    let special = tokens.map { AddedToken(newToken: $0.token, special: true) }
     let edited = try ModelFileEdits.addTokens(
       special, toTokenizerConfig: Array(original.utf8), listAsSpecial: true, path: "tokenizer_config.json")
     let expected = #"{"added_tokens_decoder": {"0": {"content": "<s>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}, "320": {"content": "<|AtLocation|>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}, "321": {"content": "tab\there \"quoted\"", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}}, "extra_special_tokens": ["<x>", "<|AtLocation|>", "tab\there \"quoted\""], "model_max_length": 512}"#
@@ -61,7 +62,7 @@ import Testing
 
   @Test func specialTokensGoToAdditionalSpecialTokensWhenNeitherListExists() throws {
     let edited = try ModelFileEdits.addTokens(
-      [RecordedToken(id: 5, content: "<t>", special: true)], toTokenizerConfig: Array("{\n  \"a\": 1\n}\n".utf8),
+      [AddedToken(newToken: Token(id: 5, text: "<t>"), special: true)], toTokenizerConfig: Array("{\n  \"a\": 1\n}\n".utf8),
       listAsSpecial: true, path: "tokenizer_config.json")
     #expect(String(decoding: edited, as: UTF8.self) == "{\n  \"a\": 1,\n  \"additional_special_tokens\": [\n    \"<t>\"\n  ]\n}\n")
   }

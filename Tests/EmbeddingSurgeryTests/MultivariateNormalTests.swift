@@ -9,7 +9,7 @@ import TestSupport
     _ folder: URL, tokens: [String], noiseScale: Double, seed: UInt64 = 7, output: URL
   ) throws -> ResizeReport {
     var request = ResizeRequest(tokens: tokens, initialization: .mvn, seed: seed)
-    request.noiseScale = noiseScale
+    request.noiseScale = try #require(NoiseScale(noiseScale))
     let plan = try ResizePlan(model: try ModelCheckpoint(path: folder.path), request: request)
     return try plan.execute(into: .path(output.path, replacingExisting: false))
   }
@@ -76,7 +76,7 @@ import TestSupport
     try reference.make(in: folder)
     let output = scratch.path("out")
     let report = try resize(folder, tokens: ["<a>", "<b>"], noiseScale: 1e-12, output: output)
-    #expect(report.notes.filter { $0.contains("BF16 rounding erased the --init mvn noise") }.count == 2)
+    #expect(report.notes.filter { $0.contains("BF16 rounding erased the mvn noise") }.count == 2)
     #expect(report.added.allSatisfy { $0.initialization == .mvn })
     var expectation = HygieneModel.Expectation(dtype: "BF16", rows: 40, rowsAfter: 42, targets: [40: .mean, 41: .mean])
     expectation.excludingFlagged = false
@@ -95,7 +95,7 @@ import TestSupport
     try reference.make(in: folder)
     let output = scratch.path("out")
     let report = try resize(folder, tokens: ["<a>", "<b>"], noiseScale: 1, output: output)
-    #expect(report.notes.filter { $0.contains("not positive definite: --init mvn fell back to mean") }.count == 2)
+    #expect(report.notes.filter { $0.contains("not positive definite: the mvn rule fell back to mean") }.count == 2)
     #expect(report.added.allSatisfy { $0.initialization == .mean })
     try reference.expectVerified(model: folder, output: output.path, report: report, rule: .mean)
   }

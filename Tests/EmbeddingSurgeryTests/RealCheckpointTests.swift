@@ -31,7 +31,7 @@ import TestSupport
       model: try ModelCheckpoint(path: folder.path), request: ResizeRequest(tokens: Self.newTokens))
     let report = try plan.execute(into: .path(output.path, replacingExisting: false))
     #expect(report.rowsBefore == 30522)
-    #expect(report.added.map(\.id) == Array(30522..<(30522 + report.added.count)))
+    #expect(report.added.map(\.token.id) == Array(30522..<(30522 + report.added.count)))
     #expect(report.skipped.map(\.token) == ["the"])
     #expect(report.resized == ["embeddings.word_embeddings.weight"])
     #expect(report.tied)
@@ -57,7 +57,7 @@ import TestSupport
       request: ResizeRequest(tokens: Self.newTokens, initialization: rule))
     let report = try plan.execute(into: .path(output.path, replacingExisting: false))
     #expect(report.rowsBefore == 32000)
-    #expect(report.added.first?.id == 32000)
+    #expect(report.added.first?.token.id == 32000)
     #expect(report.resized == ["embedding.weight"])
     if rule == .nearest {
       #expect(report.added.allSatisfy { !$0.pieces.isEmpty && $0.initialization == .nearest })
@@ -78,7 +78,7 @@ import TestSupport
     #expect(plan.defaultOutputPath == folder.appendingPathComponent("model-resized.safetensors").path)
     let report = try plan.execute(into: .path(plan.defaultOutputPath, replacingExisting: false))
     #expect(report.skipped.map(\.token) == ["▁the"])
-    #expect(report.added.map(\.id) == [32000])
+    #expect(report.added.map(\.token.id) == [32000])
     #expect(report.notes.contains { $0.contains("tokenizer files were left unchanged") })
     let tokenizer = try Data(contentsOf: folder.appendingPathComponent("tokenizer.json"))
     let original = try Data(

@@ -1,13 +1,14 @@
 import StrictJSON
 import Testing
+import Tokenization
 
 @testable import EmbeddingSurgery
 
 @Suite struct ReservedSlotEditsTests {
   func rename(_ id: Int, _ old: String, to new: String, added: Bool, vocabulary: Bool, special: Bool = false) -> SlotRename {
     SlotRename(
-      slot: ReservedSlots.Slot(id: id, token: old, isAddedToken: added, isInModelVocabulary: vocabulary),
-      content: new, special: special)
+      slot: ReservedSlots.Slot(token: Token(id: id, text: old), isAddedToken: added, isInModelVocabulary: vocabulary),
+      replacement: AddedToken(newToken: Token(id: id, text: new), special: special))
   }
 
   @Test func unigramPiecesAreRenamedInPlace() throws {
@@ -15,7 +16,7 @@ import Testing
     let result = try ModelFileEdits.renameSlots(
       [rename(1, "<unused0>", to: "<x>", added: false, vocabulary: true)], inTokenizerJSON: Array(text.utf8), path: "t.json")
     #expect(String(decoding: result.bytes, as: UTF8.self) == text.replacingOccurrences(of: "<unused0>", with: "<x>"))
-    #expect(result.needingEntries == [RecordedToken(id: 1, content: "<x>", special: false)])
+    #expect(result.needingEntries == [AddedToken(newToken: Token(id: 1, text: "<x>"), special: false)])
   }
 
   @Test func addedTokenEntriesKeepTheirOtherFields() throws {

@@ -28,8 +28,8 @@ import TestSupport
     try reference.make(in: folder)
     let output = scratch.path("out")
     let report = try resize(folder, tokens: ["<|AtLocation|>", "<|UsedFor|>", "dup", "dup", "w3", "é", "e\u{301}"], output: output)
-    #expect(report.added.map(\.id) == [40, 41, 42, 43, 44])
-    #expect(report.added.map(\.token) == ["<|AtLocation|>", "<|UsedFor|>", "dup", "é", "e\u{301}"])
+    #expect(report.added.map(\.token.id) == [40, 41, 42, 43, 44])
+    #expect(report.added.map(\.token.text) == ["<|AtLocation|>", "<|UsedFor|>", "dup", "é", "e\u{301}"])
     #expect(report.skipped == [
       .init(token: "dup", reason: "duplicate"), .init(token: "w3", reason: "already in the vocabulary as id 3"),
     ])
@@ -85,11 +85,11 @@ import TestSupport
     let folder = scratch.path("model")
     try reference.make(in: folder)
     let small = try resize(folder, tokens: ["<a>", "<b>"], output: scratch.path("small"))
-    #expect(small.added.map(\.id) == [40, 41])
+    #expect(small.added.map(\.token.id) == [40, 41])
     #expect(small.rowsAfter == 48)
     try reference.expectVerified(model: folder, output: scratch.path("small").path, report: small, rule: .mean)
     let large = try resize(folder, tokens: (0..<10).map { "<t\($0)>" }, output: scratch.path("large"))
-    #expect(large.added.map(\.id) == Array(40..<50))
+    #expect(large.added.map(\.token.id) == Array(40..<50))
     #expect(large.rowsAfter == 50)
     try reference.expectVerified(model: folder, output: scratch.path("large").path, report: large, rule: .mean)
   }
@@ -101,7 +101,7 @@ import TestSupport
     try reference.make(in: folder)
     let report = try resize(folder, tokens: ["<a>", "<b>", "<c>"], output: scratch.path("out"), padToMultipleOf: 16)
     #expect(report.rowsAfter == 48)
-    #expect(report.added.map(\.id) == [40, 41, 42])
+    #expect(report.added.map(\.token.id) == [40, 41, 42])
     try reference.expectVerified(model: folder, output: scratch.path("out").path, report: report, rule: .mean)
   }
 
@@ -168,7 +168,7 @@ import TestSupport
       model: try ModelCheckpoint(path: fixture.path),
       request: ResizeRequest(tokens: ["<|tool_call|>", "<|tool_result|>"], special: true))
     let report = try plan.execute(into: .path(output.path, replacingExisting: false))
-    #expect(report.added.map(\.id) == [320, 321])
+    #expect(report.added.map(\.token.id) == [320, 321])
     let script = """
       import json, sys
       from tokenizers import Tokenizer

@@ -39,14 +39,14 @@ import Tokenization
     let model = HygieneModel()
     try model.make(in: folder)
     let slots = try ReservedSlots(model: try ModelCheckpoint(path: folder.path), rows: 40)
-    #expect(slots.available.map(\.id) == [32, 34, 36, 38, 39])
-    #expect(slots.referenced.map(\.id) == [33, 35, 37])
+    #expect(slots.available.map(\.token.id) == [32, 34, 36, 38, 39])
+    #expect(slots.referenced.map(\.token.id) == [33, 35, 37])
     #expect(slots.available.allSatisfy { $0.isAddedToken && !$0.isInModelVocabulary })
 
     let output = scratch.path("out")
     let tokens = ["tok_a", "<|AtLocation|>", "w3", "tok_c", "tok_d", "tok_e", "tok_f", "tok_g"]
     let report = try resize(folder, tokens: tokens, output: output)
-    #expect(report.added.map(\.id) == [32, 34, 36, 38, 39, 40, 41])
+    #expect(report.added.map(\.token.id) == [32, 34, 36, 38, 39, 40, 41])
     #expect(report.added.map(\.slot) == [
       "<|reserved_special_token_0|>", "<|reserved_special_token_2|>", "<|reserved_special_token_4|>",
       "<|reserved_special_token_6|>", "<|reserved_special_token_7|>", nil, nil,
@@ -59,10 +59,10 @@ import Tokenization
     #expect(json["added"]?.elements?.last?["slot"] == .null)
 
     var expectation = HygieneModel.Expectation(dtype: "BF16", rows: 40, rowsAfter: 42, targets: [:])
-    for token in report.added { expectation.targets[token.id] = .mean }
+    for token in report.added { expectation.targets[token.token.id] = .mean }
     expectation.excluded = Array(32..<40)
-    expectation.tokens = Dictionary(uniqueKeysWithValues: report.added.map { ($0.token, $0.id) })
-    expectation.slots = Dictionary(uniqueKeysWithValues: report.added.compactMap { t in t.slot.map { ($0, t.token) } })
+    expectation.tokens = Dictionary(uniqueKeysWithValues: report.added.map { ($0.token.text, $0.token.id) })
+    expectation.slots = Dictionary(uniqueKeysWithValues: report.added.compactMap { t in t.slot.map { ($0, t.token.text) } })
     let failures = try HygieneModel.verify(model: folder, output: output, expectation)
     #expect(failures.isEmpty, "\(failures)")
 
@@ -77,8 +77,8 @@ import Tokenization
     #expect(newEntries.count == oldEntries.count + 2)
     for (old, new) in zip(oldEntries, newEntries) {
       let id = old["id"]?.number?.int ?? -1
-      if let token = report.added.first(where: { $0.id == id }) {
-        #expect(new["content"]?.string == token.token)
+      if let token = report.added.first(where: { $0.token.id == id }) {
+        #expect(new["content"]?.string == token.token.text)
         #expect(new["special"] == false && new["normalized"] == true)
         #expect(new["lstrip"] == old["lstrip"] && new["single_word"] == old["single_word"])
       } else {
@@ -100,13 +100,13 @@ import Tokenization
     let output = scratch.path("out")
     let report = try resize(folder, tokens: ["<a>", "<b>", "<c>", "<d>"], special: true, output: output)
     // <unused3> (7) is in the chat template.
-    #expect(report.added.map(\.id) == [4, 5, 6, 8])
+    #expect(report.added.map(\.token.id) == [4, 5, 6, 8])
     #expect(report.added.map(\.slot) == ["<unused0>", "<unused1>", "<unused2>", "<unused4>"])
     #expect(report.rowsBefore == 36 && report.rowsAfter == 36)
     var expectation = HygieneModel.Expectation(dtype: "F32", rows: 36, rowsAfter: 36, targets: [:])
-    for token in report.added { expectation.targets[token.id] = .mean }
+    for token in report.added { expectation.targets[token.token.id] = .mean }
     expectation.excluded = Array(4..<10)
-    expectation.tokens = Dictionary(uniqueKeysWithValues: report.added.map { ($0.token, $0.id) })
+    expectation.tokens = Dictionary(uniqueKeysWithValues: report.added.map { ($0.token.text, $0.token.id) })
     expectation.slots = ["<unused0>": "<a>", "<unused1>": "<b>", "<unused2>": "<c>", "<unused4>": "<d>"]
     let failures = try HygieneModel.verify(model: folder, output: output, expectation)
     #expect(failures.isEmpty, "\(failures)")
@@ -124,11 +124,11 @@ import Tokenization
     try FileManager.default.copyItem(at: source, to: folder)
     let checkpoint = try ModelCheckpoint(path: folder.path)
     let slots = try ReservedSlots(model: checkpoint, rows: 30522)
-    #expect(slots.available.first == .init(id: 1, token: "[unused0]", isAddedToken: false, isInModelVocabulary: true))
+    #expect(slots.available.first == .init(token: Token(id: 1, text: "[unused0]"), isAddedToken: false, isInModelVocabulary: true))
     #expect(slots.available.count == 994)
     let output = scratch.path("out")
     let report = try resize(folder, tokens: ["<|AtLocation|>", "<|UsedFor|>"], output: output)
-    #expect(report.added.map(\.id) == [1, 2])
+    #expect(report.added.map(\.token.id) == [1, 2])
     #expect(report.added.map(\.slot) == ["[unused0]", "[unused1]"])
     #expect(report.resized == ["embeddings.word_embeddings.weight"])
     var expectation = HygieneModel.Expectation(dtype: "F32", rows: 30522, rowsAfter: 30522, targets: [1: .mean, 2: .mean])
@@ -151,7 +151,7 @@ import Tokenization
     let folder = scratch.path("model")
     try ReferenceModel().make(in: folder)
     let report = try resize(folder, tokens: ["<x>"], output: scratch.path("out"))
-    #expect(report.added.map(\.id) == [40])
+    #expect(report.added.map(\.token.id) == [40])
     #expect(report.json["added"]?.elements?.first?["slot"] == .null)
     // Without --reuse-reserved the report keeps its shape.
     let plain = try ResizePlan(model: try ModelCheckpoint(path: folder.path), request: ResizeRequest(tokens: ["<x>"]))

@@ -30,7 +30,7 @@ import TestSupport
     norms[9] = 1e-4
     let flags = UntrainedRows.classify(
       norms: norms, isZero: norms.indices.map { $0 == 3 }, isNonFinite: norms.indices.map { $0 == 4 })
-    #expect(flags == [3: [.allZero], 4: [.nonFinite], 9: [.lowNorm]])
+    #expect(flags == [3: [.zero], 4: [.nonFinite], 9: [.lowNorm]])
   }
 
   /// `fix-untrained` and `audit` apply one rule: on a matrix with all-zero, NaN, Inf and low-norm
@@ -64,16 +64,16 @@ import TestSupport
 
     let audit = try ModelAudit(model: model)
     let fix = try FixUntrainedPlan(model: model, request: FixUntrainedRequest())
-    let audited = audit.embedding.flags.filter { !$0.value.isDisjoint(with: [.zero, .nonFinite, .lowNorm]) }
+    let audited = audit.embedding.findings.filter { !$0.value.isDisjoint(with: RowFinding.untrained) }
     #expect(audit.embedding.rows(flagged: .zero) == zero)
     #expect(audit.embedding.rows(flagged: .nonFinite) == (nan + infinite).sorted())
     #expect(audit.embedding.rows(flagged: .lowNorm) == small)
     #expect(fix.rows.map(\.id) == audited.keys.sorted())
     #expect(fix.rows.map(\.id) == (zero + nan + infinite + small).sorted())
     for row in fix.rows {
-      let flags = (audit.embedding.flags[row.id] ?? []).sorted()
-      #expect(row.embeddingReasons == flags.compactMap(UntrainedRows.Reason.init).map(\.rawValue), "\(row.id)")
-      #expect(row.headReasons.isEmpty)
+      let findings = (audit.embedding.findings[row.id] ?? []).intersection(RowFinding.untrained).sorted()
+      #expect(row.embedding == findings, "\(row.id)")
+      #expect(row.head.isEmpty)
     }
   }
 
@@ -88,6 +88,6 @@ import TestSupport
     let fix = try FixUntrainedPlan(model: model, request: FixUntrainedRequest())
     #expect(audit.embedding.rows(flagged: .zero) == [0, 1, 2])
     #expect(fix.rows.map(\.id) == [0, 1, 2])
-    #expect(fix.rows.map(\.embeddingReasons) == [["all-zero"], ["all-zero"], ["all-zero"]])
+    #expect(fix.rows.map(\.embedding) == [[.zero], [.zero], [.zero]])
   }
 }

@@ -95,14 +95,14 @@ def make(spec):
 
 
 def untrained(values):
-    """The rows flagged as untrained: {row: [reasons]} (all-zero, non-finite, low-norm)."""
+    """The rows flagged as untrained: {row: [findings]} (zero, nonfinite, low_norm: the spelling of audit)."""
     flags = {}
     finite = np.all(np.isfinite(values), axis=1)
     zero = np.all(values == 0, axis=1)
     for row in np.nonzero(zero)[0]:
-        flags.setdefault(int(row), []).append("all-zero")
+        flags.setdefault(int(row), []).append("zero")
     for row in np.nonzero(~finite)[0]:
-        flags.setdefault(int(row), []).append("non-finite")
+        flags.setdefault(int(row), []).append("nonfinite")
     candidates = np.nonzero(finite & ~zero)[0]
     if len(candidates) >= 3:
         norms = np.linalg.norm(values[candidates], axis=1)
@@ -114,7 +114,7 @@ def untrained(values):
             limit = np.quantile(norms, 0.01)
             far = norms < 0.5 * np.exp(median)
             for index in np.nonzero((z < -3.5) & (norms < limit) & far)[0]:
-                flags.setdefault(int(candidates[index]), []).append("low-norm")
+                flags.setdefault(int(candidates[index]), []).append("low_norm")
     return flags
 
 

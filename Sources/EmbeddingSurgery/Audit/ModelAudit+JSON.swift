@@ -6,14 +6,15 @@ extension ModelAudit {
   /// - `model`, `tokenizer` (path or null), `vocabulary_size` (tokenizer's largest id + 1, or null);
   /// - `reserved`: `{count, ranges}` — the placeholder tokens' ids as inclusive `[first, last]` runs;
   /// - `thresholds`: `{robust_z, low_quantile, cosine}`;
-  /// - `matrices`: one object per matrix (embedding, then the untied head): `role`, `tensor`,
-  ///   `dtype`, `rows`, `dim`, `norms` (`{count, min, p1, p5, p50, p95, p99, max}` over rows with a
+  /// - `matrices`: one object per matrix (embedding, then the untied head): `role`, then the
+  ///   matrix's description (``MatrixDescription/json``: `name`, `rows`, `dim`, `dtype`), `norms` (`{count, min, p1, p5, p50, p95, p99, max}` over rows with a
   ///   finite norm, or null), `low_norm_statistics` (`{median_log_norm, mad_log_norm,
   ///   low_quantile_norm}` or null), `reserved_mean` (`{rows, norm}`: how many reserved and unused rows
-  ///   were averaged and the mean's norm, or null when the cosine check did not run), `flagged` (for each flag name — `zero`, `nonfinite`, `low_norm`, `duplicate`,
-  ///   `near_reserved_mean` — the ascending ids), `duplicate_groups` (arrays of ids);
-  /// - `flagged_rows`: `{id, token, where, embedding, head}` per flagged row, where `where` is
-  ///   `embedding`, `head` or `both` and `embedding`/`head` list the flag names;
+  ///   were averaged and the mean's norm, or null when the cosine check did not run), `flagged` (for
+  ///   each finding — `zero`, `nonfinite`, `low_norm`, `duplicate`, `near_reserved_mean` — the
+  ///   ascending ids), `duplicate_groups` (arrays of ids);
+  /// - `flagged_rows`: ``FlaggedRow/json`` per flagged row (`{id, token, where, embedding, head}`,
+  ///   `where` being `embedding`, `head` or `both`);
   /// - `tokens_without_row`: `{id, token}` for each token whose id is past the last row;
   /// - `unused_rows`: `{count, ranges}` — rows no token uses (informational);
   /// - `notes`: strings; `findings`: whether anything is flagged (exit status 3).
@@ -22,7 +23,6 @@ extension ModelAudit {
     func real(_ value: Double?) -> JSONValue { value.flatMap { JSONNumber($0) }.map { .number($0) } ?? .null }
     func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
     func ids(_ values: [Int]) -> JSONValue { .array(values.map(number)) }
-    func flags(_ values: [RowFlag]) -> JSONValue { .array(values.map { .string($0.rawValue) }) }
     let reserved = IDRanges(reservedIDs)
     let matrices = [embedding] + (head.map { [$0] } ?? [])
     return .object([
@@ -41,12 +41,8 @@ extension ModelAudit {
         "matrices",
         .array(
           matrices.map { matrix in
-            .object([
-              JSONMember("role", .string(matrix.role.rawValue)),
-              JSONMember("tensor", .string(matrix.tensor)),
-              JSONMember("dtype", .string(matrix.dtype)),
-              JSONMember("rows", number(matrix.rows)),
-              JSONMember("dim", number(matrix.dimension)),
+            .object(
+              [JSONMember("role", .string(matrix.role.rawValue))] + matrix.matrix.jsonMembers + [
               JSONMember(
                 "norms",
                 matrix.norms.map { summary in
@@ -67,20 +63,13 @@ extension ModelAudit {
                   .object([JSONMember("rows", number(matrix.reservedRowsAveraged)), JSONMember("norm", real(norm))])
                 } ?? .null),
               JSONMember(
-                "flagged", .object(RowFlag.allCases.map { JSONMember($0.rawValue, ids(matrix.rows(flagged: $0))) })),
+                "flagged", .object(RowFinding.allCases.map { JSONMember($0.rawValue, ids(matrix.rows(flagged: $0))) })),
               JSONMember("duplicate_groups", .array(matrix.duplicateGroups.map(ids))),
             ])
           })),
       JSONMember(
         "flagged_rows",
-        .array(
-          flaggedRows.map { row in
-            .object([
-              JSONMember("id", number(row.id)), JSONMember("token", text(row.token)),
-              JSONMember("where", .string(row.location.rawValue)),
-              JSONMember("embedding", flags(row.embedding)), JSONMember("head", flags(row.head)),
-            ])
-          })),
+        .array(flaggedRows.map(\.json))),
       JSONMember(
         "tokens_without_row",
         .array(tokensWithoutRow.map { .object([JSONMember("id", number($0.id)), JSONMember("token", text($0.text))]) })),

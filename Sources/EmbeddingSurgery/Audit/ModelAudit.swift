@@ -11,16 +11,6 @@ import Tokenization
 /// Each matrix is streamed in windows whose pages are released (two passes when the cosine check
 /// runs), so memory holds O(rows) scalars, not the matrix.
 public struct ModelAudit: Sendable {
-  /// Which matrix a statistic is about.
-  public enum Role: String, Sendable {
-    case embedding, head
-  }
-
-  /// Where a row was flagged.
-  public enum Location: String, Sendable {
-    case embedding, head, both
-  }
-
   /// L2 norm order statistics over the rows whose norm is finite (all-zero rows included),
   /// quantiles interpolated as numpy's default.
   public struct NormSummary: Sendable, Equatable {
@@ -43,14 +33,9 @@ public struct ModelAudit: Sendable {
   /// The findings for one matrix.
   public struct MatrixAudit: Sendable {
     /// Embedding or head.
-    public var role: Role
-    /// The tensor's name.
-    public var tensor: String
-    /// Its dtype (`BF16`, ...).
-    public var dtype: String
-    /// Rows and columns.
-    public var rows: Int
-    public var dimension: Int
+    public var role: MatrixRole
+    /// The matrix.
+    public var matrix: MatrixDescription
     /// Norm statistics (`nil` when no row has a finite norm).
     public var norms: NormSummary?
     /// The robust statistics of the low-norm rule (`nil` when it could not run).
@@ -62,35 +47,12 @@ public struct ModelAudit: Sendable {
     public var reservedMeanNorm: Double?
     /// Groups of rows with identical bytes.
     public var duplicateGroups: [[Int]]
-    /// The flags of each flagged row, by id.
-    public var flags: [Int: Set<RowFlag>]
+    /// The findings of each flagged row, by id.
+    public var findings: [Int: Set<RowFinding>]
 
-    /// The ids flagged with `flag`, ascending.
-    public func rows(flagged flag: RowFlag) -> [Int] {
-      flags.filter { $0.value.contains(flag) }.keys.sorted()
-    }
-  }
-
-  /// A token id with its text (`nil` when no token has the id).
-  public struct Token: Sendable, Equatable {
-    public var id: Int
-    public var text: String?
-  }
-
-  /// A row flagged in the embedding, the head, or both.
-  public struct FlaggedRow: Sendable, Equatable {
-    /// The row (token id).
-    public var id: Int
-    /// The token with that id, when there is one.
-    public var token: String?
-    /// Its flags in the embedding (empty when none).
-    public var embedding: [RowFlag]
-    /// Its flags in the head (empty when none, or when the head is tied).
-    public var head: [RowFlag]
-
-    /// Where it was flagged.
-    public var location: Location {
-      embedding.isEmpty ? .head : head.isEmpty ? .embedding : .both
+    /// The ids flagged with `finding`, ascending.
+    public func rows(flagged finding: RowFinding) -> [Int] {
+      findings.filter { $0.value.contains(finding) }.keys.sorted()
     }
   }
 
@@ -169,7 +131,7 @@ public struct ModelAudit: Sendable {
     // The rows whose mean untrained rows resemble: reserved placeholders and rows no token uses.
     let reservedSet = Set(reserved).union(unused)
 
-    func audit(_ info: TensorInfo, role: Role) throws(SurgeryError) -> MatrixAudit {
+    func audit(_ info: TensorInfo, role: MatrixRole) throws(SurgeryError) -> MatrixAudit {
       let matrix = try MatrixRows(info, in: model.checkpoint)
       let scan = RowNorms(scanning: matrix, selected: { reservedSet.contains($0) })
       var cosines: [Double?]?
@@ -185,7 +147,7 @@ public struct ModelAudit: Sendable {
       let (flags, lowNorm) = RowAuditRules.flags(
         norms: scan.norms, isZero: scan.isZero, isNonFinite: scan.isNonFinite, cosines: cosines,
         duplicates: duplicates)
-      var flagged: [Int: Set<RowFlag>] = [:]
+      var flagged: [Int: Set<RowFinding>] = [:]
       for (id, set) in flags.enumerated() where !set.isEmpty { flagged[id] = set }
       let finite = scan.norms.filter(\.isFinite).sorted()
       var summary: NormSummary?
@@ -197,10 +159,9 @@ public struct ModelAudit: Sendable {
           max: last)
       }
       return MatrixAudit(
-        role: role, tensor: info.name.string, dtype: info.dtype.rawValue, rows: matrix.rows,
-        dimension: matrix.dimension, norms: summary, lowNorm: lowNorm,
+        role: role, matrix: MatrixDescription(info), norms: summary, lowNorm: lowNorm,
         reservedRowsAveraged: meanNorm == nil ? 0 : scan.selectedCount, reservedMeanNorm: meanNorm,
-        duplicateGroups: duplicates, flags: flagged)
+        duplicateGroups: duplicates, findings: flagged)
     }
 
     let embedding = try audit(roles.embedding, role: .embedding)
@@ -208,12 +169,12 @@ public struct ModelAudit: Sendable {
     let head = try roles.head.map { (info) throws(SurgeryError) in try audit(info, role: .head) }
     self.head = head
 
-    var ids = Set(embedding.flags.keys)
-    if let head { ids.formUnion(head.flags.keys) }
+    var ids = Set(embedding.findings.keys)
+    if let head { ids.formUnion(head.findings.keys) }
     flaggedRows = ids.sorted().map { id in
       FlaggedRow(
         id: id, token: ModelAudit.text(id, in: vocabulary),
-        embedding: (embedding.flags[id] ?? []).sorted(), head: (head?.flags[id] ?? []).sorted())
+        embedding: (embedding.findings[id] ?? []).sorted(), head: (head?.findings[id] ?? []).sorted())
     }
     tokensWithoutRow = withoutRow
     unusedRows = IDRanges(unused)

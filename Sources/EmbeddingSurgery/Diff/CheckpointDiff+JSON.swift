@@ -14,7 +14,8 @@ extension CheckpointDiff {
   /// - `flags_changed`: `{id, token, changes: [{flag, before, after}]}`, `before`/`after` null when
   ///   the token is not an added token on that side;
   /// - `vocab_size`: `{a, b}` from the config.json files, or null when not both sides have one;
-  /// - `matrices`: per role (`embedding`, `head`): `a`, `b` (`{tensor, rows, dim, dtype}` or null),
+  /// - `matrices`: per role (`embedding`, `head`): `a`, `b` (``MatrixDescription/json``:
+  ///   `{name, rows, dim, dtype}`, or null),
   ///   `compared_rows`, `differing_rows` (count), `differing_ranges` (inclusive `[first, last]`
   ///   runs), `max_abs_diff` and `max_abs_diff_row` (null when no row differs; the difference is
   ///   null when a NaN or an infinity is involved), `rows` (`{id, max_abs_diff}` ascending by id,
@@ -25,12 +26,12 @@ extension CheckpointDiff {
     func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
     func real(_ value: Double) -> JSONValue { JSONNumber(value).map { .number($0) } ?? .null }
     func flag(_ value: Bool?) -> JSONValue { value.map { .bool($0) } ?? .null }
-    func token(_ token: Token) -> JSONValue {
+    func token(_ entry: TokenizerVocabulary.Entry) -> JSONValue {
       .object([
-        JSONMember("id", number(token.id)), JSONMember("token", .string(token.text)),
+        JSONMember("id", number(entry.token.id)), JSONMember("token", .string(entry.token.text)),
         JSONMember(
           "added",
-          token.added.map { added in
+          entry.added.map { added in
             .object([
               JSONMember("special", .bool(added.special)), JSONMember("normalized", .bool(added.normalized)),
               JSONMember("lstrip", .bool(added.lstrip)), JSONMember("rstrip", .bool(added.rstrip)),
@@ -39,13 +40,7 @@ extension CheckpointDiff {
           } ?? .null),
       ])
     }
-    func shape(_ shape: MatrixShape?) -> JSONValue {
-      guard let shape else { return .null }
-      return .object([
-        JSONMember("tensor", .string(shape.tensor)), JSONMember("rows", number(shape.rows)),
-        JSONMember("dim", number(shape.dimension)), JSONMember("dtype", .string(shape.dtype)),
-      ])
-    }
+    func shape(_ matrix: MatrixDescription?) -> JSONValue { matrix?.json ?? .null }
     func span(_ range: Range<Int>?) -> JSONValue {
       guard let range, !range.isEmpty else { return .null }
       return .array([number(range.lowerBound), number(range.upperBound - 1)])

@@ -12,23 +12,13 @@ import Tokenization
 /// - the embedding and the head (checkpoints): the rows that differ and by how much, in one
 ///   streaming pass over both matrices; rows past the shorter matrix are added or removed rows.
 public struct CheckpointDiff: Sendable {
-  /// A token on one side.
-  public struct Token: Sendable, Equatable {
-    /// Its id.
-    public var id: Int
-    /// Its text.
-    public var text: String
-    /// Its `added_tokens` entry, when it is an added token.
-    public var added: AddedToken?
-  }
-
   /// A token whose id kept its place but whose text changed.
   public struct Renamed: Sendable, Equatable {
     public var id: Int
     /// The token in A.
-    public var before: Token
+    public var before: TokenizerVocabulary.Entry
     /// The token in B.
-    public var after: Token
+    public var after: TokenizerVocabulary.Entry
   }
 
   /// A token whose text is on both sides, at different ids.
@@ -58,21 +48,13 @@ public struct CheckpointDiff: Sendable {
     }
   }
 
-  /// A matrix's shape on one side.
-  public struct MatrixShape: Sendable, Equatable {
-    public var tensor: String
-    public var rows: Int
-    public var dimension: Int
-    public var dtype: String
-  }
-
   /// How the embedding or the head differs.
   public struct MatrixDiff: Sendable {
     /// `embedding` or `head`.
-    public var role: ModelAudit.Role
+    public var role: MatrixRole
     /// The matrix in A and in B (`nil` when that side has none: a tied head).
-    public var a: MatrixShape?
-    public var b: MatrixShape?
+    public var a: MatrixDescription?
+    public var b: MatrixDescription?
     /// Rows compared (the shorter matrix's rows; 0 when they cannot be compared).
     public var comparedRows: Int
     /// Differing rows among those compared, ascending, with their largest absolute difference
@@ -92,7 +74,7 @@ public struct CheckpointDiff: Sendable {
     /// Whether anything differs.
     public var differs: Bool {
       !rows.isEmpty || addedRows != nil || removedRows != nil || problem != nil || a?.dtype != b?.dtype
-        || a?.tensor != b?.tensor
+        || a?.name != b?.name
     }
   }
 
@@ -100,8 +82,8 @@ public struct CheckpointDiff: Sendable {
   public let a: String
   public let b: String
   /// Tokens only in B, only in A, renamed, moved, and with changed flags; each ascending by id.
-  public let added: [Token]
-  public let removed: [Token]
+  public let added: [TokenizerVocabulary.Entry]
+  public let removed: [TokenizerVocabulary.Entry]
   public let renamed: [Renamed]
   public let moved: [Moved]
   public let flagsChanged: [FlagChange]
@@ -130,38 +112,41 @@ public struct CheckpointDiff: Sendable {
     let right = try DiffSide(path: b)
     var notes: [String] = []
 
-    var added: [Token] = []
-    var removed: [Token] = []
+    var added: [TokenizerVocabulary.Entry] = []
+    var removed: [TokenizerVocabulary.Entry] = []
     var renamed: [Renamed] = []
     var moved: [Moved] = []
     var flagsChanged: [FlagChange] = []
     if let before = left.tokens, let after = right.tokens {
-      func token(_ entry: TokenTable.Entry) -> Token { Token(id: entry.id, text: entry.text, added: entry.added) }
-      var gone: [Int: TokenTable.Entry] = [:]
-      var new: [Int: TokenTable.Entry] = [:]
-      for (key, entry) in before.byText {
-        guard let other = after.byText[key] else {
-          gone[entry.id] = entry
+      var gone: [Int: TokenizerVocabulary.Entry] = [:]
+      var new: [Int: TokenizerVocabulary.Entry] = [:]
+      for entry in before.entries {
+        guard let other = after.entry(forText: entry.token.text) else {
+          gone[entry.token.id] = entry
           continue
         }
-        if other.id != entry.id { moved.append(Moved(text: entry.text, before: entry.id, after: other.id)) }
+        if other.token.id != entry.token.id {
+          moved.append(Moved(text: entry.token.text, before: entry.token.id, after: other.token.id))
+        }
         let changes = CheckpointDiff.flagChanges(entry.added, other.added)
-        if !changes.isEmpty { flagsChanged.append(FlagChange(id: other.id, text: other.text, changes: changes)) }
+        if !changes.isEmpty {
+          flagsChanged.append(FlagChange(id: other.token.id, text: other.token.text, changes: changes))
+        }
       }
-      for (key, entry) in after.byText where before.byText[key] == nil {
-        new[entry.id] = entry
+      for entry in after.entries where before.entry(forText: entry.token.text) == nil {
+        new[entry.token.id] = entry
       }
       for (id, entry) in gone {
         if let replacement = new[id] {
-          renamed.append(Renamed(id: id, before: token(entry), after: token(replacement)))
+          renamed.append(Renamed(id: id, before: entry, after: replacement))
           new[id] = nil
         } else {
-          removed.append(token(entry))
+          removed.append(entry)
         }
       }
-      added = new.values.map(token)
-      added.sort { $0.id < $1.id }
-      removed.sort { $0.id < $1.id }
+      added = Array(new.values)
+      added.sort { $0.token.id < $1.token.id }
+      removed.sort { $0.token.id < $1.token.id }
       renamed.sort { $0.id < $1.id }
       moved.sort { ($0.after, $0.before) < ($1.after, $1.before) }
       flagsChanged.sort { $0.id < $1.id }
@@ -228,12 +213,11 @@ public struct CheckpointDiff: Sendable {
   }
 
   static func compare(
-    _ first: TensorInfo?, in a: Checkpoint, with second: TensorInfo?, in b: Checkpoint, role: ModelAudit.Role
+    _ first: TensorInfo?, in a: Checkpoint, with second: TensorInfo?, in b: Checkpoint, role: MatrixRole
   ) throws(SurgeryError) -> MatrixDiff {
-    func shape(_ info: TensorInfo?) -> MatrixShape? {
-      info.map { MatrixShape(tensor: $0.name.string, rows: $0.shape[0], dimension: $0.shape[1], dtype: $0.dtype.rawValue) }
-    }
-    var diff = MatrixDiff(role: role, a: shape(first), b: shape(second), comparedRows: 0, rows: [])
+    var diff = MatrixDiff(
+      role: role, a: first.map(MatrixDescription.init), b: second.map(MatrixDescription.init), comparedRows: 0,
+      rows: [])
     guard let first, let second else {
       diff.problem = "the head is tied to the embedding in \(first == nil ? "A" : "B") only"
       return diff

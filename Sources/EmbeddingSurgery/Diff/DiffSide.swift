@@ -2,10 +2,11 @@ import FileSystem
 import SafeTensors
 import StrictJSON
 import SystemPackage
+import Tokenization
 
 /// What one side of a diff holds.
 struct DiffSide {
-  var tokens: TokenTable?
+  var tokens: TokenizerVocabulary?
   var hasConfig = false
   var configVocabularySize: Int?
   var checkpoint: Checkpoint?
@@ -24,10 +25,11 @@ struct DiffSide {
     }
     if location.isFolder {
       let tokenizerPath = location.appending("tokenizer.json")
-      if tokenizerPath.exists { tokens = try TokenTable(path: tokenizerPath.string) }
-      if let config = try JSONFile.readIfPresent(location.appending("config.json").string) {
+      if tokenizerPath.exists { tokens = try DiffSide.vocabulary(at: tokenizerPath.string) }
+      let configPath = location.appending("config.json").string
+      if let config = try JSONFile.readIfPresent(configPath) {
         hasConfig = true
-        configVocabularySize = config["vocab_size"]?.number?.int ?? config["text_config"]?["vocab_size"]?.number?.int
+        configVocabularySize = ModelConfig(path: configPath, json: config).vocabularySize
       }
       if location.appending("model.safetensors").exists || location.appending(ShardIndex.fileName).exists {
         checkpoint = try open()
@@ -38,7 +40,17 @@ struct DiffSide {
     } else if path.hasSuffix(".safetensors") {
       checkpoint = try open()
     } else {
-      tokens = try TokenTable(path: path)
+      tokens = try DiffSide.vocabulary(at: path)
+    }
+  }
+
+  /// The vocabulary of the tokenizer.json at `path`.
+  static func vocabulary(at path: String) throws(SurgeryError) -> TokenizerVocabulary {
+    let json = try JSONFile.read(path).value
+    do {
+      return try TokenizerVocabulary(json: json, path: path)
+    } catch {
+      throw .tokenization(error)
     }
   }
 }

@@ -98,7 +98,7 @@ struct RowInitializer {
   ///   - noiseScale: S of the `mvn` rule (noise covariance S·Σ).
   func rows(
     for targets: [Target], rule: InitializationRule, pieces: [[Int]],
-    generator: inout SeededGenerator, excluding excluded: Set<Int> = [], noiseScale: Double = 1e-5
+    generator: inout SeededGenerator, excluding excluded: Set<Int> = [], noiseScale: NoiseScale = .standard
   ) -> (rows: [[UInt8]], notes: [String], fellBackToMean: Bool) {
     let needsStatistics =
       rule == .mean || rule == .random || rule == .mvn
@@ -118,10 +118,10 @@ struct RowInitializer {
       factor = CholeskyFactor(covariance, dimension: dimension)
       if factor == nil {
         notes.append(
-          "the covariance of the trained rows of '\(tensor.name)' is not positive definite: --init mvn fell back to mean")
+          "the covariance of the trained rows of '\(tensor.name)' is not positive definite: the mvn rule fell back to mean")
       }
     }
-    let noise = noiseScale.squareRoot()
+    let noise = noiseScale.value.squareRoot()
     let rows = targets.map { target -> [UInt8] in
       guard case .token(let index) = target else { return meanRow ?? zeroRow }
       switch rule {
@@ -154,7 +154,7 @@ struct RowInitializer {
       }
       if !tokenRows.isEmpty, tokenRows.allSatisfy({ $0 == meanRow }) {
         notes.append(
-          "\(format.rawValue) rounding erased the --init mvn noise (scale \(noiseScale)) in '\(tensor.name)': the new rows equal the mean row")
+          "\(format.rawValue) rounding erased the mvn noise (scale \(noiseScale)) in '\(tensor.name)': the new rows equal the mean row")
       }
     }
     return (rows, notes, rule == .mvn && factor == nil)

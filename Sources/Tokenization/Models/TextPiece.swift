@@ -3,9 +3,9 @@
 struct TextPiece: Sendable {
   var text: NormalizedText
   /// The added token the piece is, if it is one.
-  var token: (id: Int, content: String)?
+  var token: Token?
 
-  init(text: NormalizedText, token: (id: Int, content: String)? = nil) {
+  init(text: NormalizedText, token: Token? = nil) {
     self.text = text
     self.token = token
   }

@@ -42,29 +42,6 @@ enum TokenizerModel: Sendable {
   }
 }
 
-/// Reads an optional string member (`null` or missing gives `nil`).
-func optionalString(_ json: JSONValue, _ key: String, context: String, path: String)
-  throws(TokenizationError)
-  -> String?
-{
-  guard let value = json[key], !value.isNull else { return nil }
-  guard let text = value.string else {
-    throw .malformed(path: path, what: "\(context).\(key) must be a string or null")
-  }
-  return text
-}
-
-/// Reads an optional Boolean member (`null` or missing gives `fallback`).
-func optionalFlag(_ json: JSONValue, _ key: String, _ fallback: Bool, context: String, path: String)
-  throws(TokenizationError) -> Bool
-{
-  guard let value = json[key], !value.isNull else { return fallback }
-  guard let flag = value.bool else {
-    throw .malformed(path: path, what: "\(context).\(key) must be a boolean")
-  }
-  return flag
-}
-
 /// The string of some scalars.
 func makeString<S: Sequence<Unicode.Scalar>>(_ scalars: S) -> String {
   var view = String.UnicodeScalarView()

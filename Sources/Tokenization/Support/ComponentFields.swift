@@ -25,10 +25,6 @@ struct ComponentFields {
 
   /// The Boolean at `key`, or `fallback` when it is missing or null.
   func flag(_ key: String, _ fallback: Bool) throws(TokenizationError) -> Bool {
-    guard let value = json[key], !value.isNull else { return fallback }
-    guard let flag = value.bool else {
-      throw .malformed(path: path, what: "\(context).\(key) must be a boolean")
-    }
-    return flag
+    try optionalFlag(json, key, fallback, context: context, path: path)
   }
 }

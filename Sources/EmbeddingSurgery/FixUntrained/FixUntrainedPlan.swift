@@ -1,52 +1,12 @@
 import SafeTensors
 import Tokenization
 
-/// What a user asks of `fix-untrained`: which rows to re-initialize and how.
-public struct FixUntrainedRequest: Sendable {
-  /// The rows to re-initialize; `nil` for the rows ``UntrainedRows`` flags in the embedding or
-  /// the head (all-zero, NaN/Inf, or a norm far below the rest).
-  public var ids: [Int]?
-  /// How the rows are initialized: `mean`, `random`, `zeros` or `mvn` (not `nearest`).
-  public var initialization: InitializationRule
-  /// The seed of `random` and `mvn`.
-  public var seed: UInt64
-  /// S of `mvn`.
-  public var noiseScale: Double
-  /// The embedding tensor's name, overriding detection.
-  public var embeddingName: String?
-  /// The output head's name, overriding detection.
-  public var headName: String?
-
-  /// Creates a request.
-  public init(
-    ids: [Int]? = nil, initialization: InitializationRule = .mean, seed: UInt64 = 0,
-    noiseScale: Double = 1e-5, embeddingName: String? = nil, headName: String? = nil
-  ) {
-    self.ids = ids
-    self.initialization = initialization
-    self.seed = seed
-    self.noiseScale = noiseScale
-    self.embeddingName = embeddingName
-    self.headName = headName
-  }
-}
-
 /// The plan of a `fix-untrained`: the rows re-initialized in the embedding and the untied head
 /// (and their head-bias entries, set to the bias mean), by a rule computed over the trained rows
 /// only (rows neither re-initialized nor flagged by ``UntrainedRows``). The matrix keeps its shape;
 /// the rest of the checkpoint is copied as `resize` copies it, the JSON files byte for byte.
-public struct FixUntrainedPlan: Sendable {
-  /// A row that will be re-initialized.
-  public struct Row: Sendable, Equatable {
-    /// The row's id.
-    public var id: Int
-    /// Its token in the tokenizer, when there is one.
-    public var token: String?
-    /// Why the embedding's row is flagged (empty when it is not, or when ids were given).
-    public var embeddingReasons: [String]
-    /// Why the head's row is flagged.
-    public var headReasons: [String]
-  }
+public struct FixUntrainedPlan: SurgeryPlan {
+  public static let outputSuffix = "fixed"
 
   /// The model.
   public let model: ModelCheckpoint
@@ -54,8 +14,9 @@ public struct FixUntrainedPlan: Sendable {
   public let request: FixUntrainedRequest
   /// The tensors that change.
   public var roles: TensorRoles { tensors.roles }
-  /// The rows re-initialized, ascending (rows flagged in either matrix are re-initialized in both).
-  public let rows: [Row]
+  /// The rows re-initialized, ascending, with their findings (rows flagged in either matrix are
+  /// re-initialized in both; rows given by id may have none).
+  public let rows: [FlaggedRow]
   /// The tensors and the files holding them.
   let tensors: LocatedRoles
 
@@ -68,16 +29,13 @@ public struct FixUntrainedPlan: Sendable {
     self.request = request
     if request.initialization == .nearest {
       throw .invalidRequest(
-        path: model.path, reason: "--init nearest is for new tokens; use mean, random, zeros or mvn")
-    }
-    if !(request.noiseScale >= 0 && request.noiseScale.isFinite) {
-      throw .invalidRequest(path: model.path, reason: "--noise-scale must be a finite number ≥ 0")
+        path: model.path, reason: "the nearest-token rule is for new tokens; use mean, random, zeros or mvn")
     }
     let tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
     self.tensors = tensors
     let roles = tensors.roles
     let rowCount = roles.embedding.shape[0]
-    func flags(_ tensor: TensorInfo?, _ fileName: String?) throws(SurgeryError) -> [Int: Set<UntrainedRows.Reason>] {
+    func flags(_ tensor: TensorInfo?, _ fileName: String?) throws(SurgeryError) -> [Int: Set<RowFinding>] {
       guard let tensor, let fileName else { return [:] }
       return try UntrainedRows.find(in: tensor, file: model.safeTensorsFile(named: fileName))
     }
@@ -93,26 +51,14 @@ public struct FixUntrainedPlan: Sendable {
       ids = Set(embeddingFlags.keys).union(headFlags.keys).sorted()
     }
     rows = ids.map { id in
-      Row(
-        id: id, token: model.vocabulary?.token(of: id),
-        embeddingReasons: (embeddingFlags[id] ?? []).sorted().map(\.rawValue),
-        headReasons: (headFlags[id] ?? []).sorted().map(\.rawValue))
+      FlaggedRow(
+        id: id, token: model.vocabulary?.token(of: id), embedding: (embeddingFlags[id] ?? []).sorted(),
+        head: (headFlags[id] ?? []).sorted())
     }
   }
 
-  /// The names of the tensors that change.
-  public var changedTensors: [String] {
-    rows.isEmpty ? [] : [roles.embedding, roles.head, roles.headBias].compactMap { $0?.name.string }
-  }
-
-  /// Where the output goes by default: `NAME-fixed.safetensors` beside a file, `DIR-fixed` beside a folder.
-  public var defaultOutputPath: String {
-    var path = model.path
-    while path.count > 1, path.hasSuffix("/") { path.removeLast() }
-    if model.isFolder { return path + "-fixed" }
-    if path.hasSuffix(".safetensors") { return String(path.dropLast(".safetensors".count)) + "-fixed.safetensors" }
-    return path + "-fixed"
-  }
+  /// The names of the tensors that change (none when no row is re-initialized).
+  public var changedTensors: [String] { rows.isEmpty ? [] : rewrittenTensors }
 
   /// The rows this plan writes.
   func rowRewrite() -> RowRewrite {
@@ -125,8 +71,8 @@ public struct FixUntrainedPlan: Sendable {
   }
 
   /// The report without writing anything (`--dry-run`).
-  public func dryRunReport(output: ResizeOutput) -> FixUntrainedReport {
-    report(output: outputPath(output), written: false, notes: [])
+  public func dryRunReport(output: SurgeryOutput) -> FixUntrainedReport {
+    report(output: outputPath(for: output), written: false, notes: [])
   }
 
   /// Writes the checkpoint with the rows re-initialized to a temporary path beside the output,
@@ -135,13 +81,12 @@ public struct FixUntrainedPlan: Sendable {
   /// - Complexity: a pass over the embedding and head for the statistics (two for `mvn`), then
   ///   a copy of the checkpoint (in the kernel for untouched data).
   public func execute(
-    into output: ResizeOutput, progress: (@Sendable (Int64, Int64) -> Void)? = nil
+    into output: SurgeryOutput, progress: (@Sendable (Int64, Int64) -> Void)? = nil
   ) throws(SurgeryError) -> FixUntrainedReport {
     guard !rows.isEmpty else {
-      return report(output: outputPath(output), written: false, notes: ["no untrained rows: nothing written"])
+      return report(output: outputPath(for: output), written: false, notes: ["no untrained rows: nothing written"])
     }
-    let destination = try OutputDestination(
-      output, inputPath: model.path, inputIsFolder: model.isFolder, defaultPath: defaultOutputPath)
+    let destination = try destination(for: output)
     let rewrite = rowRewrite()
     var computed = RowRewrite.ComputedRows()
     try rewrite.write(try rewrite.layout(), edited: [:], to: destination, progress: progress) {
@@ -152,13 +97,6 @@ public struct FixUntrainedPlan: Sendable {
     return report(
       output: destination.path, written: true, notes: computed.notes,
       ruleApplied: RowRewrite.ruleApplied(request.initialization, computed: computed))
-  }
-
-  func outputPath(_ output: ResizeOutput) -> String {
-    switch output {
-    case .inPlace: model.path
-    case .path(let path, _): path
-    }
   }
 
   func report(

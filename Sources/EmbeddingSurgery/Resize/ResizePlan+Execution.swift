@@ -5,9 +5,9 @@ import Tokenization
 
 extension ResizePlan {
   /// The report of the plan without writing anything (`--dry-run`).
-  public func dryRunReport(output: ResizeOutput) throws(SurgeryError) -> ResizeReport {
+  public func dryRunReport(output: SurgeryOutput) throws(SurgeryError) -> ResizeReport {
     let pieces = try nearestPieces()
-    return report(output: outputPath(output), pieces: pieces)
+    return report(output: outputPath(for: output), pieces: pieces)
   }
 
   /// Carries out the plan: writes the resized checkpoint (and, for a folder, every other file,
@@ -24,10 +24,9 @@ extension ResizePlan {
   /// - Complexity: one pass over the embedding and head for the statistics, alongside a copy of
   ///   the checkpoint (in the kernel for untouched data); memory grows with the new rows only.
   public func execute(
-    into output: ResizeOutput, progress: (@Sendable (Int64, Int64) -> Void)? = nil
+    into output: SurgeryOutput, progress: (@Sendable (Int64, Int64) -> Void)? = nil
   ) throws(SurgeryError) -> ResizeReport {
-    let destination = try OutputDestination(
-      output, inputPath: model.path, inputIsFolder: model.isFolder, defaultPath: defaultOutputPath)
+    let destination = try destination(for: output)
     // The layout does not depend on the pieces: the copy starts before the tokenizer is loaded.
     let layout = try rowRewrite(pieces: nil).layout()
     let edited = model.isFolder ? try editedFiles(changes: layout) : [:]
@@ -46,8 +45,8 @@ extension ResizePlan {
 
   /// The rows this plan writes: the added tokens' rows (reserved slots included) and padding rows.
   func rowRewrite(pieces: [[Int]]?) -> RowRewrite {
-    let targetIDs = (added.map(\.id) + paddingRows).sorted()
-    let indexByID = Dictionary(uniqueKeysWithValues: added.enumerated().map { ($1.id, $0) })
+    let targetIDs = (added.map(\.token.id) + paddingRows).sorted()
+    let indexByID = Dictionary(uniqueKeysWithValues: added.enumerated().map { ($1.token.id, $0) })
     let rows = targetIDs.map { id -> (id: Int, target: RowInitializer.Target) in
       (id, indexByID[id].map { .token($0) } ?? .padding)
     }
@@ -59,13 +58,6 @@ extension ResizePlan {
       excludingUntrained: request.reuseReserved)
   }
 
-  func outputPath(_ output: ResizeOutput) -> String {
-    switch output {
-    case .inPlace: model.path
-    case .path(let path, _): path
-    }
-  }
-
   /// For `nearest`: the piece ids of each added token, split by the original tokenizer.
   func nearestPieces() throws(SurgeryError) -> [[Int]]? {
     guard request.initialization == .nearest, !added.isEmpty else { return nil }
@@ -73,7 +65,7 @@ extension ResizePlan {
     var pieces: [[Int]] = []
     for token in added {
       do {
-        pieces.append(try tokenizer.encode(token.token).ids)
+        pieces.append(try tokenizer.encode(token.token.text).ids)
       } catch {
         throw .tokenization(error)
       }
@@ -90,17 +82,17 @@ extension ResizePlan {
       var rule = ruleApplied ?? request.initialization
       if rule == .nearest, usablePieces(tokenPieces).isEmpty {
         rule = .mean
-        notes.append("'\(token.token)' has no usable pieces: its rows are the mean row")
+        notes.append("'\(token.token.text)' has no usable pieces: its rows are the mean row")
       }
-      return ResizeReport.AddedToken(
-        token: token.token, id: token.id, initialization: rule, pieces: tokenPieces, slot: token.slot?.token)
+      return ResizeReport.InitializedToken(
+        token: token.token, initialization: rule, pieces: tokenPieces, slot: token.slot?.token.text)
     }
     if let reservedSlots {
       let taken = added.filter { $0.slot != nil }.count
       notes.append(
         "\(taken) token\(taken == 1 ? "" : "s") took reserved slots (\(reservedSlots.available.count) were free)")
       if !reservedSlots.referenced.isEmpty {
-        let names = reservedSlots.referenced.map { "\($0.token) (\($0.id))" }.joined(separator: ", ")
+        let names = reservedSlots.referenced.map(\.token.description).joined(separator: ", ")
         notes.append("reserved slots referenced by special-token keys or config ids were left alone: \(names)")
       }
     }
@@ -113,10 +105,9 @@ extension ResizePlan {
     if !paddingRows.isEmpty {
       notes.append("\(paddingRows.count) padding rows were added with the mean row")
     }
-    let changed = rowsAfter != rowsBefore || !added.isEmpty
     return ResizeReport(
       added: addedTokens, skipped: skipped, rowsBefore: rowsBefore, rowsAfter: rowsAfter,
-      resized: changed ? changedTensors : [], tied: roles.isTied, output: output, notes: notes,
+      resized: changedTensors, tied: roles.isTied, output: output, notes: notes,
       reportsSlots: reservedSlots != nil)
   }
 
@@ -127,16 +118,14 @@ extension ResizePlan {
   /// The new contents of the folder's JSON files, keyed by file name.
   func editedFiles(changes: RowRewrite.Changes) throws(SurgeryError) -> [String: [UInt8]] {
     var edited: [String: [UInt8]] = [:]
-    let folder = model.path
-    let records = added.map { RecordedToken(id: $0.id, content: $0.token, special: request.special) }
+    let folder = model.folder
+    let records = added.map { AddedToken(newToken: $0.token, special: request.special) }
     let renames = added.compactMap { token in
-      token.slot.map { SlotRename(slot: $0, content: token.token, special: request.special) }
+      token.slot.map { SlotRename(slot: $0, replacement: AddedToken(newToken: token.token, special: request.special)) }
     }
-    let appended = added.filter { $0.slot == nil }.map {
-      RecordedToken(id: $0.id, content: $0.token, special: request.special)
-    }
-    if !records.isEmpty, let tokenizerPath = model.tokenizerPath,
-      tokenizerPath == folder + "/tokenizer.json", let bytes = model.tokenizerBytes
+    let appended = added.filter { $0.slot == nil }.map { AddedToken(newToken: $0.token, special: request.special) }
+    if !records.isEmpty, model.ownsTokenizerJSON, let tokenizerPath = model.tokenizerPath,
+      let bytes = model.tokenizerBytes
     {
       if renames.isEmpty {
         edited["tokenizer.json"] = try ModelFileEdits.addTokens(
@@ -151,7 +140,7 @@ extension ResizePlan {
           : try ModelFileEdits.addTokens(entries, toTokenizerJSON: renamed.bytes, path: tokenizerPath)
       }
     }
-    let configPath = folder + "/tokenizer_config.json"
+    let configPath = folder.appending("tokenizer_config.json").string
     if !records.isEmpty, FilePath(configPath).exists {
       if renames.isEmpty {
         edited["tokenizer_config.json"] = try ModelFileEdits.addTokens(
@@ -169,23 +158,23 @@ extension ResizePlan {
         edited["tokenizer_config.json"] = bytes
       }
     }
-    let vocabularyPath = folder + "/vocab.txt"
+    let vocabularyPath = folder.appending("vocab.txt").string
     if renames.contains(where: \.slot.isInModelVocabulary), FilePath(vocabularyPath).exists,
       let bytes = ModelFileEdits.renameSlots(renames, inVocabularyText: try readAll(vocabularyPath))
     {
       edited["vocab.txt"] = bytes
     }
-    let mapPath = folder + "/special_tokens_map.json"
+    let mapPath = folder.appending("special_tokens_map.json").string
     if !records.isEmpty, request.special, FilePath(mapPath).exists {
       edited["special_tokens_map.json"] = try ModelFileEdits.addTokens(
         records, toSpecialTokensMap: try readAll(mapPath), path: mapPath)
     }
-    if rowsAfter != rowsBefore || model.configVocabularySize != rowsAfter, let configPath = model.configPath {
+    if rowsAfter != rowsBefore || model.config?.vocabularySize != rowsAfter, let configPath = model.config?.path {
       edited["config.json"] = try ModelFileEdits.setVocabularySize(
         rowsAfter, inConfig: try readAll(configPath), path: configPath)
     }
     if model.checkpoint.index != nil {
-      let indexPath = folder + "/model.safetensors.index.json"
+      let indexPath = folder.appending(ShardIndex.fileName).string
       let total: Int
       do {
         total = try model.checkpoint.tensors().reduce(0) { $0 + $1.info.byteCount } + changes.addedBytes

@@ -28,7 +28,7 @@ struct RowRewrite: Sendable {
   /// The seed of `random` and `mvn`.
   let seed: UInt64
   /// S of `mvn`.
-  let noiseScale: Double
+  let noiseScale: NoiseScale
   /// Rows left out of each matrix's statistics besides its all-zero rows.
   let excluded: Set<Int>
   /// Whether each matrix's statistics also leave out the rows ``UntrainedRows`` flags in it.

@@ -38,8 +38,8 @@ public enum RowAuditRules {
   /// - Complexity: O(*n* log *n*) in the number of rows.
   public static func flags(
     norms: [Double], isZero: [Bool], isNonFinite: [Bool], cosines: [Double?]?, duplicates: [[Int]]
-  ) -> (flags: [Set<RowFlag>], lowNorm: LowNormStatistics?) {
-    var flags = [Set<RowFlag>](repeating: [], count: norms.count)
+  ) -> (flags: [Set<RowFinding>], lowNorm: LowNormStatistics?) {
+    var flags = [Set<RowFinding>](repeating: [], count: norms.count)
     var usable: [Int] = []
     for id in norms.indices {
       if isZero[id] { flags[id].insert(.zero) }

@@ -1,18 +1,21 @@
-/// Why `audit` flags a row of the embedding or the head.
-public enum RowFlag: String, Sendable, CaseIterable, Comparable {
+/// What is wrong with a row of the embedding or the head: the one spelling of a finding, which
+/// `audit` reports and `fix-untrained` acts on (the ``untrained`` ones).
+public enum RowFinding: String, Sendable, CaseIterable, Comparable {
   /// Every element is zero (Llama 3's reserved rows, rows added with `--init zeros`).
   case zero
   /// The row holds a NaN or an infinity.
   case nonFinite = "nonfinite"
-  /// The norm is far below the others: robust z-score of the log norm below
-  /// ``RowAuditRules/robustZThreshold`` and below the ``RowAuditRules/lowQuantile`` quantile.
+  /// The norm is far below the others (see ``RowAuditRules/lowNormRows(norms:)``).
   case lowNorm = "low_norm"
   /// The row's bytes equal those of another row (all-zero rows are not counted here).
   case duplicate
   /// The cosine between the row and the mean of the reserved placeholder rows and the rows no
-  /// token uses is at least
-  /// ``RowAuditRules/cosineThreshold`` (such rows look untrained).
+  /// token uses is at least ``RowAuditRules/cosineThreshold`` (such rows look untrained).
   case nearReservedMean = "near_reserved_mean"
+
+  /// The findings that make a row untrained: `fix-untrained` re-initializes such rows, and the
+  /// statistics of the initializers leave them out.
+  public static let untrained: Set<RowFinding> = [.zero, .nonFinite, .lowNorm]
 
   /// Words for people.
   public var label: String {
@@ -25,7 +28,7 @@ public enum RowFlag: String, Sendable, CaseIterable, Comparable {
     }
   }
 
-  public static func < (lhs: RowFlag, rhs: RowFlag) -> Bool {
+  public static func < (lhs: RowFinding, rhs: RowFinding) -> Bool {
     allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
   }
 }

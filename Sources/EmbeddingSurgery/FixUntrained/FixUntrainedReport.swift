@@ -3,7 +3,7 @@ import StrictJSON
 /// What `fix-untrained` did (or, for a dry run, would do).
 public struct FixUntrainedReport: Sendable, Equatable {
   /// The rows re-initialized, ascending, with why each was flagged.
-  public var rows: [FixUntrainedPlan.Row]
+  public var rows: [FlaggedRow]
   /// The rule that initialized them (`mean` when `mvn` fell back to it in every matrix).
   public var initialization: InitializationRule
   /// The tensors whose rows were re-initialized.
@@ -21,21 +21,14 @@ public struct FixUntrainedReport: Sendable, Equatable {
   public var ids: [Int] { rows.map(\.id) }
 
   /// The report as JSON:
-  /// `{"fixed":[{"id","token"(or null),"embedding":[reasons],"head":[reasons]}], "init", "changed":[names],
-  /// "tied", "output", "written", "notes":[text]}`.
+  /// `{"fixed":[``FlaggedRow/json``...], "init", "changed":[names], "tied", "output", "written",
+  /// "notes":[text]}`: each re-initialized row as `audit` reports a flagged row
+  /// (`{id, token, where, embedding, head}`, findings spelled `zero`, `nonfinite`, `low_norm`).
   public var json: JSONValue {
     .object([
       JSONMember(
         "fixed",
-        .array(
-          rows.map {
-            .object([
-              JSONMember("id", .number(JSONNumber($0.id))),
-              JSONMember("token", $0.token.map { .string($0) } ?? .null),
-              JSONMember("embedding", .array($0.embeddingReasons.map { .string($0) })),
-              JSONMember("head", .array($0.headReasons.map { .string($0) })),
-            ])
-          })),
+        .array(rows.map(\.json))),
       JSONMember("init", .string(initialization.rawValue)),
       JSONMember("changed", .array(changed.map { .string($0) })),
       JSONMember("tied", .bool(tied)),

@@ -13,55 +13,30 @@ import SafeTensors
 /// Used by `fix-untrained` (which rows to re-initialize, and which rows the statistics leave out)
 /// and by `resize --reuse-reserved` (the statistics leave untrained rows out).
 struct UntrainedRows {
-  /// Why a row is flagged.
-  enum Reason: String, Sendable, Hashable, CaseIterable, Comparable {
-    /// Every element is zero (either sign).
-    case allZero = "all-zero"
-    /// At least one element is NaN or infinite.
-    case nonFinite = "non-finite"
-    /// The norm is far below the rest (robust z-score on log norms and below the 1% quantile).
-    case lowNorm = "low-norm"
-
-    /// The reason for an `audit` flag (`nil` for the flags `fix-untrained` does not act on).
-    init?(_ flag: RowFlag) {
-      switch flag {
-      case .zero: self = .allZero
-      case .nonFinite: self = .nonFinite
-      case .lowNorm: self = .lowNorm
-      case .duplicate, .nearReservedMean: return nil
-      }
-    }
-
-    static func < (lhs: Reason, rhs: Reason) -> Bool {
-      let order = Reason.allCases
-      return (order.firstIndex(of: lhs) ?? 0) < (order.firstIndex(of: rhs) ?? 0)
-    }
-  }
-
   /// The flagged rows of `tensor` (a [rows, dimension] matrix of F32, F16, BF16 or F64) with the
   /// reasons for each; rows not flagged are absent.
   ///
   /// - Throws: ``SurgeryError/unsupportedTensor(path:name:reason:)`` for another shape or dtype.
   /// - Complexity: one pass over the matrix (mapped pages are released as it goes), then
   ///   O(*rows* log *rows*) for the medians and the quantile.
-  static func find(in tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) -> [Int: Set<Reason>] {
+  static func find(in tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) -> [Int: Set<RowFinding>] {
     find(in: try MatrixRows(tensor: tensor, file: file))
   }
 
   /// The flagged rows of `matrix` with the reasons for each; rows not flagged are absent.
-  static func find(in matrix: MatrixRows) -> [Int: Set<Reason>] {
+  static func find(in matrix: MatrixRows) -> [Int: Set<RowFinding>] {
     let scan = RowNorms(scanning: matrix, selected: { _ in false })
     return classify(norms: scan.norms, isZero: scan.isZero, isNonFinite: scan.isNonFinite)
   }
 
   /// The flags of per-row facts (see ``RowAuditRules/flags(norms:isZero:isNonFinite:cosines:duplicates:)``).
-  static func classify(norms: [Double], isZero: [Bool], isNonFinite: [Bool]) -> [Int: Set<Reason>] {
+  static func classify(norms: [Double], isZero: [Bool], isNonFinite: [Bool]) -> [Int: Set<RowFinding>] {
     let flags = RowAuditRules.flags(
       norms: norms, isZero: isZero, isNonFinite: isNonFinite, cosines: nil, duplicates: []
     ).flags
-    var result: [Int: Set<Reason>] = [:]
+    var result: [Int: Set<RowFinding>] = [:]
     for (row, set) in flags.enumerated() {
-      let reasons = Set(set.compactMap(Reason.init))
+      let reasons = set.intersection(RowFinding.untrained)
       if !reasons.isEmpty { result[row] = reasons }
     }
     return result

@@ -1,16 +1,15 @@
 import StrictJSON
+import Tokenization
 
 /// A reserved placeholder token renamed to a new token (`resize --reuse-reserved`).
 struct SlotRename: Sendable, Equatable {
-  /// The slot (its id, old text, and where tokenizer.json holds it).
+  /// The slot (its token, and where tokenizer.json holds it).
   var slot: ReservedSlots.Slot
-  /// The new token's text.
-  var content: String
-  /// Whether the new token is special.
-  var special: Bool
+  /// The entry of the new token that takes the slot's id.
+  var replacement: AddedToken
 
-  /// The record of the new token, for the files that get a new entry.
-  var record: RecordedToken { RecordedToken(id: slot.id, content: content, special: special) }
+  /// The new token's text.
+  var content: String { replacement.content }
 }
 
 extension ModelFileEdits {
@@ -24,37 +23,39 @@ extension ModelFileEdits {
   /// - Parameter parsed: the parsed `bytes`, when the caller has it already (a 10 MB file).
   static func renameSlots(
     _ renames: [SlotRename], inTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: String
-  ) throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [RecordedToken]) {
+  ) throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [AddedToken]) {
     var (document, root) = try open(bytes, parsed: parsed, path: path)
     let entries = root["added_tokens"]?.elements ?? []
-    var needing: [RecordedToken] = []
+    var needing: [AddedToken] = []
     for rename in renames {
       if rename.slot.isAddedToken {
         guard
           let index = entries.firstIndex(where: {
-            $0["id"]?.number?.int == rename.slot.id
-              && ($0["content"]?.string?.utf8.elementsEqual(rename.slot.token.utf8) ?? false)
+            $0["id"]?.number?.int == rename.slot.token.id
+              && ($0["content"]?.string?.utf8.elementsEqual(rename.slot.token.text.utf8) ?? false)
           })
         else {
-          throw .unexpectedJSON(path: path, reason: "added_tokens has no entry for \(rename.slot.token) (id \(rename.slot.id))")
+          throw .unexpectedJSON(path: path, reason: "added_tokens has no entry for \(rename.slot.token)")
         }
         let base: [JSONDocument.PathComponent] = ["added_tokens", .index(index)]
         document.replace(base + ["content"], with: .string(rename.content))
-        if entries[index]["special"] != nil { document.replace(base + ["special"], with: .bool(rename.special)) }
+        if entries[index]["special"] != nil {
+          document.replace(base + ["special"], with: .bool(rename.replacement.special))
+        }
         if entries[index]["normalized"] != nil {
-          document.replace(base + ["normalized"], with: .bool(!rename.special))
+          document.replace(base + ["normalized"], with: .bool(rename.replacement.normalized))
         }
       } else {
-        needing.append(rename.record)
+        needing.append(rename.replacement)
       }
       if rename.slot.isInModelVocabulary {
         switch root["model"]?["vocab"] {
         case .object?:
-          guard document.renameKey(rename.slot.token, to: rename.content, inObjectAt: ["model", "vocab"]) else {
-            throw .unexpectedJSON(path: path, reason: "model.vocab has no key \(rename.slot.token)")
+          guard document.renameKey(rename.slot.token.text, to: rename.content, inObjectAt: ["model", "vocab"]) else {
+            throw .unexpectedJSON(path: path, reason: "model.vocab has no key \(rename.slot.token.text)")
           }
         case .array?:
-          document.replace(["model", "vocab", .index(rename.slot.id), 0], with: .string(rename.content))
+          document.replace(["model", "vocab", .index(rename.slot.token.id), 0], with: .string(rename.content))
         default:
           throw .unexpectedJSON(path: path, reason: "model.vocab is not an object or an array")
         }
@@ -68,26 +69,28 @@ extension ModelFileEdits {
   ///
   /// - Returns: the new text, and the records of slots that have no entry there.
   static func renameSlots(_ renames: [SlotRename], inTokenizerConfig bytes: [UInt8], path: String)
-    throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [RecordedToken])
+    throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [AddedToken])
   {
     var (document, root) = try open(bytes, path: path)
-    var needing: [RecordedToken] = []
+    var needing: [AddedToken] = []
     for rename in renames {
-      let key = String(rename.slot.id)
+      let key = String(rename.slot.token.id)
       guard let entry = root["added_tokens_decoder"]?[key], entry.members != nil else {
-        needing.append(rename.record)
+        needing.append(rename.replacement)
         continue
       }
       let base: [JSONDocument.PathComponent] = ["added_tokens_decoder", .key(key)]
       document.replace(base + ["content"], with: .string(rename.content))
-      if entry["special"] != nil { document.replace(base + ["special"], with: .bool(rename.special)) }
-      if entry["normalized"] != nil { document.replace(base + ["normalized"], with: .bool(!rename.special)) }
+      if entry["special"] != nil { document.replace(base + ["special"], with: .bool(rename.replacement.special)) }
+      if entry["normalized"] != nil {
+        document.replace(base + ["normalized"], with: .bool(rename.replacement.normalized))
+      }
     }
     return (document.bytes, needing)
   }
 
   /// Appends special tokens to tokenizer_config.json's special-tokens list (created when missing).
-  static func listSpecialTokens(_ tokens: [RecordedToken], inTokenizerConfig bytes: [UInt8], path: String)
+  static func listSpecialTokens(_ tokens: [AddedToken], inTokenizerConfig bytes: [UInt8], path: String)
     throws(SurgeryError) -> [UInt8]
   {
     var (document, root) = try open(bytes, path: path)
@@ -106,12 +109,12 @@ extension ModelFileEdits {
   static func renameSlots(_ renames: [SlotRename], inVocabularyText bytes: [UInt8]) -> [UInt8]? {
     var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
     for rename in renames where rename.slot.isInModelVocabulary {
-      guard rename.slot.id < lines.count, !rename.content.utf8.contains(0x0A) else { return nil }
-      var line = lines[rename.slot.id]
+      guard rename.slot.token.id < lines.count, !rename.content.utf8.contains(0x0A) else { return nil }
+      var line = lines[rename.slot.token.id]
       let carriageReturn = line.last == 0x0D
       if carriageReturn { line.removeLast() }
-      guard line.elementsEqual(rename.slot.token.utf8) else { return nil }
-      lines[rename.slot.id] = Array(rename.content.utf8) + (carriageReturn ? [0x0D] : [])
+      guard line.elementsEqual(rename.slot.token.text.utf8) else { return nil }
+      lines[rename.slot.token.id] = Array(rename.content.utf8) + (carriageReturn ? [0x0D] : [])
     }
     return Array(lines.joined(separator: [0x0A]))
   }

@@ -24,10 +24,8 @@ public final class ModelCheckpoint: Sendable {
   let tokenizerBytes: [UInt8]?
   /// The vocabulary of the tokenizer.json.
   public let vocabulary: TokenizerVocabulary?
-  /// The parsed config.json of a folder, when present.
-  public let config: JSONValue?
-  /// The path of that config.json.
-  public let configPath: String?
+  /// The config.json of a folder, when present.
+  public let config: ModelConfig?
 
   /// Opens a model.
   ///
@@ -67,19 +65,16 @@ public final class ModelCheckpoint: Sendable {
       tokenizerJSON = nil
       vocabulary = nil
     }
-    if isFolder, let found = try JSONFile.readIfPresent(location.appending("config.json").string) {
-      configPath = location.appending("config.json").string
-      config = found
+    let configPath = location.appending("config.json").string
+    if isFolder, let found = try JSONFile.readIfPresent(configPath) {
+      config = ModelConfig(path: configPath, json: found)
     } else {
-      configPath = nil
       config = nil
     }
   }
 
-  /// `config.json`'s `vocab_size` (or `text_config.vocab_size`), when present.
-  public var configVocabularySize: Int? {
-    config?["vocab_size"]?.number?.int ?? config?["text_config"]?["vocab_size"]?.number?.int
-  }
+  /// `config.json`'s vocabulary size, when there is one (see ``ModelConfig/vocabularySize``).
+  public var configVocabularySize: Int? { config?.vocabularySize }
 
   /// The encoder of the tokenizer.json, for the `nearest` initializer.
   func makeTokenizer() throws(SurgeryError) -> Tokenizer? {
@@ -93,6 +88,11 @@ public final class ModelCheckpoint: Sendable {
 
   /// The folder holding the model's files: the folder itself, or the folder of a bare file.
   var folder: FilePath { isFolder ? FilePath(path) : FilePath(path).folder }
+
+  /// Whether the tokenizer.json used is the model folder's own (a surgery then edits it).
+  var ownsTokenizerJSON: Bool {
+    isFolder && tokenizerPath.map { FilePath($0) == folder.appending("tokenizer.json") } == true
+  }
 
   /// The safetensors file `name` of the checkpoint (see ``Checkpoint/file(named:)``).
   ///

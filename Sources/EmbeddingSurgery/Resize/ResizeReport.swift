@@ -1,13 +1,12 @@
 import StrictJSON
+import Tokenization
 
 /// What a resize did (or, for a dry run, would do): the value a training pipeline reads.
 public struct ResizeReport: Sendable, Equatable {
-  /// A token that was added.
-  public struct AddedToken: Sendable, Equatable {
-    /// The token's text.
-    public var token: String
-    /// Its id (the row of its vector).
-    public var id: Int
+  /// A token that was added, and how its rows were initialized.
+  public struct InitializedToken: Sendable, Equatable {
+    /// The token and its id (the row of its vector).
+    public var token: Token
     /// The rule that initialized its rows (`mean` when `nearest` fell back).
     public var initialization: InitializationRule
     /// The ids of the pieces the original tokenizer splits it into (for `nearest`).
@@ -25,7 +24,7 @@ public struct ResizeReport: Sendable, Equatable {
   }
 
   /// Tokens added, in id order.
-  public var added: [AddedToken]
+  public var added: [InitializedToken]
   /// Tokens skipped.
   public var skipped: [SkippedToken]
   /// Rows of the embedding before.
@@ -44,7 +43,7 @@ public struct ResizeReport: Sendable, Equatable {
   public var reportsSlots = false
 
   /// The ids of the added tokens, ready for PEFT's `trainable_token_indices`.
-  public var newIDs: [Int] { added.map(\.id) }
+  public var newIDs: [Int] { added.map(\.token.id) }
 
   /// The report as JSON, exactly:
   /// `{"added":[{"token","id","init","pieces":[ids]}], "skipped":[{"token","reason"}],
@@ -57,8 +56,8 @@ public struct ResizeReport: Sendable, Equatable {
         .array(
           added.map {
             .object([
-              JSONMember("token", .string($0.token)),
-              JSONMember("id", .number(JSONNumber($0.id))),
+              JSONMember("token", .string($0.token.text)),
+              JSONMember("id", .number(JSONNumber($0.token.id))),
               JSONMember("init", .string($0.initialization.rawValue)),
               JSONMember("pieces", .array($0.pieces.map { .number(JSONNumber($0)) })),
             ] + (reportsSlots ? [JSONMember("slot", $0.slot.map { .string($0) } ?? .null)] : []))

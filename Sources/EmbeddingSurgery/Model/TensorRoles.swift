@@ -62,14 +62,10 @@ public struct TensorRoles: Sendable, Equatable {
         }
       }
       guard !candidates.isEmpty else {
-        let hint =
-          configVocabularySize.map { "no tensor has a known embedding name or \($0) rows" }
-          ?? "no tensor has a known embedding name (name it with --embedding)"
-        throw .embeddingNotFound(path: path, reason: hint)
+        throw .embeddingNotFound(path: path, configRows: configVocabularySize)
       }
       guard candidates.count == 1 else {
-        throw .ambiguousTensor(
-          path: path, role: "embedding", candidates: candidates.map(\.name.string))
+        throw .ambiguousTensor(path: path, role: .embedding, candidates: candidates.map(\.name.string))
       }
       embedding = candidates[0]
     }
@@ -82,7 +78,7 @@ public struct TensorRoles: Sendable, Equatable {
     } else {
       let candidates = headNames.compactMap(named).filter { $0.name != embedding.name }
       if candidates.count > 1 {
-        throw .ambiguousTensor(path: path, role: "output head", candidates: candidates.map(\.name.string))
+        throw .ambiguousTensor(path: path, role: .head, candidates: candidates.map(\.name.string))
       }
       head = candidates.first
     }

@@ -1,15 +1,6 @@
 import FileSystem
 import SystemPackage
 
-/// Where a resize writes its result.
-public enum ResizeOutput: Sendable, Equatable {
-  /// A new file or folder at a path; `replacingExisting` allows replacing what is there
-  /// (kept intact until the new one is complete).
-  case path(String, replacingExisting: Bool)
-  /// Over the input itself, once the complete new checkpoint has been built beside it.
-  case inPlace
-}
-
 /// Where the result goes, checked against the input.
 struct OutputDestination {
   /// The final path.
@@ -21,7 +12,7 @@ struct OutputDestination {
   var temporaryPath: String { temporary.path.string }
 
   /// Checks `output` against the model at `inputPath`.
-  init(_ output: ResizeOutput, inputPath: String, inputIsFolder: Bool, defaultPath: String)
+  init(_ output: SurgeryOutput, inputPath: String, inputIsFolder: Bool)
     throws(SurgeryError)
   {
     switch output {
@@ -37,28 +28,24 @@ struct OutputDestination {
       let input = FilePath(inputPath).canonical ?? FilePath(inputPath)
       let output = target.canonicalForNewFile
       if output == input {
-        throw .invalidOutput(
-          path: requested, reason: "is the input itself; use --in-place to replace the input")
+        throw .invalidOutput(path: requested, .isTheInput)
       }
       if inputIsFolder, output.starts(with: input) {
-        throw .invalidOutput(path: requested, reason: "is inside the input folder \(inputPath)")
+        throw .invalidOutput(path: requested, .insideInput(folder: inputPath))
       }
       if target.exists {
         guard replacingExisting else {
-          throw .invalidOutput(path: requested, reason: "already exists (use --force to replace it)")
+          throw .invalidOutput(path: requested, .exists)
         }
         if target.isFolder != inputIsFolder {
-          throw .invalidOutput(
-            path: requested,
-            reason: inputIsFolder
-              ? "is a file; a model folder cannot replace it" : "is a folder; a file cannot replace it")
+          throw .invalidOutput(path: requested, .kindMismatch(outputIsFolder: inputIsFolder))
         }
         replaces = true
       } else {
         replaces = false
       }
       guard target.folder.isFolder else {
-        throw .invalidOutput(path: requested, reason: "its folder \(target.folder) does not exist")
+        throw .invalidOutput(path: requested, .missingFolder(target.folder.string))
       }
     }
     temporary = TemporaryName(for: FilePath(path), kind: .partial)

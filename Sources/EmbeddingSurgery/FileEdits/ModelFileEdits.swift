@@ -1,21 +1,5 @@
 import StrictJSON
-
-/// A token to record in the tokenizer files, with the id it was given.
-public struct RecordedToken: Sendable, Equatable {
-  /// The id the token has.
-  public var id: Int
-  /// The token's text.
-  public var content: String
-  /// Whether the token is special (skipped when decoding, never normalized).
-  public var special: Bool
-
-  /// Creates a record.
-  public init(id: Int, content: String, special: Bool) {
-    self.id = id
-    self.content = content
-    self.special = special
-  }
-}
+import Tokenization
 
 /// The edits that keep `tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json` and
 /// `config.json` in step with a resized matrix. Each edit rewrites only the values it changes
@@ -27,7 +11,7 @@ enum ModelFileEdits {
   /// - Parameter parsed: the parsed `bytes`, when the caller has it already (saves a parse of a
   ///   file that can be 10 MB).
   static func addTokens(
-    _ tokens: [RecordedToken], toTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: String
+    _ tokens: [AddedToken], toTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: String
   ) throws(SurgeryError) -> [UInt8] {
     var (document, root) = try open(bytes, parsed: parsed, path: path)
     guard root.members != nil else {
@@ -37,10 +21,10 @@ enum ModelFileEdits {
       .object([
         JSONMember("id", .number(JSONNumber(token.id))),
         JSONMember("content", .string(token.content)),
-        JSONMember("single_word", false),
-        JSONMember("lstrip", false),
-        JSONMember("rstrip", false),
-        JSONMember("normalized", .bool(!token.special)),
+        JSONMember("single_word", .bool(token.singleWord)),
+        JSONMember("lstrip", .bool(token.lstrip)),
+        JSONMember("rstrip", .bool(token.rstrip)),
+        JSONMember("normalized", .bool(token.normalized)),
         JSONMember("special", .bool(token.special)),
       ])
     }
@@ -57,7 +41,7 @@ enum ModelFileEdits {
   /// id, and, for special tokens, to the special-tokens list the file already uses
   /// (`additional_special_tokens` or `extra_special_tokens`; the first when neither exists).
   static func addTokens(
-    _ tokens: [RecordedToken], toTokenizerConfig bytes: [UInt8], listAsSpecial: Bool, path: String
+    _ tokens: [AddedToken], toTokenizerConfig bytes: [UInt8], listAsSpecial: Bool, path: String
   ) throws(SurgeryError) -> [UInt8] {
     var (document, root) = try open(bytes, path: path)
     guard root.members != nil else {
@@ -74,8 +58,8 @@ enum ModelFileEdits {
         ?? ["content", "lstrip", "normalized", "rstrip", "single_word", "special"]
       for token in tokens {
         let fields: [String: JSONValue] = [
-          "content": .string(token.content), "lstrip": false, "normalized": .bool(!token.special),
-          "rstrip": false, "single_word": false, "special": .bool(token.special),
+          "content": .string(token.content), "lstrip": .bool(token.lstrip), "normalized": .bool(token.normalized),
+          "rstrip": .bool(token.rstrip), "single_word": .bool(token.singleWord), "special": .bool(token.special),
         ]
         var members = order.compactMap { key in fields[key].map { JSONMember(key, $0) } }
         for key in fields.keys.sorted() where !order.contains(key) {
@@ -92,7 +76,7 @@ enum ModelFileEdits {
 
   /// Adds special tokens to special_tokens_map.json's `additional_special_tokens` (or
   /// `extra_special_tokens`) when the file already has such a list.
-  static func addTokens(_ tokens: [RecordedToken], toSpecialTokensMap bytes: [UInt8], path: String)
+  static func addTokens(_ tokens: [AddedToken], toSpecialTokensMap bytes: [UInt8], path: String)
     throws(SurgeryError) -> [UInt8]
   {
     var (document, root) = try open(bytes, path: path)
@@ -101,7 +85,7 @@ enum ModelFileEdits {
   }
 
   static func appendSpecialTokens(
-    _ tokens: [RecordedToken], to document: inout JSONDocument, root: JSONValue, path: String,
+    _ tokens: [AddedToken], to document: inout JSONDocument, root: JSONValue, path: String,
     createWhenMissing: Bool
   ) throws(SurgeryError) {
     let names = tokens.map { JSONValue.string($0.content) }

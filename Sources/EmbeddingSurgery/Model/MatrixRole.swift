@@ -1,0 +1,7 @@
+/// Which matrix of a model a report is about.
+public enum MatrixRole: String, Sendable {
+  /// The token embedding.
+  case embedding
+  /// The untied output head.
+  case head
+}
