@@ -60,7 +60,7 @@ public enum MappedRegions {
   }
 
   /// The path of the mapped file holding `address`, or `nil`. Async-signal-safe.
-  public static func path(containing address: UInt) -> UnsafePointer<CChar>? {
+  package static func path(containing address: UInt) -> UnsafePointer<CChar>? {
     for slot in 0..<capacity {
       let region = table[slot]
       if let path = region.path, address >= region.start, address < region.end {

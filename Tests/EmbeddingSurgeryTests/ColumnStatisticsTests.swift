@@ -29,7 +29,7 @@ import Testing
     }
     let kept = stored.filter { $0.contains { $0 != 0 } }
     var statistics = ColumnStatistics(dimension: dimension, includingSquares: true)
-    bytes.withUnsafeBytes { statistics.accumulate(rows: $0.baseAddress!, rowCount: rows, format: format) }
+    bytes.withUnsafeBytes { statistics.accumulate(RowWindow($0, rowCount: rows, dimension: dimension, format: format)) }
     #expect(statistics.countedRows == kept.count)
     #expect(statistics.zeroRows == rows - kept.count)
     let mean = statistics.mean

@@ -30,7 +30,7 @@ import TestSupport
     let mean = (0..<3).map { c in rows.map { Double($0[c]) }.reduce(0, +) / 4 }
     var covariance = CovarianceMatrix(mean: mean)
     let bytes = rows.flatMap { $0 }.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) }
-    bytes.withUnsafeBytes { covariance.accumulate(rows: $0.baseAddress!, rowCount: 4, format: .float32) }
+    bytes.withUnsafeBytes { covariance.accumulate(RowWindow($0, rowCount: 4, dimension: 3, format: .float32)) }
     let result = covariance.covariance
     for i in 0..<3 {
       for j in 0..<3 {

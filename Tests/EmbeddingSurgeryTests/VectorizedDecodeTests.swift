@@ -65,7 +65,7 @@ struct VectorizedDecodeTests {
       }
     }
     var statistics = ColumnStatistics(dimension: dimension, includingSquares: true)
-    bytes.withUnsafeBytes { statistics.accumulate(rows: $0.baseAddress!, rowCount: rows, format: format) }
+    bytes.withUnsafeBytes { statistics.accumulate(RowWindow($0, rowCount: rows, dimension: dimension, format: format)) }
     #expect(statistics.countedRows == 4)
     #expect(statistics.zeroRows == 1)
     for column in 0..<dimension {

@@ -44,14 +44,14 @@ let benchmarks: @Sendable () -> Void = {
   for format in [FloatingPointFormat.bfloat16, .float16] {
     let name = format == .bfloat16 ? "BF16ToFloat32-64MiB" : "F16ToFloat32-64MiB"
     let input = Buffer(count: conversionBytes, format: format)
-    let output = UnsafeMutablePointer<Float>.allocate(capacity: 1 << 16)
+    let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1 << 16)
     nonisolated(unsafe) let target = output
     Benchmark(name) { benchmark in
       for _ in benchmark.scaledIterations {
         // 256 KiB of Float at a time, as the engine converts a row or a block at a time.
         var offset = 0
         while offset < input.count {
-          format.decode(input.bytes + offset, count: 1 << 16, into: target)
+          format.decode(UnsafeRawBufferPointer(start: input.bytes + offset, count: 2 << 16), into: target)
           offset += 2 << 16
         }
         blackHole(target[0])
@@ -65,14 +65,20 @@ let benchmarks: @Sendable () -> Void = {
   Benchmark("MeanReduction-BF16-128256x4096", configuration: .init(maxIterations: 10)) { benchmark in
     for _ in benchmark.scaledIterations {
       var statistics = ColumnStatistics(dimension: columns, includingSquares: false)
-      statistics.accumulate(rows: matrix.bytes, rowCount: rows, format: .bfloat16)
+      statistics.accumulate(
+        RowWindow(
+          UnsafeRawBufferPointer(start: matrix.bytes, count: rows * columns * 2), rowCount: rows, dimension: columns,
+          format: .bfloat16))
       blackHole(statistics.mean)
     }
   }
   Benchmark("MeanAndSquares-BF16-128256x4096", configuration: .init(maxIterations: 10)) { benchmark in
     for _ in benchmark.scaledIterations {
       var statistics = ColumnStatistics(dimension: columns, includingSquares: true)
-      statistics.accumulate(rows: matrix.bytes, rowCount: rows, format: .bfloat16)
+      statistics.accumulate(
+        RowWindow(
+          UnsafeRawBufferPointer(start: matrix.bytes, count: rows * columns * 2), rowCount: rows, dimension: columns,
+          format: .bfloat16))
       blackHole(statistics.standardDeviation)
     }
   }

@@ -26,14 +26,13 @@ struct RowDifferences: Sendable {
     withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, 2 * dimension)) { scratch in
       guard let left = scratch.baseAddress else { return }
       let right = left + dimension
-      a.forEachWindow(rows: 0..<count) { first, rowCount, aBytes in
-        let window = b.byteRange(first: first, count: rowCount)
-        b.file.withBytes(in: window) { bBuffer in
-          guard let bBytes = bBuffer.baseAddress else { return }
-          for local in 0..<rowCount {
-            let aRow = aBytes + local * a.rowBytes
-            let bRow = bBytes + local * b.rowBytes
-            if sameFormat, memcmp(aRow, bRow, a.rowBytes) == 0 { continue }
+      a.forEachWindow(rows: 0..<count) { aWindow in
+        b.withWindow(rows: aWindow.rowIDs) { bWindow in
+          for id in aWindow.rowIDs {
+            let aBytes = aWindow.row(id)
+            let bBytes = bWindow.row(id)
+            guard let aRow = aBytes.baseAddress, let bRow = bBytes.baseAddress else { continue }
+            if sameFormat, memcmp(aRow, bRow, aBytes.count) == 0 { continue }
             a.format.decode(aRow, count: dimension, into: left)
             b.format.decode(bRow, count: dimension, into: right)
             var largest = 0.0
@@ -44,10 +43,10 @@ struct RowDifferences: Sendable {
               let difference = abs(x - y)
               largest = max(largest, difference.isNaN ? .infinity : difference)
             }
-            if largest > 0 { found.append((first + local, largest)) }
+            if largest > 0 { found.append((id, largest)) }
           }
         }
-        b.file.releasePages(in: window)
+        b.file.releasePages(in: b.byteRange(first: aWindow.firstRow, count: aWindow.rowCount))
       }
     }
     rows = found

@@ -31,7 +31,6 @@ struct RowNorms: Sendable {
     let rows = matrix.rows
     let dimension = matrix.dimension
     let format = matrix.format
-    let rowBytes = matrix.rowBytes
     var norms = [Double](repeating: 0, count: rows)
     var isZero = [Bool](repeating: false, count: rows)
     var isNonFinite = [Bool](repeating: false, count: rows)
@@ -39,17 +38,18 @@ struct RowNorms: Sendable {
     var sum = [Double](repeating: 0, count: dimension)
     var selectedCount = 0
     let blockRows = RowNorms.blockRows(dimension: dimension)
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, blockRows * dimension)) { block in
-      guard let values = block.baseAddress else { return }
-      matrix.forEachWindow { first, count, bytes in
-        var offset = 0
-        while offset < count {
-          let blockCount = min(blockRows, count - offset)
-          for local in 0..<blockCount {
-            let id = first + offset + local
-            let source = bytes + (offset + local) * rowBytes
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, blockRows * dimension)) { scratch in
+      guard let values = scratch.baseAddress else { return }
+      matrix.forEachWindow { window in
+        window.forEachBlock(of: blockRows) { block in
+          for (local, id) in block.rowIDs.enumerated() {
+            let bytes = block.row(id)
             let row = values + local * dimension
-            hashes[id] = RowNorms.hash(source, count: rowBytes)
+            hashes[id] = RowNorms.hash(bytes)
+            guard let source = bytes.baseAddress else {
+              isZero[id] = true
+              continue
+            }
             isZero[id] = format.isAllZero(source, count: dimension)
             format.decode(source, count: dimension, into: row)
             var finite = true
@@ -64,7 +64,6 @@ struct RowNorms: Sendable {
               selectedCount += 1
             }
           }
-          offset += blockCount
         }
       }
     }
@@ -93,34 +92,31 @@ struct RowNorms: Sendable {
     let rows = matrix.rows
     let dimension = matrix.dimension
     let format = matrix.format
-    let rowBytes = matrix.rowBytes
     var result = [Double?](repeating: nil, count: rows)
     let directionNorm = direction.withUnsafeBufferPointer { cblas_dnrm2(Int32(dimension), $0.baseAddress, 1) }
     guard directionNorm > 0, directionNorm.isFinite else { return result }
     let blockRows = RowNorms.blockRows(dimension: dimension)
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, blockRows * (dimension + 1))) { block in
-      guard let values = block.baseAddress else { return }
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, blockRows * (dimension + 1))) { scratch in
+      guard let values = scratch.baseAddress else { return }
       let dots = values + blockRows * dimension
-      matrix.forEachWindow { first, count, bytes in
-        var offset = 0
-        while offset < count {
-          let blockCount = min(blockRows, count - offset)
-          for local in 0..<blockCount {
-            format.decode(bytes + (offset + local) * rowBytes, count: dimension, into: values + local * dimension)
+      matrix.forEachWindow { window in
+        window.forEachBlock(of: blockRows) { block in
+          for (local, id) in block.rowIDs.enumerated() {
+            if let source = block.row(id).baseAddress {
+              format.decode(source, count: dimension, into: values + local * dimension)
+            }
           }
           direction.withUnsafeBufferPointer { vector in
-            // dots = block · direction, for a row-major [blockCount, dimension] block.
+            // dots = block · direction, for a row-major [rows, dimension] block.
             cblas_dgemv(
-              CblasRowMajor, CblasNoTrans, Int32(blockCount), Int32(dimension), 1, values,
+              CblasRowMajor, CblasNoTrans, Int32(block.rowCount), Int32(dimension), 1, values,
               Int32(dimension), vector.baseAddress, 1, 0, dots, 1)
           }
-          for local in 0..<blockCount {
-            let id = first + offset + local
+          for (local, id) in block.rowIDs.enumerated() {
             let norm = norms[id]
             guard !isZero[id], !isNonFinite[id], norm > 0 else { continue }
             result[id] = dots[local] / (norm * directionNorm)
           }
-          offset += blockCount
         }
       }
     }
@@ -152,18 +148,19 @@ struct RowNorms: Sendable {
     return groups.map { $0.sorted() }.sorted { $0[0] < $1[0] }
   }
 
-  /// A 64-bit hash of `count` bytes (words mixed with a multiply-rotate; deterministic).
-  static func hash(_ source: UnsafeRawPointer, count: Int) -> UInt64 {
+  /// A 64-bit hash of `bytes` (words mixed with a multiply-rotate; deterministic).
+  static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    let count = bytes.count
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
     var offset = 0
     while offset + 8 <= count {
-      let word = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+      let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
       state = (state ^ word) &* 0xFF51_AFD7_ED55_8CCD
       state = (state << 29) | (state >> 35)
       offset += 8
     }
     while offset < count {
-      state = (state ^ UInt64(source.load(fromByteOffset: offset, as: UInt8.self))) &* 0xC4CE_B9FE_1A85_EC53
+      state = (state ^ UInt64(bytes[offset])) &* 0xC4CE_B9FE_1A85_EC53
       offset += 1
     }
     state ^= state >> 33

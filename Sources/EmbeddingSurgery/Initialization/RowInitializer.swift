@@ -29,51 +29,35 @@ struct RowInitializer {
   /// with the matrix).
   func statistics(includingSquares: Bool, excluding excluded: Set<Int> = []) -> ColumnStatistics {
     var statistics = ColumnStatistics(dimension: dimension, includingSquares: includingSquares)
-    forEachRun(excluding: excluded) { base, count in
-      statistics.accumulate(rows: base, rowCount: count, format: format)
-    }
+    forEachRun(excluding: excluded) { statistics.accumulate($0) }
     return statistics
   }
 
   /// The covariance of the original rows that are not all zero and not in `excluded`, around `mean`.
   func covariance(mean: [Double], excluding excluded: Set<Int>) -> CovarianceMatrix {
     var covariance = CovarianceMatrix(mean: mean)
-    forEachRun(excluding: excluded) { base, count in
+    forEachRun(excluding: excluded) { run in
       // All-zero rows are left out, as in the statistics.
-      var start = 0
-      while start < count {
-        var end = start
-        while end < count, !format.isAllZero(base + end * rowBytes, count: dimension) { end += 1 }
-        if end > start { covariance.accumulate(rows: base + start * rowBytes, rowCount: end - start, format: format) }
-        start = end + 1
-      }
+      let zero = Set(run.rowIDs.filter { id in
+        run.row(id).baseAddress.map { format.isAllZero($0, count: dimension) } ?? true
+      })
+      run.forEachRun(excluding: zero) { covariance.accumulate($0) }
     }
     return covariance
   }
 
-  /// Calls `body` with each run of consecutive rows not in `excluded`, window by window (64 MiB),
+  /// Calls `body` with each run of consecutive rows not in `excluded`, window by window,
   /// releasing each window's pages once it is done.
-  func forEachRun(excluding excluded: Set<Int>, _ body: (UnsafeRawPointer, Int) -> Void) {
-    matrix.forEachWindow { start, count, base in
-      var runStart = 0
-      while runStart < count {
-        while runStart < count, excluded.contains(start + runStart) { runStart += 1 }
-        var runEnd = runStart
-        while runEnd < count, !excluded.contains(start + runEnd) { runEnd += 1 }
-        if runEnd > runStart { body(base + runStart * rowBytes, runEnd - runStart) }
-        runStart = runEnd
-      }
-    }
+  func forEachRun(excluding excluded: Set<Int>, _ body: (RowWindow) -> Void) {
+    matrix.forEachWindow { window in window.forEachRun(excluding: excluded, body) }
   }
 
   /// The mean of the given original rows, in `Double`.
   func meanOfRows(_ ids: [Int]) -> [Double] {
     var sums = [Double](repeating: 0, count: dimension)
     var row = [Double](repeating: 0, count: dimension)
-    let range = file.absoluteRange(of: tensor)
     for id in ids {
-      let start = range.lowerBound + id * rowBytes
-      file.withBytes(in: start..<(start + rowBytes)) { buffer in
+      matrix.withRow(id) { buffer in
         guard let base = buffer.baseAddress else { return }
         row.withUnsafeMutableBufferPointer { destination in
           guard let target = destination.baseAddress else { return }

@@ -46,46 +46,26 @@ public struct ColumnStatistics: Sendable, Equatable {
   /// Rows reduced per block before the `Float` sums go into the `Double` ones: about 4 MiB of `Float`s.
   static func blockRows(dimension: Int) -> Int { max(1, (1 << 20) / max(dimension, 1)) }
 
-  /// Adds `rowCount` rows of `format` elements stored contiguously at `rows`.
+  /// Adds the rows of `window` (whose dimension must be this one's).
   ///
-  /// - Complexity: O(*rowCount* × *dimension*), in blocks of about 4 MiB.
-  public mutating func accumulate(
-    rows: UnsafeRawPointer, rowCount: Int, format: FloatingPointFormat
-  ) {
+  /// - Complexity: O(*rows* × *dimension*), in blocks of about 4 MiB.
+  public mutating func accumulate(_ window: RowWindow) {
+    precondition(window.dimension == dimension, "rows of \(window.dimension) elements, \(dimension) expected")
     guard dimension > 0 else { return }
-    ColumnStatistics.forEachBlock(rows: rows, rowCount: rowCount, dimension: dimension, format: format) {
-      accumulateBlock(rows: $0, rowCount: $1, format: format)
-    }
+    window.forEachBlock(of: ColumnStatistics.blockRows(dimension: dimension)) { accumulateBlock($0) }
   }
 
-  /// Calls `body` with consecutive blocks of the `rowCount` rows at `rows`, each at most
-  /// ``blockRows(dimension:)`` rows: the blocking shared by the statistics and the covariance.
-  static func forEachBlock(
-    rows: UnsafeRawPointer, rowCount: Int, dimension: Int, format: FloatingPointFormat,
-    _ body: (UnsafeRawPointer, Int) -> Void
-  ) {
-    let rowBytes = dimension * format.byteWidth
-    let blockRows = ColumnStatistics.blockRows(dimension: dimension)
-    var start = 0
-    while start < rowCount {
-      let count = min(blockRows, rowCount - start)
-      body(rows + start * rowBytes, count)
-      start += count
-    }
-  }
-
-  private mutating func accumulateBlock(
-    rows: UnsafeRawPointer, rowCount: Int, format: FloatingPointFormat
-  ) {
+  private mutating func accumulateBlock(_ window: RowWindow) {
     let dimension = self.dimension
-    let rowBytes = dimension * format.byteWidth
+    let format = window.format
+    let rowCount = window.rowCount
     // Compact the rows that are not all zero into the block.
     var kept = 0
     if format == .float64 {
       withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount * dimension) { block in
         guard let base = block.baseAddress else { return }
-        for row in 0..<rowCount {
-          let source = rows + row * rowBytes
+        for id in window.rowIDs {
+          guard let source = window.row(id).baseAddress else { continue }
           if format.isAllZero(source, count: dimension) { continue }
           format.decode(source, count: dimension, into: base + kept * dimension)
           kept += 1
@@ -99,9 +79,7 @@ public struct ColumnStatistics: Sendable, Equatable {
         guard let sums = scratch.baseAddress else { return }
         sums.initialize(repeating: 0, count: scratch.count)
         let squares = squared ? sums + dimension : nil
-        kept = ColumnSumKernel.accumulate(
-          rows: rows, rowCount: rowCount, dimension: dimension, format: format, sums: sums,
-          squares: squares)
+        kept = ColumnSumKernel.accumulate(window, sums: sums, squares: squares)
         for column in 0..<dimension { self.sums[column] += Double(sums[column]) }
         if let squares {
           for column in 0..<dimension { sumsOfSquares?[column] += Double(squares[column]) }

@@ -5,45 +5,39 @@
 ///
 /// The accumulators must start at zero: the reordering at the end applies to the whole sums.
 enum ColumnSumKernel {
-  /// Adds the rows of `rows` that are not all zero to `sums` (and their squares to `squares`).
+  /// Adds the rows of `window` that are not all zero to `sums` (and their squares to
+  /// `squares`), `window.dimension` accumulators each.
   ///
   /// - Returns: the number of rows added.
-  /// - Complexity: O(*rowCount* × *dimension*), one pass.
+  /// - Complexity: O(*rows* × *dimension*), one pass.
   static func accumulate(
-    rows: UnsafeRawPointer, rowCount: Int, dimension: Int, format: FloatingPointFormat,
-    sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>?
+    _ window: RowWindow, sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>?
   ) -> Int {
-    switch format {
-    case .bfloat16:
-      accumulate(BFloat16Decoder.self, rows, rowCount, dimension, format, sums, squares)
-    case .float16:
-      accumulate(Float16Decoder.self, rows, rowCount, dimension, format, sums, squares)
-    case .float32:
-      accumulate(Float32Decoder.self, rows, rowCount, dimension, format, sums, squares)
-    case .float64:
-      accumulateScalar(rows, rowCount, dimension, format, sums, squares)
+    switch window.format {
+    case .bfloat16: accumulate(BFloat16Decoder.self, window, sums, squares)
+    case .float16: accumulate(Float16Decoder.self, window, sums, squares)
+    case .float32: accumulate(Float32Decoder.self, window, sums, squares)
+    case .float64: accumulateScalar(window, sums, squares)
     }
   }
 
   @inline(__always)
   private static func accumulate<D: ElementDecoder>(
-    _ decoder: D.Type, _ rows: UnsafeRawPointer, _ rowCount: Int, _ dimension: Int,
-    _ format: FloatingPointFormat, _ sums: UnsafeMutablePointer<Float>,
+    _ decoder: D.Type, _ window: RowWindow, _ sums: UnsafeMutablePointer<Float>,
     _ squares: UnsafeMutablePointer<Float>?
   ) -> Int {
-    guard FloatingPointFormat.hostIsLittleEndian else {
-      return accumulateScalar(rows, rowCount, dimension, format, sums, squares)
-    }
-    let rowBytes = dimension * D.byteWidth
+    guard FloatingPointFormat.hostIsLittleEndian else { return accumulateScalar(window, sums, squares) }
+    let dimension = window.dimension
+    let format = window.format
     let vectorColumns = dimension & ~15
     let sumBytes = UnsafeMutableRawPointer(sums)
     var kept = 0
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tail in
       guard let tail = tail.baseAddress else { return }
-      for row in 0..<rowCount {
+      for id in window.rowIDs {
         // Every row is added: an all-zero row adds nothing (x + ±0 is x, and the sums start at
         // +0), so it is only counted out, by OR-ing its bits in the same pass.
-        let source = rows + row * rowBytes
+        guard let source = window.row(id).baseAddress else { continue }
         var bits = SIMD4<UInt64>()
         var column = 0
         if let squares {
@@ -104,15 +98,15 @@ enum ColumnSumKernel {
 
   /// The same for any format and host, one element at a time.
   private static func accumulateScalar(
-    _ rows: UnsafeRawPointer, _ rowCount: Int, _ dimension: Int, _ format: FloatingPointFormat,
-    _ sums: UnsafeMutablePointer<Float>, _ squares: UnsafeMutablePointer<Float>?
+    _ window: RowWindow, _ sums: UnsafeMutablePointer<Float>, _ squares: UnsafeMutablePointer<Float>?
   ) -> Int {
-    let rowBytes = dimension * format.byteWidth
+    let dimension = window.dimension
+    let format = window.format
     var kept = 0
     withUnsafeTemporaryAllocation(of: Float.self, capacity: dimension) { row in
       guard let row = row.baseAddress else { return }
-      for index in 0..<rowCount {
-        let source = rows + index * rowBytes
+      for id in window.rowIDs {
+        guard let source = window.row(id).baseAddress else { continue }
         if format.isAllZero(source, count: dimension) { continue }
         kept += 1
         format.decodeScalar(source, count: dimension, into: row)

@@ -21,19 +21,19 @@ struct CovarianceMatrix {
     sums = Array(repeating: 0, count: mean.count * mean.count)
   }
 
-  /// Adds `rowCount` rows of `format` elements stored contiguously at `rows`.
+  /// Adds the rows of `window` (whose dimension must be this one's).
   ///
-  /// - Complexity: O(*rowCount* × *dimension*²), in blocks of about 4 MiB.
-  mutating func accumulate(rows: UnsafeRawPointer, rowCount: Int, format: FloatingPointFormat) {
+  /// - Complexity: O(*rows* × *dimension*²), in blocks of about 4 MiB.
+  mutating func accumulate(_ window: RowWindow) {
+    precondition(window.dimension == dimension, "rows of \(window.dimension) elements, \(dimension) expected")
     guard dimension > 0 else { return }
-    ColumnStatistics.forEachBlock(rows: rows, rowCount: rowCount, dimension: dimension, format: format) {
-      accumulateBlock(rows: $0, rowCount: $1, format: format)
-    }
+    window.forEachBlock(of: ColumnStatistics.blockRows(dimension: dimension)) { accumulateBlock($0) }
   }
 
-  private mutating func accumulateBlock(rows: UnsafeRawPointer, rowCount: Int, format: FloatingPointFormat) {
+  private mutating func accumulateBlock(_ window: RowWindow) {
     let dimension = self.dimension
-    let rowBytes = dimension * format.byteWidth
+    let format = window.format
+    let rowCount = window.rowCount
     let n = Int32(dimension)
     let k = Int32(rowCount)
     if format == .float64 {
@@ -41,9 +41,9 @@ struct CovarianceMatrix {
         scratch in
         guard let block = scratch.baseAddress else { return }
         let product = block + rowCount * dimension
-        for row in 0..<rowCount {
-          let target = block + row * dimension
-          format.decode(rows + row * rowBytes, count: dimension, into: target)
+        for (index, id) in window.rowIDs.enumerated() {
+          let target = block + index * dimension
+          if let source = window.row(id).baseAddress { format.decode(source, count: dimension, into: target) }
           for column in 0..<dimension { target[column] -= mean[column] }
         }
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, 1, block, n, 0, product, n)
@@ -57,9 +57,9 @@ struct CovarianceMatrix {
         guard let block = scratch.baseAddress else { return }
         let product = block + rowCount * dimension
         let floatMean = mean.map { Float($0) }
-        for row in 0..<rowCount {
-          let target = block + row * dimension
-          format.decode(rows + row * rowBytes, count: dimension, into: target)
+        for (index, id) in window.rowIDs.enumerated() {
+          let target = block + index * dimension
+          if let source = window.row(id).baseAddress { format.decode(source, count: dimension, into: target) }
           for column in 0..<dimension { target[column] -= floatMean[column] }
         }
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, 1, block, n, 0, product, n)

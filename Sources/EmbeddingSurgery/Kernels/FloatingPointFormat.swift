@@ -19,11 +19,21 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
     }
   }
 
+  /// Converts the elements of `bytes` to `Float`, writing them to `destination`.
+  ///
+  /// - Precondition: `bytes` holds exactly `destination.count` elements.
+  /// - Complexity: O(*n*); BF16, F16 and F32 are converted 16 elements at a time.
+  public func decode(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
+    precondition(bytes.count == destination.count * byteWidth, "\(bytes.count) bytes for \(destination.count) elements")
+    guard let source = bytes.baseAddress, let target = destination.baseAddress else { return }
+    decode(source, count: destination.count, into: target)
+  }
+
   /// Converts `count` elements starting at `source` to `Float`, writing them to `destination`.
   ///
   /// - Complexity: O(*count*); BF16, F16 and F32 are converted 16 elements at a time.
   @inlinable
-  public func decode(
+  package func decode(
     _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
   ) {
     guard FloatingPointFormat.hostIsLittleEndian else {
@@ -69,7 +79,7 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
 
   /// Converts `count` elements starting at `source` to `Double` (exact for every format).
   @inlinable
-  public func decode(
+  package func decode(
     _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Double>
   ) {
     if self == .float64 {
@@ -103,7 +113,7 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
 
   /// Whether every element of the `count` elements at `source` is zero (either sign).
   @inlinable
-  public func isAllZero(_ source: UnsafeRawPointer, count: Int) -> Bool {
+  package func isAllZero(_ source: UnsafeRawPointer, count: Int) -> Bool {
     switch self {
     case .bfloat16, .float16:
       var bits: UInt16 = 0

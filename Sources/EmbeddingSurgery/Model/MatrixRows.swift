@@ -55,28 +55,29 @@ struct MatrixRows: Sendable {
     return start..<(start + count * rowBytes)
   }
 
-  /// Calls `body(firstRow, rowCount, bytes)` for consecutive windows of rows covering `range`,
-  /// releasing each window's pages afterwards.
-  func forEachWindow(
-    rows range: Range<Int>? = nil, _ body: (Int, Int, UnsafeRawPointer) -> Void
-  ) {
+  /// Calls `body` with consecutive windows of the rows `range` (all rows by default), about
+  /// ``windowBytes`` each, releasing each window's pages afterwards.
+  func forEachWindow(rows range: Range<Int>? = nil, _ body: (RowWindow) -> Void) {
     let range = range ?? 0..<rows
     let windowRows = max(1, MatrixRows.windowBytes / max(rowBytes, 1))
     var start = range.lowerBound
     while start < range.upperBound {
       let count = min(windowRows, range.upperBound - start)
-      let window = byteRange(first: start, count: count)
-      file.withBytes(in: window) { buffer in
-        guard let base = buffer.baseAddress else { return }
-        body(start, count, base)
-      }
-      file.releasePages(in: window)
+      withWindow(rows: start..<(start + count), body)
+      file.releasePages(in: byteRange(first: start, count: count))
       start += count
+    }
+  }
+
+  /// Calls `body` with the window of the rows `range` (no pages are released).
+  func withWindow<R>(rows range: Range<Int>, _ body: (RowWindow) -> R) -> R {
+    file.withBytes(in: byteRange(first: range.lowerBound, count: range.count)) { bytes in
+      body(RowWindow(bytes, firstRow: range.lowerBound, rowCount: range.count, dimension: dimension, format: format))
     }
   }
 
   /// Calls `body` with the bytes of row `id` (no pages are released: for a few rows only).
   func withRow<R>(_ id: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-    file.withBytes(in: byteRange(first: id, count: 1), body)
+    withWindow(rows: id..<(id + 1)) { body($0.row(id)) }
   }
 }
