@@ -4,7 +4,7 @@ import Testing
 
 /// Headers laid out by the reference writer (tensors sorted by dtype, then name; compact JSON
 /// padded to a multiple of 8), without data: the planner needs offsets, not bytes.
-private enum Checkpoint {
+enum ModelHeaders {
   static func header(_ specs: [(String, DType, [Int])], metadata: [String: String]? = ["format": "pt"]) throws
     -> SafeTensorsHeader
   {
@@ -65,7 +65,7 @@ private enum Checkpoint {
 }
 
 /// Builds the output tensors of a change: every tensor of `header` unchanged but those in `changes`.
-private func outputs(
+func outputs(
   _ header: SafeTensorsHeader, _ changes: [String: (TensorInfo, Int) -> SharingLayout.Tensor]
 ) -> [SharingLayout.Tensor] {
   header.tensors.map { tensor in
@@ -75,7 +75,7 @@ private func outputs(
 }
 
 /// `tensor` with `added` rows appended (fresh piece `id`).
-private func grown(by added: Int, id: Int) -> (TensorInfo, Int) -> SharingLayout.Tensor {
+func grown(by added: Int, id: Int) -> (TensorInfo, Int) -> SharingLayout.Tensor {
   { tensor, start in
     let rowBytes = tensor.byteCount / tensor.shape[0]
     var shape = tensor.shape
@@ -103,7 +103,7 @@ private func rewritten(rows: [Int], firstID: Int) -> (TensorInfo, Int) -> Sharin
 }
 
 /// `tensor` with only the rows in `kept` (ascending runs), gathered.
-private func trimmed(to kept: [Range<Int>]) -> (TensorInfo, Int) -> SharingLayout.Tensor {
+func trimmed(to kept: [Range<Int>]) -> (TensorInfo, Int) -> SharingLayout.Tensor {
   { tensor, start in
     let rowBytes = tensor.byteCount / tensor.shape[0]
     var shape = tensor.shape
@@ -121,21 +121,21 @@ private func plan(
   _ changes: [String: (TensorInfo, Int) -> SharingLayout.Tensor]
 ) throws -> SharingLayout.Plan {
   let plan = try SharingLayout.plan(
-    outputs(header, changes), input: header, fileSize: Checkpoint.fileSize(header), blockSize: blockSize)
-  try LayoutCase.checkOperations(plan, inputSize: Checkpoint.fileSize(header))
+    outputs(header, changes), input: header, fileSize: ModelHeaders.fileSize(header), blockSize: blockSize)
+  try LayoutCase.checkOperations(plan, inputSize: ModelHeaders.fileSize(header))
   #expect((plan.dataStart - header.dataStart) % 8 == 0)
   return plan
 }
 
 private func dataBytes(_ header: SafeTensorsHeader) -> Int {
-  Checkpoint.fileSize(header) - header.dataStart
+  ModelHeaders.fileSize(header) - header.dataStart
 }
 
 /// scripts/bench's resize: the embedding and the head grown by 1000 rows of 8 KiB, a whole number
 /// of blocks: every byte but the new rows is shared, except the three blocks where the header
 /// and the new rows meet old ones.
 @Test func llama3GrownByAThousandRowsSharesAllButTheNewRows() throws {
-  let llama = try Checkpoint.llama3()
+  let llama = try ModelHeaders.llama3()
   let plan = try plan(
     llama, ["model.embed_tokens.weight": grown(by: 1000, id: 1), "lm_head.weight": grown(by: 1000, id: 2)])
   #expect(plan.moved.isEmpty)
@@ -150,7 +150,7 @@ private func dataBytes(_ header: SafeTensorsHeader) -> Int {
 /// On 64 KiB blocks 1001 new head rows shift by 8 KiB modulo a block: the head moves to the
 /// end, where it is congruent again, and the norm is moved as a filler.
 @Test func llama3OnLargeBlocksMovesTheHead() throws {
-  let llama = try Checkpoint.llama3()
+  let llama = try ModelHeaders.llama3()
   let plan = try plan(
     llama, blockSize: 65536,
     ["model.embed_tokens.weight": grown(by: 1000, id: 1), "lm_head.weight": grown(by: 1001, id: 2)])
@@ -163,7 +163,7 @@ private func dataBytes(_ header: SafeTensorsHeader) -> Int {
 /// all-MiniLM-L6-v2's F32 [30522, 384] embedding, whose 1536-byte rows are not whole blocks.
 @Test(arguments: [1, 5, 8, 1000])
 func miniLMGrowth(added: Int) throws {
-  let mini = try Checkpoint.miniLM()
+  let mini = try ModelHeaders.miniLM()
   let plan = try plan(mini, ["embeddings.word_embeddings.weight": grown(by: added, id: 1)])
   #expect(plan.sharedBytes + plan.copiedBytes == dataBytes(mini))
   #expect(plan.freshBytes == added * 1536)
@@ -190,7 +190,7 @@ func miniLMGrowth(added: Int) throws {
 /// step, the two LayerNorm vectors after the embedding absorb the shift for the rest); the
 /// small run before them and the position embeddings are copied.
 @Test func miniLMTrimGathersRowRuns() throws {
-  let mini = try Checkpoint.miniLM()
+  let mini = try ModelHeaders.miniLM()
   let embedding = try #require(mini.tensor(named: "embeddings.word_embeddings.weight"))
   let plan = try plan(mini, ["embeddings.word_embeddings.weight": trimmed(to: [0..<100, 102..<30522])])
   let secondRun = (mini.dataStart + embedding.dataOffsets.lowerBound + 102 * 1536)..<(mini.dataStart + embedding.dataOffsets.upperBound)
@@ -205,7 +205,7 @@ func miniLMGrowth(added: Int) throws {
 
 /// Llama 3's 256 reserved rows dropped from the embedding and the head: 2 MiB, whole blocks.
 @Test func llama3TrimmedSharesEverything() throws {
-  let llama = try Checkpoint.llama3()
+  let llama = try ModelHeaders.llama3()
   let plan = try plan(
     llama,
     ["model.embed_tokens.weight": trimmed(to: [0..<128000]), "lm_head.weight": trimmed(to: [0..<128000])])
@@ -217,7 +217,7 @@ func miniLMGrowth(added: Int) throws {
 /// fix-untrained: rows rewritten in the embedding and the head, no growth. The header is the
 /// input's byte for byte, nothing moves, only the blocks holding rewritten rows are written.
 @Test func fixUntrainedRewritesRowsInPlace() throws {
-  let llama = try Checkpoint.llama3()
+  let llama = try ModelHeaders.llama3()
   let rows = [5, 77777, 100_000] + Array(128000..<128256)
   let plan = try plan(
     llama,
@@ -306,8 +306,8 @@ private func unchanged(_ header: SafeTensorsHeader) -> [SharingLayout.Tensor] {
 }
 
 @Test func piecesThatDoNotFitAreRejected() throws {
-  let header = try Checkpoint.header([("a", .F32, [4])])
-  let size = Checkpoint.fileSize(header)
+  let header = try ModelHeaders.header([("a", .F32, [4])])
+  let size = ModelHeaders.fileSize(header)
   let start = header.dataStart
   func kind(_ tensors: [SharingLayout.Tensor]) -> SafeTensorsError.Kind? {
     do {
