@@ -19,8 +19,9 @@
 ///   safetensors file need not follow any order, only be contiguous), and small tensors may be
 ///   moved (copied, cheap) as fillers that bring the big ones back into step: the choice is a
 ///   dynamic program over the residues modulo the block size;
-/// - no tensor ends up less aligned than in the input (up to the size of its element), so a
-///   reader that maps the file finds every tensor where it found it before, modulo 8.
+/// - no tensor ends up less aligned than its bytes were in the input (up to the size of its
+///   element; new tensors: their element size, up to the input data section's alignment), so
+///   a reader that maps the file and reads elements in place still can.
 ///
 /// The output is always a valid safetensors file with exactly the requested bytes; how much is
 /// shared is best effort.
