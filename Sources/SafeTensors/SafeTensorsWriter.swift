@@ -56,8 +56,13 @@ public enum SafeTensorsWriter {
     return placed
   }
 
-  /// The header bytes for tensors already placed.
-  static func header(for placed: [Placed], metadata: [String: String]?) -> [UInt8] {
+  /// The header bytes for tensors already placed, in the order given: the 8-byte length, then the
+  /// JSON followed by `padding(jsonLength)` spaces (by default the reference's, up to a multiple
+  /// of 8; ``SharingLayout`` asks for more to keep the data section's offset modulo a block).
+  static func header(
+    for placed: [Placed], metadata: [String: String]?,
+    padding: (_ jsonLength: Int) -> Int = { (8 - $0 % 8) % 8 }
+  ) -> [UInt8] {
     var json: [UInt8] = [UInt8(ascii: "{")]
     var first = true
     func separator() {
@@ -87,7 +92,7 @@ public enum SafeTensorsWriter {
       json.append(contentsOf: "\(entry.begin),\(entry.end)]}".utf8)
     }
     json.append(UInt8(ascii: "}"))
-    json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - json.count % 8) % 8))
+    json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding(json.count)))
     var bytes: [UInt8] = []
     bytes.reserveCapacity(8 + json.count)
     let length = UInt64(json.count)

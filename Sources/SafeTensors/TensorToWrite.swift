@@ -50,6 +50,13 @@ public struct TensorToWrite: Sendable {
     self.segments = segments
   }
 
+  /// Creates a tensor to write with exact dimensions (one of them may exceed `Int.max` when the
+  /// tensor has no elements, as a header may say).
+  public init(name: TensorName, dtype: DType, dimensions: [UInt64], segments: [TensorData]) {
+    self.init(name: name, dtype: dtype, shape: dimensions.map { Int(clamping: $0) }, segments: segments)
+    exactDimensions = dimensions
+  }
+
   /// The dimensions written in the header, or the first negative one.
   var headerDimensions: Result<[UInt64], NegativeDimension> {
     if let exactDimensions { return .success(exactDimensions) }
@@ -68,10 +75,8 @@ public struct TensorToWrite: Sendable {
 
   /// The tensor `tensor` of `file`, unchanged.
   public static func copy(of tensor: TensorInfo, in file: SafeTensorsFile) -> TensorToWrite {
-    var copy = TensorToWrite(
-      name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
+    TensorToWrite(
+      name: tensor.name, dtype: tensor.dtype, dimensions: tensor.dimensions,
       segments: [.file(file, file.absoluteRange(of: tensor))])
-    copy.exactDimensions = tensor.dimensions
-    return copy
   }
 }

@@ -1,0 +1,1 @@
+../../../Tests/SafeTensorsTests/LayoutProperty.swift
