@@ -8,7 +8,10 @@
 /// - Unigram: the single-character pieces, the byte pieces when it falls back to bytes, and the
 ///   lowest-scored piece (an unknown character costs the lowest score minus 10, so removing that
 ///   piece would make unknown paths cheaper and change which split wins);
-/// - every model: its unknown token.
+/// - every model: its unknown token, and the single-character tokens of the characters the
+///   normalizer and pre-tokenizer put into the text (Metaspace's `▁`, `Prepend`, `Replace`'s
+///   content): decoders turn these back into spaces only when they are (part of) a token, not
+///   bytes, so without them a byte-fallback BPE would decode `▁` where a space was.
 enum BaseVocabulary {
   /// The ids of the base vocabulary of `tokenizer`'s model, in no particular order.
   ///
@@ -16,6 +19,12 @@ enum BaseVocabulary {
   static func ids(of tokenizer: Tokenizer) -> [Int] {
     let vocabulary = tokenizer.vocabulary
     var ids: [Int] = []
+    var inserted = Set<Unicode.Scalar>()
+    if let normalizer = tokenizer.normalizer { insertedScalars(normalizer, into: &inserted) }
+    if let preTokenizer = tokenizer.preTokenizer { insertedScalars(preTokenizer, into: &inserted) }
+    for scalar in inserted {
+      if let id = vocabulary.modelVocabulary[TokenKey(String(scalar))] { ids.append(id) }
+    }
     switch tokenizer.model {
     case .bpe(let model):
       if let unknown = model.unknownToken, let id = model.vocab.id(of: unknown) { ids.append(id) }
@@ -52,6 +61,26 @@ enum BaseVocabulary {
       }
     }
     return ids
+  }
+
+  /// The scalars a normalizer puts into the text.
+  private static func insertedScalars(_ normalizer: Normalizer, into set: inout Set<Unicode.Scalar>) {
+    switch normalizer {
+    case .prepend(let scalars), .replace(_, let scalars): set.formUnion(scalars)
+    case .sequence(let steps): for step in steps { insertedScalars(step, into: &set) }
+    default: break
+    }
+  }
+
+  /// The scalars a pre-tokenizer puts into the text.
+  private static func insertedScalars(
+    _ preTokenizer: PreTokenizer, into set: inout Set<Unicode.Scalar>
+  ) {
+    switch preTokenizer {
+    case .metaspace(let metaspace): set.insert(metaspace.replacement)
+    case .sequence(let steps): for step in steps { insertedScalars(step, into: &set) }
+    default: break
+    }
   }
 
   /// Whether `token` is one Unicode scalar, optionally after `prefix` and before `suffix`.

@@ -101,13 +101,16 @@ struct TokenizerIDReferences {
     }
   }
 
-  /// `post_processor.special_tokens["<s>"].ids[0]`.
+  /// `post_processor.special_tokens["<s>"].ids[0]`: member names after a dot, token names (the
+  /// keys of `special_tokens`) in brackets.
   static func name(of location: [JSONDocument.PathComponent]) -> String {
     var text = ""
+    var previous: JSONDocument.PathComponent? = nil
     for component in location {
+      defer { previous = component }
       switch component {
       case .key(let key):
-        if key.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7A) }) {
+        if previous != .key("special_tokens") {
           text += text.isEmpty ? key : ".\(key)"
         } else {
           text += "[\(JSONWriter.quoted(key))]"
