@@ -142,3 +142,28 @@ extension String {
     String(repeating: "0", count: max(0, width - count)) + self
   }
 }
+
+/// The engine's small trained fixtures: BPE with a continuing-subword prefix or an end-of-word
+/// suffix, unknown tokens fused or not, byte-level BPE with added-token options and with
+/// `ignore_merges`, WordPiece with other prefixes, Unigram after a Precompiled normalizer.
+@Test(arguments: [
+  "bert-prefix", "split-invert", "byte-level", "byte-level-no-regex", "split-o200k", "split-digits",
+  "metaspace-never", "unigram-first", "precompiled",
+])
+func trimEngineFixtures(name: String) async throws {
+  let scratch = try ScratchDirectory()
+  // They were trained on the corpus: trim to a part of it.
+  let corpus = Array(try TrimSupport.corpus().prefix(120))
+  let outcome = try await TrimSupport.trim(
+    try TokenizationResources.tokenizerURL(name), corpus: corpus, scratch: scratch)
+  // (The WordPiece fixtures are nearly all single characters and their ## forms, all kept.)
+  if !["split-digits", "metaspace-never"].contains(name) {
+    #expect(outcome.plan.keptIDs.count < outcome.plan.idMap.oldCount)
+  }
+  TrimSupport.checkIDMap(outcome)
+  try TrimSupport.checkOurEngine(outcome, corpus: corpus)
+  let byteLevel = name.hasPrefix("byte-level") || name == "split-o200k"
+  let report = try TrimSupport.reference(
+    outcome, corpus: corpus, byteComplete: byteLevel, scratch: scratch)
+  TrimSupport.expectReferenceAgrees(report, byteComplete: byteLevel)
+}
