@@ -20,11 +20,7 @@ import Tokenization
   #expect(plan.idMap[outcome.file.tokenizer.vocabulary.id(of: "Ġembedding")!] != nil)
   // The 256 added tokens keep their order, at the end.
   #expect(plan.keptIDs.suffix(256) == Array(128_000..<128_256))
-  TrimSupport.checkIDMap(outcome)
-  try TrimSupport.checkOurEngine(outcome, corpus: corpus)
-  let report = try TrimSupport.reference(
-    outcome, corpus: corpus, byteComplete: true, scratch: scratch)
-  TrimSupport.expectReferenceAgrees(report, byteComplete: true)
+  try TrimSupport.checkAll(outcome, corpus: corpus, byteComplete: true, scratch: scratch)
   print("llama3: kept \(plan.keptIDs.count) of 128256 ids, \(plan.keptMergeRanks!.count) of \(plan.mergeCount) merges")
 }
 
@@ -40,11 +36,7 @@ import Tokenization
     #expect(plan.idMap[vocabulary.id(of: token)!] != nil, "\(token)")
   }
   #expect(plan.keptIDs.count < 8_000)
-  TrimSupport.checkIDMap(outcome)
-  try TrimSupport.checkOurEngine(outcome, corpus: corpus)
-  let report = try TrimSupport.reference(
-    outcome, corpus: corpus, byteComplete: true, scratch: scratch)
-  TrimSupport.expectReferenceAgrees(report, byteComplete: true)
+  try TrimSupport.checkAll(outcome, corpus: corpus, byteComplete: true, scratch: scratch)
   print("wordllama: kept \(plan.keptIDs.count) of 32000 ids, \(plan.keptMergeRanks!.count) of \(plan.mergeCount) merges")
 }
 
@@ -54,8 +46,6 @@ import Tokenization
   let url = try TokenizationResources.tokenizerURL("minilm")
   let outcome = try await TrimSupport.trim(url, corpus: corpus, scratch: scratch)
   let plan = outcome.plan
-  TrimSupport.checkIDMap(outcome)
-  try TrimSupport.checkOurEngine(outcome, corpus: corpus)
   let folder = url.deletingLastPathComponent()
   let vocabularyText = try plan.rewriteVocabularyText(
     Array(try Data(contentsOf: folder.appendingPathComponent("vocab.txt"))), path: "vocab.txt",
@@ -66,10 +56,9 @@ import Tokenization
   // This tokenizer_config.json has no added_tokens_decoder: nothing to renumber.
   let configText = Array(try Data(contentsOf: folder.appendingPathComponent("tokenizer_config.json")))
   #expect(try plan.rewriteTokenizerConfig(configText, path: "tokenizer_config.json") == configText)
-  let report = try TrimSupport.reference(
+  let report = try TrimSupport.checkAll(
     outcome, corpus: corpus, byteComplete: false, scratch: scratch,
     extra: [JSONMember("vocab_txt", .string(vocabularyURL.path)), JSONMember("lowercase", true)])
-  TrimSupport.expectReferenceAgrees(report, byteComplete: false)
   #expect(
     report["vocab_txt"]?["mismatches"]?.number?.int == 0,
     "\(JSONWriter.string(report["vocab_txt"] ?? .null))")
@@ -89,12 +78,8 @@ func trimUnigram(name: String) async throws {
   let outcome = try await TrimSupport.trim(url, corpus: corpus, scratch: scratch)
   // Its single characters and 256 byte pieces are most of a small model.
   #expect(outcome.plan.keptIDs.count < outcome.plan.idMap.oldCount / (name == "mon" ? 10 : 1))
-  TrimSupport.checkIDMap(outcome)
-  try TrimSupport.checkOurEngine(outcome, corpus: corpus)
   // The model's byte pieces make it byte-complete.
-  let report = try TrimSupport.reference(
-    outcome, corpus: corpus, byteComplete: true, scratch: scratch)
-  TrimSupport.expectReferenceAgrees(report, byteComplete: true)
+  try TrimSupport.checkAll(outcome, corpus: corpus, byteComplete: true, scratch: scratch)
   print("\(name): kept \(outcome.plan.keptIDs.count) of \(outcome.plan.idMap.oldCount) ids")
 }
 
@@ -114,8 +99,6 @@ func trimSentencePieceModel(name: String) async throws {
     TrimSupport.fixture("\(name).json"), corpus: corpus, keepIDs: model.requiredIDs,
     scratch: scratch)
   #expect(outcome.plan.keptIDs.count < model.pieces.count * 9 / 10)
-  TrimSupport.checkIDMap(outcome)
-  try TrimSupport.checkOurEngine(outcome, corpus: corpus)
   let trimmedModel = try outcome.plan.rewriteSentencePieceModel(
     model, vocabulary: outcome.file.tokenizer.vocabulary)
   let trimmedModelURL = scratch.path("trimmed.model")
@@ -123,13 +106,12 @@ func trimSentencePieceModel(name: String) async throws {
   let reread = try SentencePieceModel(bytes: trimmedModel, path: "trimmed.model")
   #expect(reread.pieces == outcome.plan.keptIDs.map { model.pieces[$0] })
   #expect(reread.selfTestSamples.map(\.input) == model.selfTestSamples.map(\.input))
-  let report = try TrimSupport.reference(
+  let report = try TrimSupport.checkAll(
     outcome, corpus: corpus, byteComplete: true, scratch: scratch,
     extra: [
       JSONMember("original_spm", .string(modelURL.path)),
       JSONMember("trimmed_spm", .string(trimmedModelURL.path)),
     ])
-  TrimSupport.expectReferenceAgrees(report, byteComplete: true)
   let spm = report["spm"]
   #expect(spm?["pieces"]?.number?.int == outcome.plan.keptIDs.count)
   #expect((spm?["compared"]?.number?.int ?? 0) > corpus.count * 9 / 10)
@@ -160,10 +142,6 @@ func trimEngineFixtures(name: String) async throws {
   if !["split-digits", "metaspace-never"].contains(name) {
     #expect(outcome.plan.keptIDs.count < outcome.plan.idMap.oldCount)
   }
-  TrimSupport.checkIDMap(outcome)
-  try TrimSupport.checkOurEngine(outcome, corpus: corpus)
   let byteLevel = name.hasPrefix("byte-level") || name == "split-o200k"
-  let report = try TrimSupport.reference(
-    outcome, corpus: corpus, byteComplete: byteLevel, scratch: scratch)
-  TrimSupport.expectReferenceAgrees(report, byteComplete: byteLevel)
+  try TrimSupport.checkAll(outcome, corpus: corpus, byteComplete: byteLevel, scratch: scratch)
 }

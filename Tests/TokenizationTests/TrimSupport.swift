@@ -126,6 +126,21 @@ enum TrimSupport {
     return try JSONParser.parse(Array(output))
   }
 
+  /// Every check: the id map, this engine on the corpus, and the Python reference's corpus and
+  /// arbitrary-text properties. Returns the reference's report (for the checks of `extra`).
+  @discardableResult
+  static func checkAll(
+    _ outcome: Outcome, corpus: [String], byteComplete: Bool, scratch: ScratchDirectory,
+    extra: [JSONMember] = []
+  ) throws -> JSONValue {
+    checkIDMap(outcome)
+    try checkOurEngine(outcome, corpus: corpus)
+    let report = try reference(
+      outcome, corpus: corpus, byteComplete: byteComplete, scratch: scratch, extra: extra)
+    expectReferenceAgrees(report, byteComplete: byteComplete)
+    return report
+  }
+
   /// Expects the reference's corpus and arbitrary-text properties to hold.
   static func expectReferenceAgrees(_ report: JSONValue, byteComplete: Bool) {
     let corpus = report["corpus"]

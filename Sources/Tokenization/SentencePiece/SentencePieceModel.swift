@@ -6,7 +6,9 @@
 public struct SentencePieceModel: Sendable {
   /// What a piece is for (`SentencePiece.Type`).
   public struct PieceType: RawRepresentable, Sendable, Hashable {
+    /// The enum's number in the file (any value is kept, known or not).
     public var rawValue: Int
+    /// The type numbered `rawValue`.
     public init(rawValue: Int) { self.rawValue = rawValue }
     /// An ordinary piece.
     public static let normal = PieceType(rawValue: 1)

@@ -23,6 +23,8 @@ public struct TokenIDMap: Sendable, Equatable {
   public var newCount: Int { keptIDs.count }
 
   /// The new id of `oldID`, or `nil` when it was removed or is out of range.
+  ///
+  /// - Complexity: O(1).
   public subscript(oldID: Int) -> Int? {
     guard oldID >= 0 && oldID < oldCount else { return nil }
     let new = newIDs[oldID]
@@ -30,6 +32,8 @@ public struct TokenIDMap: Sendable, Equatable {
   }
 
   /// The old id of `newID`, or `nil` when out of range.
+  ///
+  /// - Complexity: O(1).
   public func oldID(of newID: Int) -> Int? {
     newID >= 0 && newID < keptIDs.count ? keptIDs[newID] : nil
   }
