@@ -94,6 +94,14 @@ public final class Tokenizer: Sendable {
   /// - Complexity: O(*n* log *n*) in the length of the text for BPE (O(*n*·*m*) for WordPiece and
   ///   Unigram, *m* the longest token); thread-safe.
   public func encode(_ text: String) throws(TokenizationError) -> Encoding {
+    var observer = IgnoringObserver()
+    return try encode(text, observer: &observer)
+  }
+
+  /// ``encode(_:)``, telling `observer` the models' inner steps (trimming records them).
+  func encode<Observer: EncodingObserver>(_ text: String, observer: inout Observer)
+    throws(TokenizationError) -> Encoding
+  {
     // 1. Added tokens matched in the raw text.
     var pieces = rawMatcher.split(NormalizedText(text))
     // 2. Normalize the rest, then match the normalized added tokens in it.
@@ -118,7 +126,7 @@ public final class Tokenizer: Sendable {
         encoding.tokens.append(token.text)
         continue
       }
-      for token in try model.tokenize(piece.text.scalars, path: path) {
+      for token in try model.tokenize(piece.text.scalars, path: path, observer: &observer) {
         encoding.ids.append(token.id)
         encoding.tokens.append(token.token)
       }

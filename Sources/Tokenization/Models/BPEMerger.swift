@@ -50,6 +50,14 @@ struct BPEMerger {
   /// Merges `symbols` (token ids) in place with `merges` (pair `(a << 32) | b` → rank in the high
   /// half, merged id in the low half).
   static func mergeAll(_ symbols: inout [Int], merges: [UInt64: UInt64]) {
+    var observer = IgnoringObserver()
+    mergeAll(&symbols, merges: merges, observer: &observer)
+  }
+
+  /// ``mergeAll(_:merges:)``, telling `observer` the rank of each merge applied.
+  static func mergeAll<Observer: EncodingObserver>(
+    _ symbols: inout [Int], merges: [UInt64: UInt64], observer: inout Observer
+  ) {
     let count = symbols.count
     if count < 2 { return }
     func lookup(_ left: Int, _ right: Int) -> (rank: UInt32, id: UInt32)? {
@@ -76,6 +84,7 @@ struct BPEMerger {
       guard let current = lookup(ids[position], ids[right]), current.id == top.newID else {
         continue
       }
+      observer.appliedMerge(rank: Int(top.rank))
       ids[position] = Int(top.newID)
       removed[right] = true
       let afterRight = next[right]

@@ -125,9 +125,9 @@ struct BPEModel: Sendable {
     self.merges = merges
   }
 
-  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(
-    id: Int, token: String
-  )] {
+  func tokenize<Observer: EncodingObserver>(
+    _ word: [Unicode.Scalar], path: String, observer: inout Observer
+  ) throws(TokenizationError) -> [(id: Int, token: String)] {
     if word.isEmpty { return [] }
     if ignoreMerges, let id = vocab.id(of: makeString(word)) {
       return [(id, vocabulary.modelToken(of: id) ?? makeString(word))]
@@ -172,7 +172,7 @@ struct BPEModel: Sendable {
       }
     }
     if let unknown = pendingUnknown { symbols.append(unknown) }
-    BPEMerger.mergeAll(&symbols, merges: merges)
+    BPEMerger.mergeAll(&symbols, merges: merges, observer: &observer)
     return symbols.map { ($0, vocabulary.modelToken(of: $0) ?? "") }
   }
 

@@ -31,12 +31,12 @@ enum TokenizerModel: Sendable {
   }
 
   /// The tokens of one word.
-  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(
-    id: Int, token: String
-  )] {
+  func tokenize<Observer: EncodingObserver>(
+    _ word: [Unicode.Scalar], path: String, observer: inout Observer
+  ) throws(TokenizationError) -> [(id: Int, token: String)] {
     switch self {
-    case .bpe(let model): try model.tokenize(word, path: path)
-    case .wordPiece(let model): try model.tokenize(word, path: path)
+    case .bpe(let model): try model.tokenize(word, path: path, observer: &observer)
+    case .wordPiece(let model): try model.tokenize(word, path: path, observer: &observer)
     case .unigram(let model): try model.tokenize(word, path: path)
     }
   }

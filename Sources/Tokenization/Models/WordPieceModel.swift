@@ -25,9 +25,9 @@ struct WordPieceModel: Sendable {
     }
   }
 
-  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(
-    id: Int, token: String
-  )] {
+  func tokenize<Observer: EncodingObserver>(
+    _ word: [Unicode.Scalar], path: String, observer: inout Observer
+  ) throws(TokenizationError) -> [(id: Int, token: String)] {
     let vocab = vocabulary.modelVocabulary
     func unknown() throws(TokenizationError) -> [(id: Int, token: String)] {
       guard let id = vocab[TokenKey(unknownToken)] else {
@@ -52,7 +52,10 @@ struct WordPieceModel: Sendable {
         }
         end -= 1
       }
-      guard let found else { return try unknown() }
+      guard let found else {
+        for piece in result { observer.matchedPieceOfUnknownWord(id: piece.id) }
+        return try unknown()
+      }
       result.append(found)
       start = end
     }
