@@ -49,6 +49,8 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
     case kindMismatch(outputIsFolder: Bool)
     /// Its folder does not exist.
     case missingFolder(String)
+    /// It is on another file system than the input, and hard links to the input's files were asked for.
+    case notOnInputFileSystem(input: String)
   }
 
   public var description: String {
@@ -84,6 +86,8 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
       case .kindMismatch(let outputIsFolder):
         reason = outputIsFolder ? "is a file; a model folder cannot replace it" : "is a folder; a file cannot replace it"
       case .missingFolder(let folder): reason = "its folder \(folder) does not exist"
+      case .notOnInputFileSystem(let input):
+        reason = "is not on the file system of \(input), so its unchanged files cannot be hard links to the input's"
       }
       return "\(path): \(reason)"
     }

@@ -5,6 +5,9 @@ public enum CurrentProcess {
   /// The process id.
   public static var id: Int32 { getpid() }
 
+  /// The processors online (at least 1).
+  public static var processorCount: Int { max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1) }
+
   /// Whether a process with id `pid` exists (`kill(pid, 0)`; a process of another user counts).
   public static func isRunning(_ pid: Int32) -> Bool {
     switch SystemCall.retrying({ kill(pid, 0) }) {

@@ -29,6 +29,8 @@ enum CommandOutput {
     case .ambiguousTensor(_, let role, _):
       error.description + "; choose one with --\(role == .head ? "head" : "embedding")"
     case .embeddingNotFound(_, nil): error.description + " (name it with --embedding)"
+    case .invalidOutput(let path, .notOnInputFileSystem(let input)):
+      "\(path): is not on the file system of \(input): --link-unchanged needs both on one file system"
     case .missingTokenizer(let path):
       "\(path): --init nearest needs a tokenizer.json (beside the model or given with --tokenizer)"
     default: error.description

@@ -22,7 +22,8 @@ struct ModelOptions: ParsableArguments {
   @OptionGroup var tensors: TensorOptions
 }
 
-/// `--dry-run`, `--json`, `--force` and `--quiet` of the commands that write a checkpoint.
+/// `--dry-run`, `--json`, `--force`, `--link-unchanged` and `--quiet` of the commands that write a
+/// checkpoint.
 struct OutputOptions: ParsableArguments {
   @Flag(help: "Print the plan and write nothing.")
   var dryRun = false
@@ -32,6 +33,12 @@ struct OutputOptions: ParsableArguments {
 
   @Flag(help: "Replace an existing output.")
   var force = false
+
+  @Flag(
+    help: ArgumentHelp(
+      "Make the files that do not change hard links to the input's (same file system only).",
+      discussion: "The two folders then share those files: editing one in place edits both."))
+  var linkUnchanged = false
 
   @Flag(help: "No progress bar.")
   var quiet = false

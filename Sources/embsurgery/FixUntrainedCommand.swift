@@ -62,7 +62,7 @@ struct FixUntrained: ParsableCommand {
     let destination = SurgeryOutput.path(output, replacingExisting: outputOptions.force)
     try outputOptions.report(
       showsProgress: !plan.rows.isEmpty, dryRun: { plan.dryRunReport(output: destination) },
-      execute: { (progress) throws(SurgeryError) in try plan.execute(into: destination, progress: progress) },
+      execute: { (progress) throws(SurgeryError) in try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress) },
       json: \.json, text: { FixUntrainedSummary(report: $0, dryRun: $1).text })
   }
 }

@@ -81,7 +81,7 @@ struct Resize: ParsableCommand {
       inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
     try outputOptions.report(
       dryRun: { () throws(SurgeryError) in try plan.dryRunReport(output: destination) },
-      execute: { (progress) throws(SurgeryError) in try plan.execute(into: destination, progress: progress) },
+      execute: { (progress) throws(SurgeryError) in try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress) },
       json: \.json, text: { ResizeSummary(report: $0, dryRun: $1).text })
   }
 }

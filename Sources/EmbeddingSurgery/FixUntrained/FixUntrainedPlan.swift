@@ -64,10 +64,10 @@ public struct FixUntrainedPlan: SurgeryPlan {
   func rowRewrite() -> RowRewrite {
     let rowCount = roles.embedding.shape[0]
     return RowRewrite(
-      model: model, tensors: tensors, rowsBefore: rowCount, rowsAfter: rowCount,
-      rows: rows.enumerated().map { ($1.id, .token($0)) }, rule: request.initialization,
-      pieces: rows.map { _ in [] }, seed: request.seed, noiseScale: request.noiseScale,
-      excluded: Set(rows.map(\.id)), excludingUntrained: true)
+      model: model, tensors: tensors, rowsBefore: rowCount,
+      rowMap: .rewriting(rows: rowCount, writtenIDs: rows.map(\.id), rowsAfter: rowCount),
+      targets: rows.indices.map { .token($0) }, rule: request.initialization, seed: request.seed,
+      noiseScale: request.noiseScale, excluded: Set(rows.map(\.id)), excludingUntrained: true)
   }
 
   /// The report without writing anything (`--dry-run`).
@@ -81,22 +81,22 @@ public struct FixUntrainedPlan: SurgeryPlan {
   /// - Complexity: a pass over the embedding and head for the statistics (two for `mvn`), then
   ///   a copy of the checkpoint (in the kernel for untouched data).
   public func execute(
-    into output: SurgeryOutput, progress: (@Sendable (Int64, Int64) -> Void)? = nil
+    into output: SurgeryOutput, linkingUnchanged: Bool = false,
+    progress: (@Sendable (Int64, Int64) -> Void)? = nil
   ) throws(SurgeryError) -> FixUntrainedReport {
     guard !rows.isEmpty else {
       return report(output: outputPath(for: output), written: false, notes: ["no untrained rows: nothing written"])
     }
-    let destination = try destination(for: output)
+    let destination = try destination(for: output, linkingUnchanged: linkingUnchanged)
     let rewrite = rowRewrite()
-    var computed = RowRewrite.ComputedRows()
-    try rewrite.write(try rewrite.layout(), edited: [:], to: destination, progress: progress) {
-      () throws(SurgeryError) -> [RowPatch] in
-      computed = try rewrite.computeRows()
-      return computed.patches
+    let outcome = try rewrite.write(
+      edited: [:], to: destination, linkingUnchanged: linkingUnchanged, progress: progress
+    ) { (threads) throws(SurgeryError) -> RowRewrite.PreparedRows in
+      try rewrite.prepareRows(pieces: rows.map { _ in [] }, threads: threads)
     }
     return report(
-      output: destination.path, written: true, notes: computed.notes,
-      ruleApplied: RowRewrite.ruleApplied(request.initialization, computed: computed))
+      output: destination.path, written: true, notes: outcome.notes + linkNotes(linkingUnchanged),
+      ruleApplied: RowRewrite.ruleApplied(request.initialization, outcome: outcome))
   }
 
   func report(

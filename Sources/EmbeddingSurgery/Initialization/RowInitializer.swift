@@ -24,12 +24,30 @@ struct RowInitializer {
     matrix = try MatrixRows(tensor: tensor, file: file)
   }
 
-  /// Column statistics over every original row that is not all zero and not in `excluded`, read
-  /// in 16 MiB windows whose pages are released as soon as they are reduced (so memory does not grow
-  /// with the matrix).
-  func statistics(includingSquares: Bool, excluding excluded: Set<Int> = []) -> ColumnStatistics {
+  /// Column statistics over every original row that is not all zero and not in `excluded`.
+  ///
+  /// The matrix is cut into its 16 MiB windows (a partition that does not depend on the threads);
+  /// `threads` threads reduce them, each window's pages released once it is reduced, and the
+  /// windows' sums are added in window order, so the result is the same bytes whatever the
+  /// number of threads.
+  ///
+  /// - Complexity: O(*rows* × *dimension*) over `threads` threads; memory O(*dimension*) per window.
+  func statistics(
+    includingSquares: Bool, excluding excluded: Set<Int> = [], threads: Int = ParallelWork.defaultThreadCount
+  ) -> ColumnStatistics {
+    let matrix = self.matrix
+    let dimension = self.dimension
+    let windows = matrix.windows()
+    let parts = ParallelWork.map(windows.count, threads: threads) { index in
+      var part = ColumnStatistics(dimension: dimension, includingSquares: includingSquares)
+      matrix.withWindow(rows: windows[index]) { window in
+        window.forEachRun(excluding: excluded) { part.accumulate($0) }
+      }
+      matrix.releasePages(rows: windows[index])
+      return part
+    }
     var statistics = ColumnStatistics(dimension: dimension, includingSquares: includingSquares)
-    forEachRun(excluding: excluded) { statistics.accumulate($0) }
+    for part in parts { statistics.add(part) }
     return statistics
   }
 
@@ -69,79 +87,140 @@ struct RowInitializer {
     return sums.map { $0 / Double(max(ids.count, 1)) }
   }
 
-  /// The bytes of each target row, in the order given, remarks for the report, and whether
-  /// `mvn` fell back to `mean`.
+  /// Prepares the rows of `targets` by `rule`: the statistics over the original rows (all
+  /// cores), and for `mvn` the factor of their covariance. The rows are then made a chunk at a
+  /// time (``RowProduction/rows(_:generator:)``), so memory does not grow with their number.
   ///
   /// - Parameters:
-  ///   - targets: the rows to write.
+  ///   - targets: the rows to write, in output order.
   ///   - rule: the initialization rule.
   ///   - pieces: for `nearest`, the usable piece ids of each added token (empty: fall back to mean).
-  ///   - generator: the generator of the `random` and `mvn` rules.
   ///   - excluded: rows left out of the statistics (besides all-zero rows): untrained rows and
   ///     the rows being re-initialized.
   ///   - noiseScale: S of the `mvn` rule (noise covariance S·Σ).
-  func rows(
-    for targets: [Target], rule: InitializationRule, pieces: [[Int]],
-    generator: inout SeededGenerator, excluding excluded: Set<Int> = [], noiseScale: NoiseScale = .standard
-  ) -> (rows: [[UInt8]], notes: [String], fellBackToMean: Bool) {
+  func prepare(
+    _ targets: [Target], rule: InitializationRule, pieces: [[Int]], excluding excluded: Set<Int> = [],
+    noiseScale: NoiseScale = .standard, threads: Int = ParallelWork.defaultThreadCount
+  ) -> RowProduction {
     let needsStatistics =
       rule == .mean || rule == .random || rule == .mvn
       || targets.contains {
         if case .token(let index) = $0 { return rule == .nearest && pieces[index].isEmpty }
         return true
       }
-    let statistics = needsStatistics ? statistics(includingSquares: rule == .random, excluding: excluded) : nil
-    let meanRow = statistics.map { format.encode($0.mean) }
-    let deviation = statistics?.standardDeviation
-    let mean = statistics?.mean ?? []
-    let zeroRow = [UInt8](repeating: 0, count: rowBytes)
-    var notes: [String] = []
-    var factor: CholeskyFactor?
+    let statistics =
+      needsStatistics ? statistics(includingSquares: rule == .random, excluding: excluded, threads: threads) : nil
+    var production = RowProduction(
+      initializer: self, targets: targets, rule: rule, pieces: pieces, noiseScale: noiseScale,
+      meanRow: statistics.map { format.encode($0.mean) }, mean: statistics?.mean ?? [],
+      deviation: statistics?.standardDeviation)
     if rule == .mvn, let statistics, targets.contains(where: { if case .token = $0 { true } else { false } }) {
       let covariance = self.covariance(mean: statistics.mean, excluding: excluded).covariance
-      factor = CholeskyFactor(covariance, dimension: dimension)
-      if factor == nil {
-        notes.append(
+      production.factor = CholeskyFactor(covariance, dimension: dimension)
+      if production.factor == nil {
+        production.notes.append(
           "the covariance of the trained rows of '\(tensor.name)' is not positive definite: the mvn rule fell back to mean")
       }
     }
+    return production
+  }
+}
+
+/// The rows of one matrix being made, a chunk at a time, in output order: the statistics are
+/// computed once (``RowInitializer/prepare(_:rule:pieces:excluding:noiseScale:threads:)``), each row when it
+/// is asked for. Random rules draw from the caller's generator in the order the rows are asked for.
+struct RowProduction {
+  let initializer: RowInitializer
+  let targets: [RowInitializer.Target]
+  let rule: InitializationRule
+  let pieces: [[Int]]
+  let noiseScale: NoiseScale
+  /// The encoded mean row (`nil` when the rule needs no statistics).
+  let meanRow: [UInt8]?
+  let mean: [Double]
+  let deviation: [Double]?
+  /// The Cholesky factor of the covariance, for `mvn`.
+  var factor: CholeskyFactor?
+  /// Remarks for the report (mvn fallbacks, noise erased by rounding).
+  var notes: [String] = []
+  /// Whether a token row made by `mvn` differs from the mean row.
+  private var noiseSurvived = false
+  /// Whether a token row was made by `mvn` with its factor.
+  private var madeNoisyRows = false
+
+  init(
+    initializer: RowInitializer, targets: [RowInitializer.Target], rule: InitializationRule, pieces: [[Int]],
+    noiseScale: NoiseScale, meanRow: [UInt8]?, mean: [Double], deviation: [Double]?
+  ) {
+    self.initializer = initializer
+    self.targets = targets
+    self.rule = rule
+    self.pieces = pieces
+    self.noiseScale = noiseScale
+    self.meanRow = meanRow
+    self.mean = mean
+    self.deviation = deviation
+  }
+
+  /// Whether `mvn` fell back to `mean` for this matrix.
+  var fellBackToMean: Bool { rule == .mvn && factor == nil }
+
+  /// The bytes of the rows of `targets[range]`, one after the other.
+  ///
+  /// - Complexity: O(`range.count` × *dimension*) (× *dimension* more for `mvn`).
+  mutating func rows(_ range: Range<Int>, generator: inout SeededGenerator) -> [UInt8] {
+    let format = initializer.format
+    let dimension = initializer.dimension
+    let zeroRow = [UInt8](repeating: 0, count: initializer.rowBytes)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(range.count * initializer.rowBytes)
     let noise = noiseScale.value.squareRoot()
-    let rows = targets.map { target -> [UInt8] in
-      guard case .token(let index) = target else { return meanRow ?? zeroRow }
+    for target in targets[range] {
+      guard case .token(let index) = target else {
+        bytes += meanRow ?? zeroRow
+        continue
+      }
       switch rule {
-      case .mean: return meanRow ?? zeroRow
-      case .zeros: return zeroRow
+      case .mean: bytes += meanRow ?? zeroRow
+      case .zeros: bytes += zeroRow
       case .random:
-        guard let deviation else { return meanRow ?? zeroRow }
+        guard let deviation else {
+          bytes += meanRow ?? zeroRow
+          continue
+        }
         var values = [Double](repeating: 0, count: dimension)
         for column in 0..<dimension {
           values[column] = mean[column] + deviation[column] * generator.nextNormal()
         }
-        return format.encode(values)
+        bytes += format.encode(values)
       case .mvn:
-        guard let factor else { return meanRow ?? zeroRow }
+        guard let factor else {
+          bytes += meanRow ?? zeroRow
+          continue
+        }
         var draws = [Double](repeating: 0, count: dimension)
         for column in 0..<dimension { draws[column] = generator.nextNormal() }
         let correlated = factor.multiply(draws)
         var values = mean
         for column in 0..<dimension { values[column] += noise * correlated[column] }
-        return format.encode(values)
+        let row = format.encode(values)
+        madeNoisyRows = true
+        if row != meanRow { noiseSurvived = true }
+        bytes += row
       case .nearest:
-        if pieces[index].isEmpty { return meanRow ?? zeroRow }
-        return format.encode(meanOfRows(pieces[index]))
+        bytes += pieces[index].isEmpty ? meanRow ?? zeroRow : format.encode(initializer.meanOfRows(pieces[index]))
       }
     }
-    if rule == .mvn, factor != nil, let meanRow {
-      let tokenRows = zip(targets, rows).compactMap { target, row -> [UInt8]? in
-        if case .token = target { return row }
-        return nil
-      }
-      if !tokenRows.isEmpty, tokenRows.allSatisfy({ $0 == meanRow }) {
-        notes.append(
-          "\(format.rawValue) rounding erased the mvn noise (scale \(noiseScale)) in '\(tensor.name)': the new rows equal the mean row")
-      }
-    }
-    return (rows, notes, rule == .mvn && factor == nil)
+    return bytes
+  }
+
+  /// The remarks once every row is made: ``notes``, and a note when rounding erased the noise of
+  /// every `mvn` row.
+  var finalNotes: [String] {
+    guard madeNoisyRows, !noiseSurvived else { return notes }
+    return notes + [
+      "\(initializer.format.rawValue) rounding erased the mvn noise (scale \(noiseScale)) in '\(initializer.tensor.name)': the new rows equal the mean row"
+    ]
   }
 }
 

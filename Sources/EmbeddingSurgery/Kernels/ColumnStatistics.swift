@@ -43,6 +43,17 @@ public struct ColumnStatistics: Sendable, Equatable {
     }
   }
 
+  /// Adds the sums and counts of `other` (statistics of other rows of the same width).
+  public mutating func add(_ other: ColumnStatistics) {
+    precondition(other.dimension == dimension, "statistics of \(other.dimension) columns, \(dimension) expected")
+    for column in 0..<dimension { sums[column] += other.sums[column] }
+    if let squares = other.sumsOfSquares {
+      for column in 0..<dimension { sumsOfSquares?[column] += squares[column] }
+    }
+    countedRows += other.countedRows
+    zeroRows += other.zeroRows
+  }
+
   /// Rows reduced per block before the `Float` sums go into the `Double` ones: about 4 MiB of `Float`s.
   static func blockRows(dimension: Int) -> Int { max(1, (1 << 20) / max(dimension, 1)) }
 

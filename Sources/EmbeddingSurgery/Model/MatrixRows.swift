@@ -69,6 +69,17 @@ struct MatrixRows: Sendable {
     }
   }
 
+  /// The matrix cut into windows of about ``windowBytes``: row ranges, in order.
+  func windows() -> [Range<Int>] {
+    let windowRows = max(1, MatrixRows.windowBytes / max(rowBytes, 1))
+    return stride(from: 0, to: rows, by: windowRows).map { $0..<min($0 + windowRows, rows) }
+  }
+
+  /// Lets the kernel drop the pages of the rows `range`.
+  func releasePages(rows range: Range<Int>) {
+    file.releasePages(in: byteRange(first: range.lowerBound, count: range.count))
+  }
+
   /// Calls `body` with the window of the rows `range` (no pages are released).
   func withWindow<R>(rows range: Range<Int>, _ body: (RowWindow) -> R) -> R {
     file.withBytes(in: byteRange(first: range.lowerBound, count: range.count)) { bytes in

@@ -24,38 +24,35 @@ extension ResizePlan {
   /// - Complexity: one pass over the embedding and head for the statistics, alongside a copy of
   ///   the checkpoint (in the kernel for untouched data); memory grows with the new rows only.
   public func execute(
-    into output: SurgeryOutput, progress: (@Sendable (Int64, Int64) -> Void)? = nil
+    into output: SurgeryOutput, linkingUnchanged: Bool = false,
+    progress: (@Sendable (Int64, Int64) -> Void)? = nil
   ) throws(SurgeryError) -> ResizeReport {
-    let destination = try destination(for: output)
+    let destination = try destination(for: output, linkingUnchanged: linkingUnchanged)
+    let rewrite = rowRewrite()
     // The layout does not depend on the pieces: the copy starts before the tokenizer is loaded.
-    let layout = try rowRewrite(pieces: nil).layout()
-    let edited = model.isFolder ? try editedFiles(changes: layout) : [:]
+    let edited = model.isFolder ? try editedFiles(dataSizeChange: try rewrite.dataSizeChange()) : [:]
     var pieces: [[Int]]?
-    var computed = RowRewrite.ComputedRows()
-    try rowRewrite(pieces: nil).write(layout, edited: edited, to: destination, progress: progress) {
-      () throws(SurgeryError) -> [RowPatch] in
+    let outcome = try rewrite.write(
+      edited: edited, to: destination, linkingUnchanged: linkingUnchanged, progress: progress
+    ) { (threads) throws(SurgeryError) -> RowRewrite.PreparedRows in
       pieces = try nearestPieces()
-      computed = try rowRewrite(pieces: pieces).computeRows()
-      return computed.patches
+      return try rewrite.prepareRows(pieces: (pieces ?? added.map { _ in [] }).map(usablePieces), threads: threads)
     }
     return report(
-      output: destination.path, pieces: pieces, initializerNotes: computed.notes,
-      ruleApplied: RowRewrite.ruleApplied(request.initialization, computed: computed))
+      output: destination.path, pieces: pieces, initializerNotes: outcome.notes + linkNotes(linkingUnchanged),
+      ruleApplied: RowRewrite.ruleApplied(request.initialization, outcome: outcome))
   }
 
   /// The rows this plan writes: the added tokens' rows (reserved slots included) and padding rows.
-  func rowRewrite(pieces: [[Int]]?) -> RowRewrite {
+  func rowRewrite() -> RowRewrite {
     let targetIDs = (added.map(\.token.id) + paddingRows).sorted()
     let indexByID = Dictionary(uniqueKeysWithValues: added.enumerated().map { ($1.token.id, $0) })
-    let rows = targetIDs.map { id -> (id: Int, target: RowInitializer.Target) in
-      (id, indexByID[id].map { .token($0) } ?? .padding)
-    }
-    let usable = (pieces ?? added.map { _ in [] }).map(usablePieces)
     return RowRewrite(
-      model: model, tensors: tensors, rowsBefore: rowsBefore, rowsAfter: rowsAfter, rows: rows,
-      rule: request.initialization, pieces: usable, seed: request.seed, noiseScale: request.noiseScale,
-      excluded: request.reuseReserved ? Set(reservedSlotIDs) : [],
-      excludingUntrained: request.reuseReserved)
+      model: model, tensors: tensors, rowsBefore: rowsBefore,
+      rowMap: .rewriting(rows: rowsBefore, writtenIDs: targetIDs, rowsAfter: rowsAfter),
+      targets: targetIDs.map { indexByID[$0].map { .token($0) } ?? .padding }, rule: request.initialization,
+      seed: request.seed, noiseScale: request.noiseScale,
+      excluded: request.reuseReserved ? Set(reservedSlotIDs) : [], excludingUntrained: request.reuseReserved)
   }
 
   /// For `nearest`: the piece ids of each added token, split by the original tokenizer.
@@ -116,7 +113,7 @@ extension ResizePlan {
   }
 
   /// The new contents of the folder's JSON files, keyed by file name.
-  func editedFiles(changes: RowRewrite.Changes) throws(SurgeryError) -> [String: [UInt8]] {
+  func editedFiles(dataSizeChange: Int) throws(SurgeryError) -> [String: [UInt8]] {
     var edited: [String: [UInt8]] = [:]
     let folder = model.folder
     let records = added.map { AddedToken(newToken: $0.token, special: request.special) }
@@ -177,7 +174,7 @@ extension ResizePlan {
       let indexPath = folder.appending(ShardIndex.fileName).string
       let total: Int
       do {
-        total = try model.checkpoint.tensors().reduce(0) { $0 + $1.info.byteCount } + changes.addedBytes
+        total = try model.checkpoint.tensors().reduce(0) { $0 + $1.info.byteCount } + dataSizeChange
       } catch {
         throw .safeTensors(error)
       }

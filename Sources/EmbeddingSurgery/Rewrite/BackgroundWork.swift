@@ -20,6 +20,9 @@ final class BackgroundWork: Sendable {
     return work
   }
 
+  /// Whether the work has ended.
+  var isFinished: Bool { outcome.withLock { $0 != nil } }
+
   /// Waits for the work to end and rethrows its error. Call it once.
   func wait() throws(SurgeryError) {
     finished.wait()

@@ -40,8 +40,28 @@ extension SurgeryPlan {
     [roles.embedding, roles.head, roles.headBias].compactMap { $0?.name.string }
   }
 
-  /// `output` checked against the model.
-  func destination(for output: SurgeryOutput) throws(SurgeryError) -> OutputDestination {
-    try OutputDestination(output, inputPath: model.path, inputIsFolder: model.isFolder)
+  /// `output` checked against the model; hard links to the input's files need the output on the
+  /// input's file system.
+  func destination(for output: SurgeryOutput, linkingUnchanged: Bool = false) throws(SurgeryError)
+    -> OutputDestination
+  {
+    let destination = try OutputDestination(output, inputPath: model.path, inputIsFolder: model.isFolder)
+    if linkingUnchanged, model.isFolder {
+      let input = FilePath(model.path).status()?.identity.device
+      let output = FilePath(destination.path).folder.status()?.identity.device
+      guard input != nil, input == output else {
+        throw .invalidOutput(path: destination.path, .notOnInputFileSystem(input: model.path))
+      }
+    }
+    return destination
+  }
+
+  /// What the report says of hard links, when the unchanged files were linked.
+  func linkNotes(_ linkingUnchanged: Bool) -> [String] {
+    guard linkingUnchanged else { return [] }
+    guard model.isFolder else { return ["a single file has no unchanged files to link: nothing was linked"] }
+    return [
+      "the files that did not change are hard links to the input's: the two folders share them, so editing one in place edits both"
+    ]
   }
 }
