@@ -1,0 +1,172 @@
+"""Surgery on the token-embedding matrices of safetensors checkpoints.
+
+A typed layer over the ``embsurgery`` executable that this package installs: each function runs
+one command with ``--json`` and returns its report as a dataclass. A failure raises ``Error``
+with the command's one-line message and exit status.
+
+    >>> report = embsurgery.resize("model", ["<|AtLocation|>", "<|IsA|>"], output="model-relations")
+    >>> report.new_ids  # for PEFT's trainable_token_indices
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from importlib import metadata
+
+from ._command import Error, StrPath, executable, options, path_argument, run_json
+from ._decode import DecodeError, decode
+from ._reports import (
+    AddedToken,
+    AddedTokenFlags,
+    AuditedMatrix,
+    AuditReport,
+    AuditThresholds,
+    CheckpointFile,
+    DiffReport,
+    DiffToken,
+    DifferingRow,
+    FixedRow,
+    FixUntrainedReport,
+    FlagChange,
+    FlaggedRow,
+    FlagsChanged,
+    IdRange,
+    IdRanges,
+    InspectReport,
+    LowNormStatistics,
+    Matrix,
+    MatrixDiff,
+    MatrixShape,
+    MovedToken,
+    NormSummary,
+    RenamedToken,
+    ReservedMean,
+    ResizeReport,
+    RowFlags,
+    SkippedToken,
+    Tensor,
+    TokenWithoutRow,
+    VocabSizeChange,
+    VocabularySizes,
+)
+
+try:
+    __version__ = metadata.version("embsurgery")
+except metadata.PackageNotFoundError:  # imported from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AddedToken", "AddedTokenFlags", "AuditedMatrix", "AuditReport", "AuditThresholds", "CheckpointFile",
+    "DecodeError", "DiffReport", "DiffToken", "DifferingRow", "Error", "FixedRow", "FixUntrainedReport",
+    "FlagChange", "FlaggedRow", "FlagsChanged", "IdRange", "IdRanges", "InspectReport", "LowNormStatistics",
+    "Matrix", "MatrixDiff", "MatrixShape", "MovedToken", "NormSummary", "RenamedToken", "ReservedMean",
+    "ResizeReport", "RowFlags", "SkippedToken", "Tensor", "TokenWithoutRow", "VocabSizeChange",
+    "VocabularySizes", "audit", "diff", "executable", "fix_untrained", "inspect", "resize",
+]
+
+
+def resize(
+    model: StrPath,
+    tokens: StrPath | Iterable[str],
+    *,
+    output: StrPath | None = None,
+    in_place: bool = False,
+    init: str = "mean",
+    special: bool = False,
+    pad_to_multiple_of: int | None = None,
+    seed: int = 0,
+    noise_scale: float | None = None,
+    reuse_reserved: bool = False,
+    tokenizer: StrPath | None = None,
+    embedding: str | None = None,
+    head: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: bool = False,
+) -> ResizeReport:
+    """Adds `tokens` to the checkpoint `model` (a ``.safetensors`` file or a model folder).
+
+    `tokens` is a list of strings, or the path of a token file (one token per line, or a
+    ``.json`` array). `init` is ``mean``, ``nearest``, ``random``, ``zeros`` or ``mvn``. Without
+    `output` (or `in_place`) the result goes beside the input. The other arguments are the
+    command's options of the same names (``embsurgery resize --help``).
+    """
+    with _token_file(tokens) as token_path:
+        arguments = ["resize", path_argument(model), f"--tokens={token_path}", "--json"]
+        arguments += options(
+            output=output, in_place=in_place, init=init, special=special, pad_to_multiple_of=pad_to_multiple_of,
+            seed=seed, noise_scale=noise_scale, reuse_reserved=reuse_reserved, tokenizer=tokenizer,
+            embedding=embedding, head=head, dry_run=dry_run, force=force, quiet=not progress,
+        )
+        return decode(ResizeReport, run_json(arguments, progress=progress))
+
+
+def fix_untrained(
+    model: StrPath,
+    output: StrPath,
+    *,
+    ids: Sequence[int] | None = None,
+    init: str = "mean",
+    seed: int = 0,
+    noise_scale: float | None = None,
+    tokenizer: StrPath | None = None,
+    embedding: str | None = None,
+    head: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: bool = False,
+) -> FixUntrainedReport:
+    """Re-initializes the untrained rows of the embedding and the head (or the rows `ids`) of
+    `model`, writing the result to `output`. `init` is ``mean``, ``random``, ``zeros`` or ``mvn``."""
+    arguments = ["fix-untrained", path_argument(model), "--json"]
+    arguments += options(
+        output=output, ids=list(ids) if ids is not None else None, init=init, seed=seed, noise_scale=noise_scale,
+        tokenizer=tokenizer, embedding=embedding, head=head, dry_run=dry_run, force=force, quiet=not progress,
+    )
+    return decode(FixUntrainedReport, run_json(arguments, progress=progress))
+
+
+def inspect(model: StrPath) -> InspectReport:
+    """The tensors of `model`, its embedding and head, and how its vocabulary sizes agree."""
+    return decode(InspectReport, run_json(["inspect", path_argument(model), "--json"]))
+
+
+def audit(
+    model: StrPath, *, tokenizer: StrPath | None = None, embedding: str | None = None, head: str | None = None
+) -> AuditReport:
+    """The rows of the embedding and the head that look untrained or broken.
+
+    Finding something is not an error: see ``report.findings`` (the command's exit status 3).
+    """
+    arguments = ["audit", path_argument(model), "--json"]
+    arguments += options(tokenizer=tokenizer, embedding=embedding, head=head)
+    return decode(AuditReport, run_json(arguments, findings_exit=True))
+
+
+def diff(a: StrPath, b: StrPath) -> DiffReport:
+    """What differs between two tokenizer.json files, ``.safetensors`` files or model folders.
+
+    A difference is not an error: see ``report.identical`` (the command's exit status 3).
+    """
+    arguments = ["diff", path_argument(a), path_argument(b), "--json"]
+    return decode(DiffReport, run_json(arguments, findings_exit=True))
+
+
+@contextlib.contextmanager
+def _token_file(tokens: StrPath | Iterable[str]) -> Iterator[str]:
+    """The path of a token file: `tokens` itself when it is a path, else a temporary ``.json``."""
+    if isinstance(tokens, (str, os.PathLike)):
+        yield os.fspath(tokens)
+        return
+    listed = list(tokens)
+    if not all(isinstance(token, str) for token in listed):
+        raise TypeError("tokens must be strings")
+    with tempfile.TemporaryDirectory(prefix="embsurgery-") as folder:
+        path = os.path.join(folder, "tokens.json")
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(listed, file, ensure_ascii=False)
+        yield path
