@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
+from typing import TypeVar
 
 from ._command import Error, StrPath, executable, options, path_argument, run_json
 from ._decode import DecodeError, decode
@@ -53,6 +54,8 @@ from ._reports import (
     VocabSizeChange,
     VocabularySizes,
 )
+
+R = TypeVar("R")
 
 try:
     __version__ = metadata.version("embsurgery")
@@ -96,13 +99,12 @@ def resize(
     command's options of the same names (``embsurgery resize --help``).
     """
     with _token_file(tokens) as token_path:
-        arguments = ["resize", path_argument(model), f"--tokens={token_path}", "--json"]
-        arguments += options(
+        arguments = ["resize", path_argument(model), f"--tokens={token_path}"] + options(
             output=output, in_place=in_place, init=init, special=special, pad_to_multiple_of=pad_to_multiple_of,
             seed=seed, noise_scale=noise_scale, reuse_reserved=reuse_reserved, tokenizer=tokenizer,
-            embedding=embedding, head=head, dry_run=dry_run, force=force, quiet=not progress,
+            embedding=embedding, head=head,
         )
-        return decode(ResizeReport, run_json(arguments, progress=progress))
+        return _written(ResizeReport, arguments, dry_run=dry_run, force=force, progress=progress)
 
 
 def fix_untrained(
@@ -122,17 +124,16 @@ def fix_untrained(
 ) -> FixUntrainedReport:
     """Re-initializes the untrained rows of the embedding and the head (or the rows `ids`) of
     `model`, writing the result to `output`. `init` is ``mean``, ``random``, ``zeros`` or ``mvn``."""
-    arguments = ["fix-untrained", path_argument(model), "--json"]
-    arguments += options(
+    arguments = ["fix-untrained", path_argument(model)] + options(
         output=output, ids=list(ids) if ids is not None else None, init=init, seed=seed, noise_scale=noise_scale,
-        tokenizer=tokenizer, embedding=embedding, head=head, dry_run=dry_run, force=force, quiet=not progress,
+        tokenizer=tokenizer, embedding=embedding, head=head,
     )
-    return decode(FixUntrainedReport, run_json(arguments, progress=progress))
+    return _written(FixUntrainedReport, arguments, dry_run=dry_run, force=force, progress=progress)
 
 
 def inspect(model: StrPath) -> InspectReport:
     """The tensors of `model`, its embedding and head, and how its vocabulary sizes agree."""
-    return decode(InspectReport, run_json(["inspect", path_argument(model), "--json"]))
+    return _report(InspectReport, ["inspect", path_argument(model)])
 
 
 def audit(
@@ -142,9 +143,8 @@ def audit(
 
     Finding something is not an error: see ``report.findings`` (the command's exit status 3).
     """
-    arguments = ["audit", path_argument(model), "--json"]
-    arguments += options(tokenizer=tokenizer, embedding=embedding, head=head)
-    return decode(AuditReport, run_json(arguments, findings_exit=True))
+    arguments = ["audit", path_argument(model)] + options(tokenizer=tokenizer, embedding=embedding, head=head)
+    return _report(AuditReport, arguments, findings_exit=True)
 
 
 def diff(a: StrPath, b: StrPath) -> DiffReport:
@@ -152,8 +152,19 @@ def diff(a: StrPath, b: StrPath) -> DiffReport:
 
     A difference is not an error: see ``report.identical`` (the command's exit status 3).
     """
-    arguments = ["diff", path_argument(a), path_argument(b), "--json"]
-    return decode(DiffReport, run_json(arguments, findings_exit=True))
+    return _report(DiffReport, ["diff", path_argument(a), path_argument(b)], findings_exit=True)
+
+
+def _report(report: type[R], arguments: list[str], *, findings_exit: bool = False, progress: bool = False) -> R:
+    """Runs ``embsurgery ARGUMENTS --json`` and decodes what it prints as `report`. Each command
+    is a function of a few lines over this one (a new command, such as ``trim``, is one more)."""
+    return decode(report, run_json([*arguments, "--json"], findings_exit=findings_exit, progress=progress))
+
+
+def _written(report: type[R], arguments: list[str], *, dry_run: bool, force: bool, progress: bool) -> R:
+    """``_report`` for the commands that write a checkpoint, with their shared options."""
+    arguments = arguments + options(dry_run=dry_run, force=force, quiet=not progress)
+    return _report(report, arguments, progress=progress)
 
 
 @contextlib.contextmanager
