@@ -16,7 +16,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from ._command import Error, StrPath, executable, options, path_argument, run_json
 from ._decode import DecodeError, decode
@@ -56,6 +56,8 @@ from ._reports import (
 )
 
 R = TypeVar("R")
+Initialization = Literal["mean", "nearest", "random", "zeros", "mvn"]
+"""How `resize` initializes new rows (``--init``); `fix_untrained` takes all but ``nearest``."""
 
 try:
     __version__ = metadata.version("embsurgery")
@@ -63,12 +65,13 @@ except metadata.PackageNotFoundError:  # imported from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
-    "AddedToken", "AddedTokenFlags", "AuditedMatrix", "AuditReport", "AuditThresholds", "CheckpointFile",
-    "DecodeError", "DiffReport", "DiffToken", "DifferingRow", "Error", "FixedRow", "FixUntrainedReport",
-    "FlagChange", "FlaggedRow", "FlagsChanged", "IdRange", "IdRanges", "InspectReport", "LowNormStatistics",
-    "Matrix", "MatrixDiff", "MatrixShape", "MovedToken", "NormSummary", "RenamedToken", "ReservedMean",
-    "ResizeReport", "RowFlags", "SkippedToken", "Tensor", "TokenWithoutRow", "VocabSizeChange",
-    "VocabularySizes", "audit", "diff", "executable", "fix_untrained", "inspect", "resize",
+    "AddedToken", "AddedTokenFlags", "AuditedMatrix", "AuditReport", "AuditThresholds",
+    "CheckpointFile", "DecodeError", "DiffReport", "DiffToken", "DifferingRow", "Error", "FixedRow",
+    "FixUntrainedReport", "FlagChange", "FlaggedRow", "FlagsChanged", "IdRange", "IdRanges",
+    "Initialization", "InspectReport", "LowNormStatistics", "Matrix", "MatrixDiff", "MatrixShape",
+    "MovedToken", "NormSummary", "RenamedToken", "ReservedMean", "ResizeReport", "RowFlags",
+    "SkippedToken", "Tensor", "TokenWithoutRow", "VocabSizeChange", "VocabularySizes", "audit", "diff",
+    "executable", "fix_untrained", "inspect", "resize",
 ]
 
 
@@ -78,7 +81,7 @@ def resize(
     *,
     output: StrPath | None = None,
     in_place: bool = False,
-    init: str = "mean",
+    init: Initialization = "mean",
     special: bool = False,
     pad_to_multiple_of: int | None = None,
     seed: int = 0,
@@ -112,7 +115,7 @@ def fix_untrained(
     output: StrPath,
     *,
     ids: Sequence[int] | None = None,
-    init: str = "mean",
+    init: Initialization = "mean",
     seed: int = 0,
     noise_scale: float | None = None,
     tokenizer: StrPath | None = None,

@@ -185,7 +185,7 @@ def test_bad_input_and_bad_arguments() -> None:
     assert empty.value.status == 1
     assert str(empty.value) == f"{os.devnull}: no tokens to add (the file has no non-empty line)"
     with pytest.raises(embsurgery.Error) as invalid:
-        embsurgery.resize(FIXTURE, TOKENS, init="bogus")
+        embsurgery.resize(FIXTURE, TOKENS, init="bogus")  # type: ignore[arg-type]
     assert invalid.value.status == 64  # argument-parser's usage error
     assert str(invalid.value).startswith("The value 'bogus' is invalid for '--init <init>'.")
     with pytest.raises(TypeError):
