@@ -38,11 +38,11 @@ private let tokenizerJSON = """
    "merges":["a b","b a"]}}
   """
 
-private func plan() throws -> (TrimPlan, TokenizerFile) {
+private func plan() throws -> (TokenizerTrim, TokenizerFile) {
   let file = try TokenizerFile(bytes: Array(tokenizerJSON.utf8), path: "t.json")
   var usage = TokenUsage(for: file.tokenizer)
   try file.tokenizer.encode("ab", recordingInto: &usage)
-  return (try TrimPlan(file: file, usage: usage), file)
+  return (try TokenizerTrim(file: file, usage: usage), file)
 }
 
 @Test func sentencePieceModelsAreReadAndTrimmedKeepingOtherFields() throws {

@@ -19,9 +19,9 @@ private func usage(_ file: TokenizerFile, _ corpus: [String]) throws -> TokenUsa
 /// Trims `file` to `corpus` and returns the plan and the trimmed file, after checking that
 /// every corpus text keeps its tokens.
 private func trim(_ file: TokenizerFile, _ corpus: [String], minimumCount: Int = 1) throws -> (
-  TrimPlan, TokenizerFile
+  TokenizerTrim, TokenizerFile
 ) {
-  let plan = try TrimPlan(file: file, usage: usage(file, corpus), minimumCount: minimumCount)
+  let plan = try TokenizerTrim(file: file, usage: usage(file, corpus), minimumCount: minimumCount)
   let trimmed = try TokenizerFile(bytes: plan.rewriteTokenizerJSON(file), path: "trimmed.json")
   if minimumCount == 1 {
     for text in corpus {
@@ -34,7 +34,7 @@ private func trim(_ file: TokenizerFile, _ corpus: [String], minimumCount: Int =
   return (plan, trimmed)
 }
 
-private func tokens(_ plan: TrimPlan, _ file: TokenizerFile) -> [String] {
+private func tokens(_ plan: TokenizerTrim, _ file: TokenizerFile) -> [String] {
   plan.keptIDs.map { file.tokenizer.vocabulary.token(of: $0) ?? "?" }
 }
 
@@ -56,7 +56,7 @@ private func tokens(_ plan: TrimPlan, _ file: TokenizerFile) -> [String] {
     String(decoding: try plan.rewriteTokenizerJSON(original), as: UTF8.self).contains(
       #""merges":["a b","b c","ab c","a bc"]"#))
   // An empty corpus keeps the characters and no merge.
-  let empty = try TrimPlan(file: original, usage: TokenUsage(for: original.tokenizer))
+  let empty = try TokenizerTrim(file: original, usage: TokenUsage(for: original.tokenizer))
   #expect(tokens(empty, original) == ["a", "b", "c", "d"])
   #expect(empty.keptMergeRanks == [])
 }
@@ -70,13 +70,13 @@ private func tokens(_ plan: TrimPlan, _ file: TokenizerFile) -> [String] {
     "merges":[["x","y"],["y","z"],["x","yz"],["xy","z"]]}}
     """)
   // "xyz" alone: x y → xy, then xy z → xyz (rank 3): the path keeps "xy", not "yz".
-  let plan = try TrimPlan(
+  let plan = try TokenizerTrim(
     file: original, usage: TokenUsage(for: original.tokenizer), keepTokens: ["xyz", "nope"],
     keepIDs: [4, 99])
   #expect(tokens(plan, original) == ["x", "y", "z", "xy", "yz", "xyz"])
   #expect(plan.skippedKeepTokens == ["nope"])
   #expect(plan.skippedKeepIDs == [99])
-  let onlyToken = try TrimPlan(
+  let onlyToken = try TokenizerTrim(
     file: original, usage: TokenUsage(for: original.tokenizer), keepTokens: ["xyz"])
   #expect(tokens(onlyToken, original) == ["x", "y", "z", "xy", "xyz"])
   #expect(onlyToken.keptMergeRanks == [0, 3])

@@ -36,11 +36,11 @@ private let processed = """
   }
   """
 
-private func trimmedProcessed(_ corpus: [String]) throws -> (TokenizerFile, TrimPlan, [UInt8]) {
+private func trimmedProcessed(_ corpus: [String]) throws -> (TokenizerFile, TokenizerTrim, [UInt8]) {
   let file = try TokenizerFile(bytes: Array(processed.utf8), path: "p.json")
   var usage = TokenUsage(for: file.tokenizer)
   for text in corpus { try file.tokenizer.encode(text, recordingInto: &usage) }
-  let plan = try TrimPlan(file: file, usage: usage)
+  let plan = try TokenizerTrim(file: file, usage: usage)
   return (file, plan, try plan.rewriteTokenizerJSON(file))
 }
 
@@ -87,7 +87,7 @@ private func trimmedProcessed(_ corpus: [String]) throws -> (TokenizerFile, Trim
   func message(_ text: String) -> String? {
     do {
       let file = try TokenizerFile(bytes: Array(text.utf8), path: "x.json")
-      _ = try TrimPlan(file: file, usage: TokenUsage(for: file.tokenizer))
+      _ = try TokenizerTrim(file: file, usage: TokenUsage(for: file.tokenizer))
       return nil
     } catch {
       return error.description
@@ -156,7 +156,7 @@ private func trimmedProcessed(_ corpus: [String]) throws -> (TokenizerFile, Trim
     path: "w.json")
   var usage = TokenUsage(for: file.tokenizer)
   try file.tokenizer.encode("ab", recordingInto: &usage)
-  let plan = try TrimPlan(file: file, usage: usage)
+  let plan = try TokenizerTrim(file: file, usage: usage)
   #expect(plan.keptIDs == [0, 1, 2, 4])
   let rewritten = try plan.rewriteVocabularyText(
     Array(text.utf8), path: "vocab.txt", vocabulary: file.tokenizer.vocabulary)
@@ -180,7 +180,7 @@ func anEmptyCorpusKeepsTheBaseVocabulary(name: String) throws {
   let url = try TokenizationResources.tokenizerURL(name)
   let file = try TokenizerFile(contentsOf: url.path)
   let vocabulary = file.tokenizer.vocabulary
-  let plan = try TrimPlan(file: file, usage: TokenUsage(for: file.tokenizer))
+  let plan = try TokenizerTrim(file: file, usage: TokenUsage(for: file.tokenizer))
   let added = Set(vocabulary.addedTokens.map(\.id))
   let base = plan.keptIDs.filter { !added.contains($0) }.compactMap { vocabulary.token(of: $0) }
   switch name {

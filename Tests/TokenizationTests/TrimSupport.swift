@@ -28,7 +28,7 @@ enum TrimSupport {
   struct Outcome {
     var file: TokenizerFile
     var usage: TokenUsage
-    var plan: TrimPlan
+    var plan: TokenizerTrim
     /// The trimmed tokenizer.json, written to the scratch folder.
     var trimmedURL: URL
     var trimmed: TokenizerFile
@@ -55,7 +55,7 @@ enum TrimSupport {
       return total
     }
     #expect(usage.textCount == corpus.count)
-    let plan = try TrimPlan(file: file, usage: usage, keepTokens: keepTokens, keepIDs: keepIDs)
+    let plan = try TokenizerTrim(file: file, usage: usage, keepTokens: keepTokens, keepIDs: keepIDs)
     let bytes = try plan.rewriteTokenizerJSON(file)
     let trimmedURL = scratch.path("trimmed-\(url.lastPathComponent)")
     try Data(bytes).write(to: trimmedURL)

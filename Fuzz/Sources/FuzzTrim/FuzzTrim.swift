@@ -200,10 +200,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard let encoding = try? tokenizer.encode(text, recordingInto: &usage) else { return 0 }
     encodings.append(encoding)
   }
-  let plan: TrimPlan
+  let plan: TokenizerTrim
   let bytes: [UInt8]
   do {
-    plan = try TrimPlan(file: file, usage: usage, keepTokens: keep)
+    plan = try TokenizerTrim(file: file, usage: usage, keepTokens: keep)
     bytes = try plan.rewriteTokenizerJSON(file)
   } catch {
     fail("trimming a valid tokenizer failed: \(error)")

@@ -127,7 +127,7 @@ public struct SentencePieceModel: Sendable {
 
   /// The ids of the pieces `sentencepiece` cannot do without, whatever the corpus: the unknown
   /// piece, control and user-defined symbols, and the byte pieces when it falls back to bytes.
-  /// Pass them to ``TrimPlan`` as ids to keep.
+  /// Pass them to ``TokenizerTrim`` as ids to keep.
   public var requiredIDs: [Int] {
     pieces.indices.filter { isRequired(pieces[$0]) }
   }

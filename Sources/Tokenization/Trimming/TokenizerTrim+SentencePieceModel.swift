@@ -1,4 +1,4 @@
-extension TrimPlan {
+extension TokenizerTrim {
   /// The trimmed SentencePiece model: the pieces whose ids the plan keeps, in order (so piece
   /// *n* is new id *n*, as in the trimmed tokenizer.json), the trainer spec's `vocab_size` set
   /// to the new number of pieces and its `unk_id`, `bos_id`, `eos_id` and `pad_id` renumbered;

@@ -1,4 +1,4 @@
-extension TrimPlan {
+extension TokenizerTrim {
   /// The trimmed `vocab.txt` of a WordPiece (BERT) model: one token a line, line *n* holding
   /// id *n*; the kept lines in order, so that line *n* holds new id *n*. Line endings (`\n` or
   /// `\r\n`) and a final newline stay as they were.

@@ -14,7 +14,7 @@ import StrictJSON
 ///
 /// With `minimumCount` 1 every corpus text encodes to the same token strings with the trimmed
 /// tokenizer, and its ids map through ``idMap``.
-public struct TrimPlan: Sendable {
+public struct TokenizerTrim: Sendable {
   /// The renumbering: kept ids ascending, new ids dense and in the same order.
   public let idMap: TokenIDMap
   /// For a BPE model, the ranks (indices in `model.merges`) of the merges kept, ascending; `nil`

@@ -1,6 +1,6 @@
 import StrictJSON
 
-extension TrimPlan {
+extension TokenizerTrim {
   /// The trimmed tokenizer_config.json: the keys of `added_tokens_decoder` (ids) renumbered,
   /// every other byte as it was. A file without `added_tokens_decoder` comes back unchanged.
   ///

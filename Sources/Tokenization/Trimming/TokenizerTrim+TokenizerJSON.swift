@@ -1,6 +1,6 @@
 import StrictJSON
 
-extension TrimPlan {
+extension TokenizerTrim {
   /// The trimmed tokenizer.json: `model.vocab` keeps the kept tokens with their new ids (for
   /// Unigram, the kept pieces in order), `model.merges` keeps the kept merges in order and in the
   /// file's format (strings or pairs), and the ids of `added_tokens`, the post-processor,
