@@ -1,6 +1,4 @@
-import FileSystem
 import StrictJSON
-import SystemPackage
 
 /// A tokenizer read from a HF tokenizer.json file, encoding text to the same ids as the HF
 /// `tokenizers` library (0.23).
@@ -71,12 +69,7 @@ public final class Tokenizer: Sendable {
   /// - Throws: ``TokenizationError`` when the file cannot be read, is not JSON, or uses a
   ///   component the engine does not implement.
   public convenience init(contentsOf path: String) throws(TokenizationError) {
-    let bytes: [UInt8]
-    do {
-      bytes = try FilePath(path).readAll()
-    } catch {
-      throw .unreadable(path: path, reason: error.problem)
-    }
+    let bytes = try readFile(path)
     let json: JSONValue
     do {
       json = try JSONParser.parse(bytes)
