@@ -17,8 +17,8 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
   case invalidJSON(path: String, JSONError)
   /// A JSON file is valid JSON but not of the expected shape.
   case unexpectedJSON(path: String, reason: String)
-  /// A token file is not usable; `line` is 1-based when the problem is on one line.
-  case invalidTokenFile(path: String, line: Int?, reason: String)
+  /// A token file or a corpus file is not usable; `line` is 1-based when the problem is on one line.
+  case invalidTextFile(path: String, line: Int?, reason: String)
   /// The token file holds no token.
   case noTokens(path: String)
   /// No embedding tensor could be found (`configRows`: config.json's `vocab_size`, when the
@@ -30,12 +30,27 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
   case tensorNotFound(path: String, name: String)
   /// A tensor has a shape or dtype the surgery cannot handle.
   case unsupportedTensor(path: String, name: String, reason: String)
-  /// The nearest-token rule needs the model's tokenizer.json and there is none.
-  case missingTokenizer(path: String)
+  /// Something needs the model's tokenizer.json and there is none.
+  case missingTokenizer(path: String, for: TokenizerUse)
   /// The request contradicts itself or the model.
   case invalidRequest(path: String, reason: String)
   /// The output path is not acceptable.
   case invalidOutput(path: String, OutputProblem)
+
+  /// What needs a tokenizer.
+  public enum TokenizerUse: Sendable, Equatable {
+    /// The `nearest` initialization rule (it splits new tokens into pieces).
+    case nearestRule
+    /// Trimming the vocabulary (the corpus is encoded, the tokenizer rewritten).
+    case trimming
+
+    var words: String {
+      switch self {
+      case .nearestRule: "the nearest-token rule"
+      case .trimming: "trimming the vocabulary"
+      }
+    }
+  }
 
   /// Why an output path is not acceptable.
   public enum OutputProblem: Sendable, Equatable {
@@ -60,7 +75,7 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
     case .fileSystem(let error): return error.description
     case .invalidJSON(let path, let error): return "\(path): invalid JSON: \(error)"
     case .unexpectedJSON(let path, let reason): return "\(path): \(reason)"
-    case .invalidTokenFile(let path, let line, let reason):
+    case .invalidTextFile(let path, let line, let reason):
       if let line { return "\(path): line \(line) \(reason)" }
       return "\(path): \(reason)"
     case .noTokens(let path): return "\(path): no tokens to add (the file has no non-empty line)"
@@ -74,8 +89,8 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
       return "\(path): more than one tensor could be the \(name): \(candidates.joined(separator: ", "))"
     case .tensorNotFound(let path, let name): return "\(path): no tensor named '\(name)'"
     case .unsupportedTensor(let path, let name, let reason): return "\(path): tensor '\(name)' \(reason)"
-    case .missingTokenizer(let path):
-      return "\(path): the nearest-token rule needs a tokenizer.json (beside the model or given explicitly)"
+    case .missingTokenizer(let path, let use):
+      return "\(path): \(use.words) needs a tokenizer.json (beside the model or given explicitly)"
     case .invalidRequest(let path, let reason): return "\(path): \(reason)"
     case .invalidOutput(let path, let problem):
       let reason: String

@@ -31,8 +31,8 @@ enum CommandOutput {
     case .embeddingNotFound(_, nil): error.description + " (name it with --embedding)"
     case .invalidOutput(let path, .notOnInputFileSystem(let input)):
       "\(path): is not on the file system of \(input): --link-unchanged needs both on one file system"
-    case .missingTokenizer(let path):
-      "\(path): --init nearest needs a tokenizer.json (beside the model or given with --tokenizer)"
+    case .missingTokenizer(let path, let use):
+      "\(path): \(use == .nearestRule ? "--init nearest" : "trim") needs a tokenizer.json (beside the model or given with --tokenizer)"
     default: error.description
     }
   }

@@ -27,7 +27,7 @@ import TestSupport
     let scratch = try ScratchDirectory()
     let path = try write(Array("ok\nalso ok\n".utf8) + [0x61, 0xC3, 0x28, 0x0A], in: scratch)
     let error = #expect(throws: SurgeryError.self) { try TokenList(contentsOf: path) }
-    guard case .invalidTokenFile(_, let line, _)? = error else {
+    guard case .invalidTextFile(_, let line, _)? = error else {
       Issue.record("unexpected error \(String(describing: error))")
       return
     }

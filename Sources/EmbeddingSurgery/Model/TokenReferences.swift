@@ -73,12 +73,17 @@ struct TokenReferences: Sendable {
     }
   }
 
-  /// The values of `*_token_id`, `*_token_ids` and `*_token_index` keys at any depth.
+  /// Whether a config key holds token ids: `*_token_id`, `*_token_ids`, `*_token_index`.
+  static func holdsTokenIDs(_ key: String) -> Bool {
+    key.hasSuffix("_token_id") || key.hasSuffix("_token_ids") || key.hasSuffix("_token_index")
+  }
+
+  /// The values of the keys that hold token ids, at any depth.
   private mutating func collectIDs(_ value: JSONValue) {
     guard let members = value.members else { return }
     for member in members {
       let key = member.key
-      if key.hasSuffix("_token_id") || key.hasSuffix("_token_ids") || key.hasSuffix("_token_index") {
+      if TokenReferences.holdsTokenIDs(key) {
         if let id = member.value.number?.int { ids.insert(id) }
         for element in member.value.elements ?? [] {
           if let id = element.number?.int { ids.insert(id) }

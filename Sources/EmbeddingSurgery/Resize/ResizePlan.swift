@@ -105,7 +105,7 @@ public struct ResizePlan: SurgeryPlan {
     }
     rowsAfter = rows
     if request.initialization == .nearest, model.vocabulary == nil {
-      throw .missingTokenizer(path: model.path)
+      throw .missingTokenizer(path: model.path, for: .nearestRule)
     }
   }
 }

@@ -18,7 +18,7 @@ public struct TokenList: Sendable, Equatable {
 
   /// Reads a token file.
   ///
-  /// - Throws: ``SurgeryError/invalidTokenFile(path:line:reason:)`` for invalid UTF-8, a NUL byte
+  /// - Throws: ``SurgeryError/invalidTextFile(path:line:reason:)`` for invalid UTF-8, a NUL byte
   ///   or (for `.json`) anything but an array of strings; ``SurgeryError/io(path:operation:code:)``
   ///   when the file cannot be read.
   /// - Complexity: O(*n*) in the size of the file.
@@ -43,10 +43,10 @@ public struct TokenList: Sendable, Equatable {
       if contentEnd > start, bytes[contentEnd - 1] == 0x0D, end < bytes.count { contentEnd -= 1 }
       let line = bytes[start..<contentEnd]
       if line.contains(0) {
-        throw .invalidTokenFile(path: path, line: lineNumber, reason: "contains a NUL byte")
+        throw .invalidTextFile(path: path, line: lineNumber, reason: "contains a NUL byte")
       }
       guard let token = String(validating: line, as: UTF8.self) else {
-        throw .invalidTokenFile(path: path, line: lineNumber, reason: "is not valid UTF-8")
+        throw .invalidTextFile(path: path, line: lineNumber, reason: "is not valid UTF-8")
       }
       if !token.isEmpty { tokens.append(token) }
       start = end + 1
@@ -57,16 +57,16 @@ public struct TokenList: Sendable, Equatable {
   static func parseJSON(_ bytes: [UInt8], path: String) throws(SurgeryError) -> [String] {
     let value = try JSONFile.parse(bytes, path: path)
     guard let elements = value.elements else {
-      throw .invalidTokenFile(path: path, line: nil, reason: "is not a JSON array of strings")
+      throw .invalidTextFile(path: path, line: nil, reason: "is not a JSON array of strings")
     }
     var tokens: [String] = []
     for (index, element) in elements.enumerated() {
       guard let token = element.string else {
-        throw .invalidTokenFile(
+        throw .invalidTextFile(
           path: path, line: nil, reason: "element \(index) is \(element.kindDescription), not a string")
       }
       if token.utf8.contains(0) {
-        throw .invalidTokenFile(path: path, line: nil, reason: "element \(index) contains a NUL character")
+        throw .invalidTextFile(path: path, line: nil, reason: "element \(index) contains a NUL character")
       }
       if !token.isEmpty { tokens.append(token) }
     }

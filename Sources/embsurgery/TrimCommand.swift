@@ -1,0 +1,112 @@
+import ArgumentParser
+import EmbeddingSurgery
+import StrictJSON
+
+/// `embsurgery trim`: shrink the vocabulary to what a corpus uses.
+struct Trim: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "trim",
+    abstract: "Shrink the vocabulary to the tokens a corpus uses: fewer rows, the same encodings and logits on that text.",
+    discussion: """
+      MODEL is a model folder (a bare .safetensors file needs --tokenizer, and then only the safetensors file \
+      is written). Each non-empty line of a --corpus file is one text; a .jsonl file holds one JSON object per \
+      line whose "text" member is the text. The corpus is encoded with the model's own tokenizer. Kept: every \
+      token the corpus uses (at least --min-count times), every --keep token, every added and special token, \
+      every token the config files, the post-processor or the chat template name, and what the tokenizer \
+      needs to encode any text (byte tokens, single characters, merge paths). New ids are dense and keep the \
+      old order; the tokenizer files and config.json are renumbered. Without --output the result goes beside \
+      the input (DIR-trimmed).
+      """
+  )
+
+  @Argument(help: "A model folder (or a .safetensors file with --tokenizer).")
+  var model: String
+
+  @Option(help: "A corpus file: one text per line, or a .jsonl file of {\"text\": ...} objects. Repeatable.")
+  var corpus: [String] = []
+
+  @Option(help: "Tokens to keep whatever the corpus says: a file with one vocabulary token per line, or a .json array.")
+  var keep: String?
+
+  @Option(help: "Keep a corpus token only when it is used at least this many times.")
+  var minCount: Int = 1
+
+  @Option(help: "Where to write the result (default: beside the input).")
+  var output: String?
+
+  @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
+  var inPlace = false
+
+  @OptionGroup var modelOptions: ModelOptions
+
+  @OptionGroup var outputOptions: OutputOptions
+
+  func validate() throws {
+    if corpus.isEmpty { throw ValidationError("--corpus is required (an empty file keeps only the base vocabulary)") }
+    if inPlace, output != nil { throw ValidationError("--output and --in-place cannot be used together") }
+    if minCount < 1 { throw ValidationError("--min-count must be at least 1") }
+  }
+
+  func run() throws {
+    do {
+      try trim()
+    } catch {
+      throw CommandOutput.failure(error)
+    }
+  }
+
+  private func trim() throws(SurgeryError) {
+    let keepTokens = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: path).tokens } ?? []
+    let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: modelOptions.tokenizer)
+    let request = TrimRequest(
+      corpora: corpus, keep: keepTokens, keepSource: keep, minimumCount: minCount,
+      embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
+    let plan = try TrimPlan(model: checkpoint, request: request)
+    let destination: SurgeryOutput =
+      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+    try outputOptions.report(
+      showsProgress: plan.removesAnything,
+      dryRun: { () throws(SurgeryError) in try plan.dryRunReport(output: destination) },
+      execute: { (progress) throws(SurgeryError) in
+        try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress)
+      },
+      json: \.json, text: { TrimSummary(report: $0, dryRun: $1).text })
+  }
+}
+
+/// The human summary of a trim.
+struct TrimSummary {
+  let report: TrimReport
+  let dryRun: Bool
+
+  static func size(_ bytes: Int) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 {
+      value /= 1024
+      unit += 1
+    }
+    return unit == 0 ? "\(bytes) bytes" : "\((value * 10).rounded() / 10) \(units[unit])"
+  }
+
+  var text: String {
+    var lines: [String] = []
+    let verb = dryRun ? "Would keep" : report.written ? "Kept" : "Keeps"
+    lines.append(
+      "\(verb) \(report.kept) tokens, removing \(report.removed); rows \(report.rowsBefore) → \(report.rowsAfter), tensor data \(Self.size(report.bytesBefore)) → \(Self.size(report.bytesAfter)).")
+    if !report.resized.isEmpty, report.written || dryRun {
+      lines.append("Trimmed: \(report.resized.joined(separator: ", ")).")
+    }
+    for token in report.skipped {
+      lines.append("Skipped \(JSONWriter.quoted(token)): not in the vocabulary.")
+    }
+    for note in report.notes { lines.append("Note: \(note).") }
+    if report.written {
+      lines.append("Wrote \(report.output).")
+    } else {
+      lines.append(dryRun ? "Nothing written (dry run); output would be \(report.output)." : "Nothing written.")
+    }
+    return lines.joined(separator: "\n")
+  }
+}
