@@ -32,6 +32,8 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
   case unsupportedTensor(path: String, name: String, reason: String)
   /// Something needs the model's tokenizer.json and there is none.
   case missingTokenizer(path: String, for: TokenizerUse)
+  /// A Hugging Face repository id names no snapshot in the local cache (nothing is downloaded).
+  case notInCache(id: String, revision: String, lookedIn: [String])
   /// The request contradicts itself or the model.
   case invalidRequest(path: String, reason: String)
   /// The output path is not acceptable.
@@ -91,6 +93,9 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
     case .unsupportedTensor(let path, let name, let reason): return "\(path): tensor '\(name)' \(reason)"
     case .missingTokenizer(let path, let use):
       return "\(path): \(use.words) needs a tokenizer.json (beside the model or given explicitly)"
+    case .notInCache(let id, let revision, let looked):
+      return
+        "\(id): no such file or folder, and no snapshot of the Hugging Face repository \(id) at revision \(revision) in the local cache (looked in \(looked.joined(separator: ", ")); nothing is downloaded)"
     case .invalidRequest(let path, let reason): return "\(path): \(reason)"
     case .invalidOutput(let path, let problem):
       let reason: String

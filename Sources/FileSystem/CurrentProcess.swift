@@ -5,6 +5,20 @@ public enum CurrentProcess {
   /// The process id.
   public static var id: Int32 { getpid() }
 
+  /// The environment variables.
+  public static var environment: [String: String] {
+    var result: [String: String] = [:]
+    var entry = environ
+    while let pointer = entry.pointee {
+      let text = String(cString: pointer)
+      if let equals = text.firstIndex(of: "=") {
+        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+      }
+      entry += 1
+    }
+    return result
+  }
+
   /// The processors online (at least 1).
   public static var processorCount: Int { max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1) }
 

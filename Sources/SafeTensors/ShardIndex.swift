@@ -77,7 +77,7 @@ public struct ShardIndex: Sendable {
   }
 
   /// Whether `name` names a file inside the folder itself.
-  static func isPlainFileName(_ name: String) -> Bool {
+  package static func isPlainFileName(_ name: String) -> Bool {
     let bytes = Array(name.utf8)
     guard !bytes.isEmpty, name != ".", !name.contains("..") else { return false }
     return !bytes.contains(UInt8(ascii: "/")) && !bytes.contains(UInt8(ascii: "\\")) && !bytes.contains(0)

@@ -14,8 +14,10 @@ struct Audit: ParsableCommand {
       """
   )
 
-  @Argument(help: "A .safetensors file or a model folder.")
+  @Argument(help: "A .safetensors file, a model folder, or a Hugging Face repository id in the local cache.")
   var model: String
+
+  @OptionGroup var location: ModelLocationOptions
 
   @OptionGroup var modelOptions: ModelOptions
 
@@ -25,7 +27,7 @@ struct Audit: ParsableCommand {
   func run() throws {
     let audit: ModelAudit
     do {
-      let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: modelOptions.tokenizer)
+      let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
       audit = try ModelAudit(
         model: checkpoint, embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
     } catch {

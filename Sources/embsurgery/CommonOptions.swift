@@ -14,6 +14,21 @@ struct TensorOptions: ParsableArguments {
   var head: String?
 }
 
+/// `--revision` of every command that takes MODEL: a model may be a path or a Hugging Face
+/// repository id, found offline in the local cache.
+struct ModelLocationOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "For a Hugging Face repository id: the branch, tag or commit hash of the cached snapshot (default: main).",
+      discussion: "MODEL may be a repository id (ORG/NAME), resolved offline in the cache HF_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME/huggingface/hub or ~/.cache/huggingface/hub; a path that exists always wins."))
+  var revision: String?
+
+  /// The model `name` names: a path, or a repository id in the local Hugging Face cache.
+  func open(_ name: String, tokenizer: String? = nil) throws(SurgeryError) -> ModelCheckpoint {
+    try ModelCheckpoint.open(name, revision: revision, tokenizerPath: tokenizer)
+  }
+}
+
 /// `--tokenizer`, `--embedding` and `--head` of `resize` and `audit`.
 struct ModelOptions: ParsableArguments {
   @Option(help: "The tokenizer.json to use (default: the one in the folder or beside the file).")

@@ -14,8 +14,10 @@ struct FixUntrained: ParsableCommand {
       """
   )
 
-  @Argument(help: "A .safetensors file or a model folder.")
+  @Argument(help: "A .safetensors file, a model folder, or a Hugging Face repository id in the local cache.")
   var model: String
+
+  @OptionGroup var location: ModelLocationOptions
 
   @Option(help: "Where to write the result.")
   var output: String
@@ -54,7 +56,7 @@ struct FixUntrained: ParsableCommand {
   }
 
   private func fix() throws(SurgeryError) {
-    let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: tokenizer)
+    let checkpoint = try location.open(model, tokenizer: tokenizer)
     let request = FixUntrainedRequest(
       ids: ids?.ids, initialization: initialization, seed: seed,
       noiseScale: noiseScale, embeddingName: tensors.embedding, headName: tensors.head)

@@ -14,8 +14,10 @@ struct Inspect: ParsableCommand {
       """
   )
 
-  @Argument(help: "A .safetensors file or a model folder.")
+  @Argument(help: "A .safetensors file, a model folder, or a Hugging Face repository id in the local cache.")
   var model: String
+
+  @OptionGroup var location: ModelLocationOptions
 
   @Flag(name: .long, help: "Print one line of JSON instead of the readable report.")
   var json = false
@@ -23,7 +25,7 @@ struct Inspect: ParsableCommand {
   func run() throws {
     let report: InspectReport
     do {
-      report = try InspectReport(model: try ModelCheckpoint(path: model))
+      report = try InspectReport(model: try location.open(model))
     } catch {
       throw CommandOutput.failure(error)
     }

@@ -15,8 +15,10 @@ struct Resize: ParsableCommand {
       """
   )
 
-  @Argument(help: "A .safetensors file or a model folder.")
+  @Argument(help: "A .safetensors file, a model folder, or a Hugging Face repository id in the local cache.")
   var model: String
+
+  @OptionGroup var location: ModelLocationOptions
 
   @Option(help: "The new tokens: a UTF-8 file with one token per line, or a .json array of strings.")
   var tokens: String
@@ -69,7 +71,7 @@ struct Resize: ParsableCommand {
   private func resize() throws(SurgeryError) {
     let list = try TokenList(contentsOf: tokens)
     guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
-    let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: modelOptions.tokenizer)
+    let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = ResizeRequest(
       tokens: list.tokens, tokenSource: tokens, initialization: initialization, special: special,
       padToMultipleOf: padToMultipleOf, seed: seed, embeddingName: modelOptions.tensors.embedding,

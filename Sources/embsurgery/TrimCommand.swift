@@ -22,6 +22,8 @@ struct Trim: ParsableCommand {
   @Argument(help: "A model folder (or a .safetensors file with --tokenizer).")
   var model: String
 
+  @OptionGroup var location: ModelLocationOptions
+
   @Option(help: "A corpus file: one text per line, or a .jsonl file of {\"text\": ...} objects. Repeatable.")
   var corpus: [String] = []
 
@@ -57,7 +59,7 @@ struct Trim: ParsableCommand {
 
   private func trim() throws(SurgeryError) {
     let keepTokens = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: path).tokens } ?? []
-    let checkpoint = try ModelCheckpoint(path: model, tokenizerPath: modelOptions.tokenizer)
+    let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     let request = TrimRequest(
       corpora: corpus, keep: keepTokens, keepSource: keep, minimumCount: minCount,
       embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)

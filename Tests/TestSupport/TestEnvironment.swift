@@ -66,11 +66,14 @@ public enum TestEnvironment {
   /// Runs a program, capturing both outputs, and returns them with the exit status.
   public static func execute(
     _ executable: String, _ arguments: [String], currentDirectory: URL? = nil,
-    standardInput: Data? = nil
+    standardInput: Data? = nil, environment: [String: String]? = nil
   ) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let environment {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }
     let output = Pipe()
     let error = Pipe()
@@ -142,10 +145,11 @@ extension TestEnvironment {
 
   /// Runs `embsurgery` with `arguments` and returns its exit status and outputs.
   public static func embsurgery(
-    _ arguments: [String], currentDirectory: URL? = nil, standardInput: Data? = nil
+    _ arguments: [String], currentDirectory: URL? = nil, standardInput: Data? = nil,
+    environment: [String: String]? = nil
   ) throws -> ProcessResult {
     try execute(
       try embsurgeryExecutable(), arguments, currentDirectory: currentDirectory,
-      standardInput: standardInput)
+      standardInput: standardInput, environment: environment)
   }
 }

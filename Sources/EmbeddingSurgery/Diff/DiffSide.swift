@@ -11,7 +11,13 @@ struct DiffSide {
   var configVocabularySize: Int?
   var checkpoint: Checkpoint?
 
-  init(path: String) throws(SurgeryError) {
+  /// Reads what `name` holds: a path, or (when nothing is there) a Hugging Face repository id
+  /// resolved in the local cache at its `main` revision.
+  init(path name: String) throws(SurgeryError) {
+    var path = name
+    if !FilePath(name).exists, HubCache.isRepositoryID(name) {
+      path = try HubCache.current.snapshot(of: name).string
+    }
     let location = FilePath(path)
     guard location.exists else {
       throw .fileSystem(.failed(operation: "open", path: path, errno: .noSuchFileOrDirectory))

@@ -6,12 +6,20 @@ import Tokenization
 
 /// A model on disk: its safetensors checkpoint (a file, a folder with `model.safetensors`, or a
 /// folder with `model.safetensors.index.json` and shards) and, for a folder, the `config.json` and
-/// tokenizer files beside it.
+/// tokenizer files beside it. A sentence-transformers folder (`modules.json` at its root) is a
+/// model folder whose transformer is at the root or in a subfolder (`0_Transformer/`): its files
+/// are the ones a surgery edits, the rest is copied.
 ///
 /// Opening reads only headers and small JSON files; tensor data stays mapped until it is used.
 public final class ModelCheckpoint: Sendable {
-  /// The path the user gave: a `.safetensors` file or a model folder.
+  /// The path of the model: the `.safetensors` file or the model folder the user gave, or the
+  /// snapshot folder of a Hugging Face repository id.
   public let path: String
+  /// The Hugging Face repository id the model was named by, when it was (``open(_:revision:tokenizerPath:cache:)``).
+  public let repositoryID: String?
+  /// The folder, relative to ``path``, of a sentence-transformers folder's transformer (`""` when
+  /// it is at the root, and for every other model).
+  public let transformerFolder: String
   /// Whether ``path`` is a folder (its tokenizer and config files are updated by a surgery).
   public let isFolder: Bool
   /// The safetensors files.
@@ -33,15 +41,47 @@ public final class ModelCheckpoint: Sendable {
   ///   - path: a `.safetensors` file or a model folder.
   ///   - tokenizerPath: a tokenizer.json to use instead of the one in the folder (or beside the file).
   /// - Throws: ``SurgeryError`` naming the file that is missing or malformed.
-  public init(path: String, tokenizerPath: String? = nil) throws(SurgeryError) {
+  public convenience init(path: String, tokenizerPath: String? = nil) throws(SurgeryError) {
+    try self.init(path: path, tokenizerPath: tokenizerPath, repositoryID: nil)
+  }
+
+  /// Opens a model named by a path or, when no file or folder is there, by a Hugging Face
+  /// repository id resolved offline in the local cache (``HubCache``). A path that exists always
+  /// wins over an id.
+  ///
+  /// - Parameters:
+  ///   - revision: for a repository id, a branch, a tag or a commit hash (default `main`).
+  ///   - cache: the cache to look in (default: the one the environment names).
+  /// - Throws: ``SurgeryError/notInCache(id:revision:lookedIn:)`` for an id the cache does not hold;
+  ///   ``SurgeryError/invalidRequest(path:reason:)`` for a revision with a path.
+  public static func open(
+    _ name: String, revision: String? = nil, tokenizerPath: String? = nil, cache: HubCache = .current
+  ) throws(SurgeryError) -> ModelCheckpoint {
+    if FilePath(name).exists {
+      if revision != nil {
+        throw .invalidRequest(path: name, reason: "is a path; a revision applies only to a Hugging Face repository id")
+      }
+      return try ModelCheckpoint(path: name, tokenizerPath: tokenizerPath)
+    }
+    guard HubCache.isRepositoryID(name) else {
+      throw .fileSystem(.failed(operation: "open", path: name, errno: .noSuchFileOrDirectory))
+    }
+    let snapshot = try cache.snapshot(of: name, revision: revision)
+    return try ModelCheckpoint(path: snapshot.string, tokenizerPath: tokenizerPath, repositoryID: name)
+  }
+
+  init(path: String, tokenizerPath: String?, repositoryID: String?) throws(SurgeryError) {
     self.path = path
-    let location = FilePath(path)
-    guard location.exists else {
+    self.repositoryID = repositoryID
+    let root = FilePath(path)
+    guard root.exists else {
       throw .fileSystem(.failed(operation: "open", path: path, errno: .noSuchFileOrDirectory))
     }
-    isFolder = location.isFolder
+    isFolder = root.isFolder
+    transformerFolder = isFolder ? try ModelCheckpoint.transformerFolder(in: root) : ""
+    let location = transformerFolder.isEmpty ? root : root.appending(transformerFolder)
     do {
-      checkpoint = try Checkpoint.open(path: path)
+      checkpoint = try Checkpoint.open(path: location.string)
     } catch {
       throw .safeTensors(error)
     }
@@ -66,6 +106,7 @@ public final class ModelCheckpoint: Sendable {
       vocabulary = nil
     }
     let configPath = location.appending("config.json").string
+
     if isFolder, let found = try JSONFile.readIfPresent(configPath) {
       config = ModelConfig(path: configPath, json: found)
     } else {
@@ -86,8 +127,33 @@ public final class ModelCheckpoint: Sendable {
     }
   }
 
-  /// The folder holding the model's files: the folder itself, or the folder of a bare file.
-  var folder: FilePath { isFolder ? FilePath(path) : FilePath(path).folder }
+  /// The folder holding the model's files: the folder itself (its transformer's folder, for a
+  /// sentence-transformers folder), or the folder of a bare file.
+  var folder: FilePath {
+    guard isFolder else { return FilePath(path).folder }
+    return transformerFolder.isEmpty ? FilePath(path) : FilePath(path).appending(transformerFolder)
+  }
+
+  /// The path, relative to ``path``, of the file `name` of the model's folder (``folder``).
+  func relativePath(of name: String) -> String {
+    transformerFolder.isEmpty ? name : transformerFolder + "/" + name
+  }
+
+  /// The transformer's folder of a sentence-transformers folder (`modules.json` at the root):
+  /// the `path` of its `sentence_transformers.models.Transformer` module; `""` for any other folder.
+  private static func transformerFolder(in root: FilePath) throws(SurgeryError) -> String {
+    let modulesPath = root.appending("modules.json").string
+    guard let modules = try JSONFile.readIfPresent(modulesPath) else { return "" }
+    guard let list = modules.elements else {
+      throw .unexpectedJSON(path: modulesPath, reason: "is not a list of modules")
+    }
+    let transformer = list.first { $0["type"]?.string?.hasSuffix("models.Transformer") == true }
+    guard let relative = transformer?["path"]?.string, !relative.isEmpty else { return "" }
+    guard ShardIndex.isPlainFileName(relative) else {
+      throw .unexpectedJSON(path: modulesPath, reason: "names the transformer's folder \(relative), which is not inside it")
+    }
+    return relative
+  }
 
   /// Whether the tokenizer.json used is the model folder's own (a surgery then edits it).
   var ownsTokenizerJSON: Bool {

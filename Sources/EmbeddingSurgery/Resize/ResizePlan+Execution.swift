@@ -125,13 +125,13 @@ extension ResizePlan {
       let bytes = model.tokenizerBytes
     {
       if renames.isEmpty {
-        edited["tokenizer.json"] = try ModelFileEdits.addTokens(
+        edited[model.relativePath(of: "tokenizer.json")] = try ModelFileEdits.addTokens(
           records, toTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath)
       } else {
         let renamed = try ModelFileEdits.renameSlots(
           renames, inTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath)
         let entries = (renamed.needingEntries + appended).sorted { $0.id < $1.id }
-        edited["tokenizer.json"] =
+        edited[model.relativePath(of: "tokenizer.json")] =
           entries.isEmpty
           ? renamed.bytes
           : try ModelFileEdits.addTokens(entries, toTokenizerJSON: renamed.bytes, path: tokenizerPath)
@@ -140,7 +140,7 @@ extension ResizePlan {
     let configPath = folder.appending("tokenizer_config.json").string
     if !records.isEmpty, FilePath(configPath).exists {
       if renames.isEmpty {
-        edited["tokenizer_config.json"] = try ModelFileEdits.addTokens(
+        edited[model.relativePath(of: "tokenizer_config.json")] = try ModelFileEdits.addTokens(
           records, toTokenizerConfig: try readAll(configPath), listAsSpecial: request.special,
           path: configPath)
       } else {
@@ -152,22 +152,22 @@ extension ResizePlan {
         if request.special {
           bytes = try ModelFileEdits.listSpecialTokens(records, inTokenizerConfig: bytes, path: configPath)
         }
-        edited["tokenizer_config.json"] = bytes
+        edited[model.relativePath(of: "tokenizer_config.json")] = bytes
       }
     }
     let vocabularyPath = folder.appending("vocab.txt").string
     if renames.contains(where: \.slot.isInModelVocabulary), FilePath(vocabularyPath).exists,
       let bytes = ModelFileEdits.renameSlots(renames, inVocabularyText: try readAll(vocabularyPath))
     {
-      edited["vocab.txt"] = bytes
+      edited[model.relativePath(of: "vocab.txt")] = bytes
     }
     let mapPath = folder.appending("special_tokens_map.json").string
     if !records.isEmpty, request.special, FilePath(mapPath).exists {
-      edited["special_tokens_map.json"] = try ModelFileEdits.addTokens(
+      edited[model.relativePath(of: "special_tokens_map.json")] = try ModelFileEdits.addTokens(
         records, toSpecialTokensMap: try readAll(mapPath), path: mapPath)
     }
     if rowsAfter != rowsBefore || model.config?.vocabularySize != rowsAfter, let configPath = model.config?.path {
-      edited["config.json"] = try ModelFileEdits.setVocabularySize(
+      edited[model.relativePath(of: "config.json")] = try ModelFileEdits.setVocabularySize(
         rowsAfter, inConfig: try readAll(configPath), path: configPath)
     }
     if model.checkpoint.index != nil {
@@ -178,7 +178,7 @@ extension ResizePlan {
       } catch {
         throw .safeTensors(error)
       }
-      edited["model.safetensors.index.json"] = try ModelFileEdits.setTotalSize(
+      edited[model.relativePath(of: "model.safetensors.index.json")] = try ModelFileEdits.setTotalSize(
         total, inIndex: try readAll(indexPath), path: indexPath)
     }
     return edited

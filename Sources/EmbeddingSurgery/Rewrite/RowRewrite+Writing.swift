@@ -80,18 +80,24 @@ extension RowRewrite {
     // A signal now removes the temporary output (see ``TemporaryOutputs``).
     destination.register()
     do {
-      if model.isFolder { try fileSystem { () throws(FileSystemError) in try root.makeFolder() } }
+      if model.isFolder {
+        try fileSystem { () throws(FileSystemError) in
+          try root.makeFolder()
+          if !model.transformerFolder.isEmpty { try root.appending(model.transformerFolder).makeFolder() }
+        }
+      }
       var jobs: [FileJob] = []
       for name in changed.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
         let file = try model.safeTensorsFile(named: name)
-        let outputPath = model.isFolder ? root.appending(name).string : root.string
+        let outputPath = model.isFolder ? root.appending(model.relativePath(of: name)).string : root.string
         jobs.append(try startFile(file, named: name, at: outputPath, rewritten: rewritten))
       }
       let counter = ProgressCounter(total: try totalBytes(jobs: jobs, edited: edited), report: progress)
+      let changedPaths = Set(changed.map(model.relativePath(of:)))
       let copied = BackgroundWork.start { [jobs] () throws(SurgeryError) in
         if model.isFolder {
           try copyTree(
-            from: FilePath(model.path), to: root, relative: "", changed: changed, edited: edited,
+            from: FilePath(model.path), to: root, relative: "", changed: changedPaths, edited: edited,
             linking: linkingUnchanged, counter: counter)
         }
         for job in jobs { try copySteps(of: job, counter: counter) }
@@ -237,7 +243,7 @@ extension RowRewrite {
   private func totalBytes(jobs: [FileJob], edited: [String: [UInt8]]) throws(SurgeryError) -> Int64 {
     var total = Int64(jobs.reduce(0) { $0 + $1.plan.fileSize })
     guard model.isFolder else { return total }
-    let changed = Set(jobs.map { FilePath($0.outputPath).name })
+    let changed = Set(try changedFiles().map(model.relativePath(of:)))
     func walk(_ folder: FilePath, relative: String) {
       for name in (try? folder.folderEntries()) ?? [] {
         let path = folder.appending(name)
@@ -246,7 +252,7 @@ extension RowRewrite {
           walk(path, relative: relativeName)
         } else if let bytes = edited[relativeName] {
           total += Int64(bytes.count)
-        } else if !(relative.isEmpty && changed.contains(name)) {
+        } else if !changed.contains(relativeName) {
           total += path.status()?.size ?? 0
         }
       }
@@ -256,7 +262,9 @@ extension RowRewrite {
   }
 
   /// Writes every file of the input folder `source` into `destination` except the changed
-  /// safetensors files: edited files replaced, every other file cloned whole (or hard-linked).
+  /// safetensors files (`changed`, paths relative to the model's root): edited files replaced,
+  /// every other file cloned whole (or hard-linked: to the file a link leads to, as in a Hugging
+  /// Face cache snapshot, whose files are links into its blobs).
   private func copyTree(
     from source: FilePath, to destination: FilePath, relative: String, changed: Set<String>,
     edited: [String: [UInt8]], linking: Bool, counter: ProgressCounter
@@ -265,7 +273,7 @@ extension RowRewrite {
       let sourcePath = source.appending(name)
       let destinationPath = destination.appending(name)
       let relativeName = relative.isEmpty ? name : relative + "/" + name
-      if relative.isEmpty, changed.contains(name) { continue }
+      if changed.contains(relativeName) { continue }
       try fileSystem { () throws(FileSystemError) in
         if sourcePath.isFolder {
           if !destinationPath.exists { try destinationPath.makeFolder() }
@@ -273,7 +281,7 @@ extension RowRewrite {
           try destinationPath.writeNewFile(bytes)
           counter.advance(bytes.count)
         } else if linking {
-          try sourcePath.hardLink(at: destinationPath)
+          try (sourcePath.canonical ?? sourcePath).hardLink(at: destinationPath)
           counter.advance(Int(sourcePath.status()?.size ?? 0))
         } else {
           try sourcePath.copyFile(to: destinationPath)

@@ -16,8 +16,12 @@ public protocol SurgeryPlan: Sendable {
 
 extension SurgeryPlan {
   /// Where the output goes by default: `NAME-SUFFIX.safetensors` beside a file, `DIR-SUFFIX`
-  /// beside a folder (see ``outputSuffix``).
+  /// beside a folder (see ``outputSuffix``); for a model named by a Hugging Face repository id,
+  /// `NAME-SUFFIX` in the current folder (never inside the cache).
   public var defaultOutputPath: String {
+    if let id = model.repositoryID {
+      return (id.split(separator: "/").last.map(String.init) ?? id) + "-" + Self.outputSuffix
+    }
     let input = FilePath(model.path)
     var name = input.name + "-" + Self.outputSuffix
     if !model.isFolder, input.extension == "safetensors", let stem = input.stem {
@@ -45,6 +49,10 @@ extension SurgeryPlan {
   func destination(for output: SurgeryOutput, linkingUnchanged: Bool = false) throws(SurgeryError)
     -> OutputDestination
   {
+    if output == .inPlace, let id = model.repositoryID {
+      throw .invalidRequest(
+        path: id, reason: "is a snapshot of the Hugging Face cache, which is never written: write the result elsewhere")
+    }
     let destination = try OutputDestination(output, inputPath: model.path, inputIsFolder: model.isFolder)
     if linkingUnchanged, model.isFolder {
       let input = FilePath(model.path).status()?.identity.device

@@ -88,23 +88,23 @@ extension TrimPlan {
       return try fileSystem { () throws(FileSystemError) in try path.readAll() }
     }
     if model.ownsTokenizerJSON {
-      edited["tokenizer.json"] = try tokenization { () throws(TokenizationError) in
+      edited[model.relativePath(of: "tokenizer.json")] = try tokenization { () throws(TokenizationError) in
         try tokenizerTrim.rewriteTokenizerJSON(tokenizerFile)
       }
       if let bytes = try read("tokenizer_config.json") {
         let path = folder.appending("tokenizer_config.json").string
-        edited["tokenizer_config.json"] = try tokenization { () throws(TokenizationError) in
+        edited[model.relativePath(of: "tokenizer_config.json")] = try tokenization { () throws(TokenizationError) in
           try tokenizerTrim.rewriteTokenizerConfig(bytes, path: path)
         }
       }
       if let bytes = try read("vocab.txt") {
         let path = folder.appending("vocab.txt").string
-        edited["vocab.txt"] = try tokenization { () throws(TokenizationError) in
+        edited[model.relativePath(of: "vocab.txt")] = try tokenization { () throws(TokenizationError) in
           try tokenizerTrim.rewriteVocabularyText(bytes, path: path, vocabulary: vocabulary)
         }
       }
       if let sentencePieceModel {
-        edited["tokenizer.model"] = try tokenization { () throws(TokenizationError) in
+        edited[model.relativePath(of: "tokenizer.model")] = try tokenization { () throws(TokenizationError) in
           try tokenizerTrim.rewriteSentencePieceModel(sentencePieceModel, vocabulary: vocabulary)
         }
       }
@@ -112,15 +112,15 @@ extension TrimPlan {
     let map = idMap
     if let config = model.config, let bytes = try read("config.json") {
       let sized = try ModelFileEdits.setVocabularySize(rowsAfter, inConfig: bytes, path: config.path)
-      edited["config.json"] = try ModelFileEdits.renumberTokenIDs(inConfig: sized, path: config.path) { map[$0] }
+      edited[model.relativePath(of: "config.json")] = try ModelFileEdits.renumberTokenIDs(inConfig: sized, path: config.path) { map[$0] }
     }
     if let bytes = try read("generation_config.json") {
-      edited["generation_config.json"] = try ModelFileEdits.renumberTokenIDs(
+      edited[model.relativePath(of: "generation_config.json")] = try ModelFileEdits.renumberTokenIDs(
         inConfig: bytes, path: folder.appending("generation_config.json").string
       ) { map[$0] }
     }
     if model.checkpoint.index != nil, let bytes = try read(ShardIndex.fileName) {
-      edited[ShardIndex.fileName] = try ModelFileEdits.setTotalSize(
+      edited[model.relativePath(of: ShardIndex.fileName)] = try ModelFileEdits.setTotalSize(
         try checkpointBytes() + dataSizeChange, inIndex: bytes, path: folder.appending(ShardIndex.fileName).string)
     }
     return edited
