@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <sched.h>
 
 ssize_t cfilesystem_copy_file_range(int input, int64_t *input_offset, int output,
                                     int64_t *output_offset, size_t length) {
@@ -45,4 +46,14 @@ int cfilesystem_block_size(int file, int64_t *size) {
   int result = fstatfs(file, &info);
   if (result == 0) *size = (int64_t)info.f_bsize;
   return result;
+}
+
+int cfilesystem_available_processors(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int count = CPU_COUNT(&set);
+    if (count > 0) return count;
+  }
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online > 0 ? (int)online : 1;
 }

@@ -1,3 +1,4 @@
+import CFileSystem
 import Glibc
 
 /// The running process, and whether another one still runs.
@@ -19,8 +20,8 @@ public enum CurrentProcess {
     return result
   }
 
-  /// The processors online (at least 1).
-  public static var processorCount: Int { max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1) }
+  /// The processors this process may run on (its affinity: `taskset` and cpusets count), at least 1.
+  public static var processorCount: Int { Int(cfilesystem_available_processors()) }
 
   /// Whether a process with id `pid` exists (`kill(pid, 0)`; a process of another user counts).
   public static func isRunning(_ pid: Int32) -> Bool {

@@ -60,10 +60,11 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension OutputOptions {
-  /// The shared end of `resize` and `fix-untrained`: the plan's dry-run report with `--dry-run`,
-  /// else the report of executing it (with a progress bar on a terminal, unless `--quiet`,
-  /// `--json` or `showsProgress` is false); then the report on standard output, as one line of
-  /// JSON with `--json`, else as text.
+  /// The shared end of `resize`, `fix-untrained` and `trim`: the plan's dry-run report with
+  /// `--dry-run`, else the report of executing it (with a progress bar when standard error is a
+  /// terminal, unless `--quiet` or `showsProgress` is false; `--json` goes to standard output, so
+  /// the two do not mix); then the report on standard output, as one line of JSON with `--json`,
+  /// else as text.
   ///
   /// - Parameters:
   ///   - dryRun: makes the report of a dry run.
@@ -79,7 +80,7 @@ extension OutputOptions {
     if self.dryRun {
       report = try dryRun()
     } else {
-      let bar = ProgressBar.standardError(enabled: !quiet && !self.json && showsProgress)
+      let bar = ProgressBar.standardError(enabled: !quiet && showsProgress)
       report = try execute(bar?.update)
       bar?.finish()
     }

@@ -24,4 +24,8 @@ int cfilesystem_clone_range(int output, int input, uint64_t input_offset, uint64
 /// Returns -1 with errno set on failure.
 int cfilesystem_block_size(int file, int64_t *size);
 
+/// The processors this process may run on (sched_getaffinity, so `taskset` and cgroup cpusets
+/// count), or sysconf's online processors when that fails; at least 1.
+int cfilesystem_available_processors(void);
+
 #endif
