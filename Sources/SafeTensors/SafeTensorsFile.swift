@@ -69,6 +69,29 @@ public final class SafeTensorsFile: Sendable {
     (header.dataStart + tensor.dataOffsets.lowerBound)..<(header.dataStart + tensor.dataOffsets.upperBound)
   }
 
+  /// The bytes of `absoluteRange`, read with `pread` rather than through the mapping: for a few
+  /// scattered rows, reading keeps nothing resident (touching the mapping would map in the pages
+  /// around each row, several times its size).
+  ///
+  /// - Throws: ``SafeTensorsError`` when the file cannot be read or ends before the range does.
+  public func read(_ absoluteRange: Range<Int>) throws(SafeTensorsError) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: absoluteRange.count)
+    var done = 0
+    while done < bytes.count {
+      let start = absoluteRange.lowerBound + done
+      let result = bytes.withUnsafeMutableBytes { buffer in
+        let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[done...])
+        return Result { () throws(FileSystemError) in try input.read(at: Int64(start), into: rest) }
+      }
+      let count = try fileSystem { () throws(FileSystemError) in try result.get() }
+      guard count > 0 else {
+        throw .truncated(path: path, dataEnd: UInt64(absoluteRange.upperBound), fileSize: size)
+      }
+      done += count
+    }
+    return bytes
+  }
+
   /// Lets the kernel drop the resident pages inside `absoluteRange` (see ``MappedRegion/releasePages(in:)``).
   package func releasePages(in absoluteRange: Range<Int>) {
     mapping.releasePages(in: absoluteRange)

@@ -70,12 +70,19 @@ struct RowInitializer {
     matrix.forEachWindow { window in window.forEachRun(excluding: excluded, body) }
   }
 
-  /// The mean of the given original rows, in `Double`.
-  func meanOfRows(_ ids: [Int]) -> [Double] {
+  /// The mean of the given original rows, in `Double`. The rows are read (`pread`), not touched
+  /// through the mapping, so that scattered rows keep nothing resident.
+  func meanOfRows(_ ids: [Int]) throws(SurgeryError) -> [Double] {
     var sums = [Double](repeating: 0, count: dimension)
     var row = [Double](repeating: 0, count: dimension)
     for id in ids {
-      matrix.withRow(id) { buffer in
+      let bytes: [UInt8]
+      do {
+        bytes = try file.read(matrix.byteRange(first: id, count: 1))
+      } catch {
+        throw .safeTensors(error)
+      }
+      bytes.withUnsafeBytes { buffer in
         guard let base = buffer.baseAddress else { return }
         row.withUnsafeMutableBufferPointer { destination in
           guard let target = destination.baseAddress else { return }
@@ -168,7 +175,7 @@ struct RowProduction {
   /// The bytes of the rows of `targets[range]`, one after the other.
   ///
   /// - Complexity: O(`range.count` × *dimension*) (× *dimension* more for `mvn`).
-  mutating func rows(_ range: Range<Int>, generator: inout SeededGenerator) -> [UInt8] {
+  mutating func rows(_ range: Range<Int>, generator: inout SeededGenerator) throws(SurgeryError) -> [UInt8] {
     let format = initializer.format
     let dimension = initializer.dimension
     let zeroRow = [UInt8](repeating: 0, count: initializer.rowBytes)
@@ -208,7 +215,7 @@ struct RowProduction {
         if row != meanRow { noiseSurvived = true }
         bytes += row
       case .nearest:
-        bytes += pieces[index].isEmpty ? meanRow ?? zeroRow : format.encode(initializer.meanOfRows(pieces[index]))
+        bytes += pieces[index].isEmpty ? meanRow ?? zeroRow : format.encode(try initializer.meanOfRows(pieces[index]))
       }
     }
     return bytes

@@ -213,7 +213,7 @@ extension RowRewrite {
             let end = min(start + chunkRows, rows.upperBound)
             let bytes: [UInt8]
             if var making = production {
-              bytes = making.rows(start..<end, generator: &generator)
+              bytes = try making.rows(start..<end, generator: &generator)
               production = making
             } else {
               bytes = Array(repeatElement(prepared.biasEntry ?? [], count: end - start).joined())
