@@ -18,9 +18,11 @@ new], ...], ...}).
 
 `check` asserts, each under its own name in the failures:
   id_map:     new ids are 0..n-1, old ids ascending (order kept) and rows of the original; the
-              report's counts agree with the files;
+              report's rows_before/rows_after/kept/removed agree with the files;
   tensors:    each tensor the report lists as resized is the original's rows (entries) at the old
               ids, gathered along its vocabulary axis, bit for bit; every other tensor is unchanged;
+              bytes_before/bytes_after are the files' sizes or the tensors' data;
+  files:      the other files of the folder (special_tokens_map.json, chat templates, ...) are copied;
   tokenizer:  every corpus text gets the original's token strings from the trimmed tokenizer.json,
               and the original ids map through id_map to the trimmed ids (with and without the
               special tokens the post-processor adds); tokenizer_config.json's added_tokens_decoder
@@ -121,7 +123,14 @@ def model_folder(path):
         for module in json.load(open(modules, encoding="utf-8")):
             if module.get("type", "").endswith("models.Transformer"):
                 return os.path.join(path, module.get("path", ""))
-    raise CheckFailed(f"{path}: no config.json (nor a sentence-transformers Transformer module)")
+    # An unpacked wheel: the one folder below that holds a model.
+    found = sorted({root for root, _, files in os.walk(path) if "config.json" in files and
+                    any(f.startswith("model") and f.endswith(".safetensors") or f == "model.safetensors.index.json"
+                        for f in files)})
+    if len(found) == 1:
+        return found[0]
+    raise CheckFailed(f"{path}: no config.json (nor a sentence-transformers Transformer module, nor one model "
+                      f"folder below: {found})")
 
 
 def read_json(path, default=None):
@@ -238,7 +247,10 @@ def tokenizer_kind(folder):
 
 
 def load_tokenizer(folder):
-    tokenizer = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
+    path = os.path.join(folder, "tokenizer.json")
+    if not os.path.exists(path):
+        raise CheckFailed(f"{path} is missing")
+    tokenizer = Tokenizer.from_file(path)
     tokenizer.no_padding()
     tokenizer.no_truncation()
     return tokenizer
@@ -249,10 +261,11 @@ def info(path):
     config = read_json(os.path.join(folder, "config.json"))
     embedding, head, bias, rows = vocabulary_roles(folder)
     tensors = Tensors(folder)
-    return {"folder": folder, "kind": infer_kind(folder), "rows": rows,
+    kind = infer_kind(folder)
+    return {"folder": folder, "kind": kind, "rows": rows,
             "hidden": tensors.info[embedding][1][1],
-            "tied": head is None, "tie_word_embeddings": text_config(config).get("tie_word_embeddings",
-                                                                                 config.get("tie_word_embeddings")),
+            "tied": None if kind == "encoder" else head is None,
+            "tie_word_embeddings": text_config(config).get("tie_word_embeddings", config.get("tie_word_embeddings")),
             "embedding": embedding, "head": head, "head_bias": bias,
             "tokenizer": dict(tokenizer_kind(folder),
                               size=load_tokenizer(folder).get_vocab_size(with_added_tokens=True)),
@@ -367,7 +380,8 @@ class Checker:
             return
         self.tokenizer_a = load_tokenizer(self.original)
         self.tokenizer_b = load_tokenizer(self.trimmed)
-        for name, step in (("tensors", self.check_tensors), ("tokenizer", self.check_tokenizer),
+        for name, step in (("tensors", self.check_tensors), ("files", self.check_files),
+                           ("tokenizer", self.check_tokenizer),
                            ("arbitrary", self.check_arbitrary), ("config", self.check_config),
                            ("spm", self.check_spm), ("load", self.check_models)):
             try:
@@ -451,6 +465,23 @@ class Checker:
         if value != (None, None) and value not in counted.values():
             self.fail("tensors", f"the report's bytes_before/after are {list(value)}: neither the files' sizes "
                                  f"{list(counted['files'])} nor the tensors' data {list(counted['data'])}")
+
+    # files -------------------------------------------------------------------------------------
+    def check_files(self):
+        """Files the trim has no reason to change (special_tokens_map.json, chat templates, ...) are
+        copied as they are."""
+        rewritten = {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                     "vocab.txt", "tokenizer.model", "model.safetensors.index.json"}
+        rewritten |= {os.path.basename(p) for p in Tensors(self.original).files.values()}
+        for name in sorted(os.listdir(self.original)):
+            source = os.path.join(self.original, name)
+            if name in rewritten or name.startswith(".") or not os.path.isfile(source):
+                continue
+            target = os.path.join(self.trimmed, name)
+            if not os.path.isfile(target):
+                self.fail("files", f"{name} is missing")
+            elif open(source, "rb").read() != open(target, "rb").read():
+                self.fail("files", f"{name} changed")
 
     # tokenizer ---------------------------------------------------------------------------------
     def mapped(self, ids):
@@ -614,21 +645,24 @@ def same_bits(x, y):
 
 
 def check(arguments):
-    checker = Checker(arguments.original, arguments.trimmed, arguments.corpus, arguments.report,
-                      arguments.kind, arguments.logit_texts)
+    checker, failures = None, []
     try:
+        checker = Checker(arguments.original, arguments.trimmed, arguments.corpus, arguments.report,
+                          arguments.kind, arguments.logit_texts)
         checker.run()
     except CheckFailed as error:
-        checker.failures.append(str(error))
-    result = dict(ok=not checker.failures, **checker.summary)
-    if checker.failures:
-        result["failures"] = checker.failures
+        failures.append(str(error))
+    except Exception as error:  # noqa: BLE001 - a folder the checks cannot even read fails them
+        failures.append(f"{type(error).__name__}: {error}")
+    if checker:
+        failures = checker.failures + failures
+    result = dict(ok=not failures, **(checker.summary if checker else {}))
+    if failures:
+        result["failures"] = failures
     print(json.dumps(result, ensure_ascii=False))
-    if checker.failures:
-        for failure in checker.failures:
-            print(f"trim_model_reference: {failure}", file=sys.stderr)
-        return 1
-    return 0
+    for failure in failures:
+        print(f"trim_model_reference: {failure}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -898,6 +932,10 @@ def self_test(arguments):
         broken("report rows_after wrong", "id_map", change_report=lambda r: r.update(rows_after=r["rows_after"] + 1))
         broken("report resized incomplete", "tensors", change_report=lambda r: r.update(resized=r["resized"][1:]))
         broken("report bytes wrong", "tensors", change_report=lambda r: r.update(bytes_after=r["bytes_after"] - 1))
+        for name in ("special_tokens_map.json", "chat_template.jinja"):
+            if os.path.exists(os.path.join(good, name)):
+                broken(f"{name} changed", "files", lambda target: open(os.path.join(target, name), "a").write(" "))
+                break
         if os.path.exists(os.path.join(good, "tokenizer.model")):
             def drop_piece(target):
                 from sentencepiece import sentencepiece_model_pb2
