@@ -94,7 +94,7 @@ import TestSupport
     let report = try Self.trim([Self.fixture.path, "--corpus", corpus.path, "--output", output.path])
     #expect(report.members?.map(\.key) == [
       "rows_before", "rows_after", "kept", "removed", "bytes_before", "bytes_after", "resized", "output", "id_map",
-      "skipped", "written", "notes",
+      "skipped", "corpus", "written", "notes",
     ])
     let kept = try Self.keptIDs(report)
     #expect(report["rows_before"]?.number?.int == 320)

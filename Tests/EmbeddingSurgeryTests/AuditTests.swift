@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 import Tokenization
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 /// The numpy side's statistics of one matrix.
 private struct ExpectedMatrix {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct ColumnStatisticsTests {
   /// Rows with a fixed pseudo-random pattern, some all zero.

@@ -3,7 +3,7 @@ import StrictJSON
 import Testing
 import TestSupport
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct FixUntrainedTests {
   func plan(_ folder: URL, _ request: FixUntrainedRequest = FixUntrainedRequest()) throws -> FixUntrainedPlan {

@@ -3,7 +3,7 @@ import StrictJSON
 import TestSupport
 import Testing
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 /// Model folders of families with reserved placeholder tokens, built by the Python reference
 /// (`Tests/Reference/hygiene_reference.py`), and the reference's verdict on an output.

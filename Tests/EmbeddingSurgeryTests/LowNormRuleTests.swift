@@ -1,6 +1,6 @@
 import Testing
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct LowNormRuleTests {
   @Test func healthyGaussianNormsAreNotFlaggedButTinyRowsAre() {

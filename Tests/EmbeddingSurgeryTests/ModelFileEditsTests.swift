@@ -2,7 +2,7 @@ import StrictJSON
 import Testing
 import Tokenization
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct ModelFileEditsTests {
   let tokens = [

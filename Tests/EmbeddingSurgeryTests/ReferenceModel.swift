@@ -3,7 +3,7 @@ import StrictJSON
 import TestSupport
 import Testing
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 /// A small model folder built by the Python reference (`Tests/Reference/resize_reference.py`),
 /// and the reference's verdict on a resized output.

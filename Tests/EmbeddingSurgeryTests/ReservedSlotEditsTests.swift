@@ -2,7 +2,7 @@ import StrictJSON
 import Testing
 import Tokenization
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct ReservedSlotEditsTests {
   func rename(_ id: Int, _ old: String, to new: String, added: Bool, vocabulary: Bool, special: Bool = false) -> SlotRename {

@@ -4,7 +4,7 @@ import StrictJSON
 import Testing
 import TestSupport
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct ResizeTests {
   func resize(

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 import Tokenization
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct ReuseReservedTests {
   func resize(

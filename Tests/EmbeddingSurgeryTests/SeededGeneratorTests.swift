@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct SeededGeneratorTests {
   @Test func sameSeedSameSequenceOtherSeedOtherSequence() {

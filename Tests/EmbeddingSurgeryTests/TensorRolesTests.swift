@@ -1,7 +1,7 @@
 import SafeTensors
 import Testing
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct TensorRolesTests {
   func tensor(_ name: String, _ shape: [Int], _ dtype: DType = .BF16) -> TensorInfo {

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 import Tokenization
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 /// Work spread over threads gives the same bytes whatever the number of threads: the column
 /// statistics (a fixed partition into windows, combined in window order) and the corpus usage

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 /// Token files at the edges: very many lines, very long lines, NUL bytes, invalid UTF-8.
 @Suite struct TokenFileLimitTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct TokenListTests {
   func write(_ bytes: [UInt8], name: String = "tokens.txt", in scratch: ScratchDirectory) throws -> String {

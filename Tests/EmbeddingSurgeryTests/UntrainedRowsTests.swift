@@ -3,7 +3,7 @@ import SafeTensors
 import Testing
 import TestSupport
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 @Suite struct UntrainedRowsTests {
   @Test func quantileAndMedianFollowNumpy() {

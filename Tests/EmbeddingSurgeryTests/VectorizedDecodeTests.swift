@@ -1,6 +1,6 @@
 import Testing
 
-@testable import EmbeddingSurgery
+import EmbeddingSurgery
 
 /// The 16-wide conversions agree bit for bit with the element-by-element ones, for every bit
 /// pattern (NaN payloads, infinities, subnormals and both zeros included), at every alignment.

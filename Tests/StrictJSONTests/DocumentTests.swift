@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import StrictJSON
+import StrictJSON
 
 @Suite struct DocumentTests {
   @Test func appendsToPrettyArrayLikeItsNeighbours() throws {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import StrictJSON
+import StrictJSON
 
 @Suite struct ParserTests {
   @Test func parsesNestedValuesInOrder() throws {

@@ -2,7 +2,7 @@ import StrictJSON
 import Tokenization
 
 /// A reserved placeholder token renamed to a new token (`resize --reuse-reserved`).
-struct SlotRename: Sendable, Equatable {
+package struct SlotRename: Sendable, Equatable {
   /// The slot (its token, and where tokenizer.json holds it).
   var slot: ReservedSlots.Slot
   /// The entry of the new token that takes the slot's id.
@@ -10,6 +10,12 @@ struct SlotRename: Sendable, Equatable {
 
   /// The new token's text.
   var content: String { replacement.content }
+
+  /// `slot` renamed to `replacement`.
+  package init(slot: ReservedSlots.Slot, replacement: AddedToken) {
+    self.slot = slot
+    self.replacement = replacement
+  }
 }
 
 extension ModelFileEdits {
@@ -21,7 +27,7 @@ extension ModelFileEdits {
   ///   an `added_tokens` entry so that the new token is matched whole).
   ///
   /// - Parameter parsed: the parsed `bytes`, when the caller has it already (a 10 MB file).
-  static func renameSlots(
+  package static func renameSlots(
     _ renames: [SlotRename], inTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: String
   ) throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [AddedToken]) {
     var (document, root) = try open(bytes, parsed: parsed, path: path)
@@ -68,7 +74,7 @@ extension ModelFileEdits {
   /// `special` and `normalized` of the entry keyed by the slot's id.
   ///
   /// - Returns: the new text, and the records of slots that have no entry there.
-  static func renameSlots(_ renames: [SlotRename], inTokenizerConfig bytes: [UInt8], path: String)
+  package static func renameSlots(_ renames: [SlotRename], inTokenizerConfig bytes: [UInt8], path: String)
     throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [AddedToken])
   {
     var (document, root) = try open(bytes, path: path)
@@ -106,7 +112,7 @@ extension ModelFileEdits {
   ///
   /// - Returns: the new text, or `nil` when some slot's line does not hold its old text (the file
   ///   is then left alone).
-  static func renameSlots(_ renames: [SlotRename], inVocabularyText bytes: [UInt8]) -> [UInt8]? {
+  package static func renameSlots(_ renames: [SlotRename], inVocabularyText bytes: [UInt8]) -> [UInt8]? {
     var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
     for rename in renames where rename.slot.isInModelVocabulary {
       guard rename.slot.token.id < lines.count, !rename.content.utf8.contains(0x0A) else { return nil }

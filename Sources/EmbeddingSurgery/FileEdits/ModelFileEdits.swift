@@ -4,13 +4,13 @@ import Tokenization
 /// The edits that keep `tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json` and
 /// `config.json` in step with a resized matrix. Each edit rewrites only the values it changes
 /// (``JSONDocument``): every other key, value, key order and bit of layout stays as it was.
-enum ModelFileEdits {
+package enum ModelFileEdits {
   /// Appends one `added_tokens` entry per token to a tokenizer.json:
   /// `{"id","content","single_word":false,"lstrip":false,"rstrip":false,"normalized": not special,"special"}`.
   ///
   /// - Parameter parsed: the parsed `bytes`, when the caller has it already (saves a parse of a
   ///   file that can be 10 MB).
-  static func addTokens(
+  package static func addTokens(
     _ tokens: [AddedToken], toTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: String
   ) throws(SurgeryError) -> [UInt8] {
     var (document, root) = try open(bytes, parsed: parsed, path: path)
@@ -40,7 +40,7 @@ enum ModelFileEdits {
   /// Adds the tokens to tokenizer_config.json's `added_tokens_decoder` (when it has one), keyed by
   /// id, and, for special tokens, to the special-tokens list the file already uses
   /// (`additional_special_tokens` or `extra_special_tokens`; the first when neither exists).
-  static func addTokens(
+  package static func addTokens(
     _ tokens: [AddedToken], toTokenizerConfig bytes: [UInt8], listAsSpecial: Bool, path: String
   ) throws(SurgeryError) -> [UInt8] {
     var (document, root) = try open(bytes, path: path)
@@ -76,7 +76,7 @@ enum ModelFileEdits {
 
   /// Adds special tokens to special_tokens_map.json's `additional_special_tokens` (or
   /// `extra_special_tokens`) when the file already has such a list.
-  static func addTokens(_ tokens: [AddedToken], toSpecialTokensMap bytes: [UInt8], path: String)
+  package static func addTokens(_ tokens: [AddedToken], toSpecialTokensMap bytes: [UInt8], path: String)
     throws(SurgeryError) -> [UInt8]
   {
     var (document, root) = try open(bytes, path: path)
@@ -108,7 +108,7 @@ enum ModelFileEdits {
 
   /// Sets config.json's `vocab_size`, and `text_config.vocab_size` when present, to `rows`.
   /// A config without `vocab_size` gets one only when it has no `text_config` either.
-  static func setVocabularySize(_ rows: Int, inConfig bytes: [UInt8], path: String)
+  package static func setVocabularySize(_ rows: Int, inConfig bytes: [UInt8], path: String)
     throws(SurgeryError) -> [UInt8]
   {
     var (document, root) = try open(bytes, path: path)

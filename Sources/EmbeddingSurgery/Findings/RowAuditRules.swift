@@ -61,7 +61,7 @@ public enum RowAuditRules {
   /// - Returns: the indices into `norms` of the rows flagged, ascending, and the statistics
   ///   (`nil`, and no row flagged, when there are fewer than three norms or the MAD is zero).
   /// - Complexity: O(*n* log *n*).
-  static func lowNormRows(norms: [Double]) -> (rows: [Int], statistics: LowNormStatistics?) {
+  package static func lowNormRows(norms: [Double]) -> (rows: [Int], statistics: LowNormStatistics?) {
     guard norms.count >= 3 else { return ([], nil) }
     let logs = norms.map { log($0) }
     let median = Quantiles.median(logs)

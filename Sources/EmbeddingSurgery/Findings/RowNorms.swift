@@ -7,9 +7,9 @@ import CBLAS
 /// Rows are decoded block by block to `Double` (exact for every format) and reduced with CBLAS
 /// (`dnrm2` per row, `dgemv` for the cosines); the file is read in windows whose pages are
 /// released (see ``MatrixRows``), so memory holds only O(rows) scalars and one block.
-struct RowNorms: Sendable {
+package struct RowNorms: Sendable {
   /// The L2 norm of each row (NaN or infinite for rows that hold NaN or Inf).
-  var norms: [Double]
+  package var norms: [Double]
   /// Whether each row is all zero (either sign).
   var isZero: [Bool]
   /// Whether each row holds a NaN or an infinity.
@@ -22,12 +22,12 @@ struct RowNorms: Sendable {
   var selectedCount: Int
 
   /// Rows decoded per block: about 8 MiB of `Double`s.
-  static func blockRows(dimension: Int) -> Int { max(1, (1 << 20) / max(dimension, 1)) }
+  package static func blockRows(dimension: Int) -> Int { max(1, (1 << 20) / max(dimension, 1)) }
 
   /// Scans every row of `matrix`; `selected(id)` says which rows are summed.
   ///
   /// - Complexity: O(*rows* × *dimension*), one pass over the data.
-  init(scanning matrix: MatrixRows, selected: (Int) -> Bool) {
+  package init(scanning matrix: MatrixRows, selected: (Int) -> Bool) {
     let rows = matrix.rows
     let dimension = matrix.dimension
     let format = matrix.format

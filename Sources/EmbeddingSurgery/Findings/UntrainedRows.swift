@@ -12,7 +12,7 @@ import SafeTensors
 ///
 /// Used by `fix-untrained` (which rows to re-initialize, and which rows the statistics leave out)
 /// and by `resize --reuse-reserved` (the statistics leave untrained rows out).
-struct UntrainedRows {
+package struct UntrainedRows {
   /// The flagged rows of `tensor` (a [rows, dimension] matrix of F32, F16, BF16 or F64) with the
   /// reasons for each; rows not flagged are absent.
   ///
@@ -30,7 +30,7 @@ struct UntrainedRows {
   }
 
   /// The flags of per-row facts (see ``RowAuditRules/flags(norms:isZero:isNonFinite:cosines:duplicates:)``).
-  static func classify(norms: [Double], isZero: [Bool], isNonFinite: [Bool]) -> [Int: Set<RowFinding>] {
+  package static func classify(norms: [Double], isZero: [Bool], isNonFinite: [Bool]) -> [Int: Set<RowFinding>] {
     let flags = RowAuditRules.flags(
       norms: norms, isZero: isZero, isNonFinite: isNonFinite, cosines: nil, duplicates: []
     ).flags

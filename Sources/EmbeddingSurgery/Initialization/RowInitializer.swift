@@ -2,7 +2,7 @@ import SafeTensors
 
 /// Computes the bytes of the rows a resize writes into one matrix (the embedding or the untied
 /// head), each matrix from its own original rows.
-struct RowInitializer {
+package struct RowInitializer {
   /// What a written row is for.
   enum Target: Sendable {
     /// The row of a new token: its index in the plan's `added` list.
@@ -12,7 +12,7 @@ struct RowInitializer {
   }
 
   /// The matrix, read through the windowed row reader.
-  let matrix: MatrixRows
+  package let matrix: MatrixRows
   var tensor: TensorInfo { matrix.tensor }
   var file: SafeTensorsFile { matrix.file }
   var format: FloatingPointFormat { matrix.format }
@@ -20,7 +20,7 @@ struct RowInitializer {
   var rows: Int { matrix.rows }
   var rowBytes: Int { matrix.rowBytes }
 
-  init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
+  package init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
     matrix = try MatrixRows(tensor: tensor, file: file)
   }
 
@@ -32,7 +32,7 @@ struct RowInitializer {
   /// number of threads.
   ///
   /// - Complexity: O(*rows* × *dimension*) over `threads` threads; memory O(*dimension*) per window.
-  func statistics(
+  package func statistics(
     includingSquares: Bool, excluding excluded: Set<Int> = [], threads: Int = ParallelWork.defaultThreadCount
   ) -> ColumnStatistics {
     let matrix = self.matrix
@@ -52,7 +52,7 @@ struct RowInitializer {
   }
 
   /// The covariance of the original rows that are not all zero and not in `excluded`, around `mean`.
-  func covariance(mean: [Double], excluding excluded: Set<Int>) -> CovarianceMatrix {
+  package func covariance(mean: [Double], excluding excluded: Set<Int>) -> CovarianceMatrix {
     var covariance = CovarianceMatrix(mean: mean)
     forEachRun(excluding: excluded) { run in
       // All-zero rows are left out, as in the statistics.
@@ -155,7 +155,7 @@ struct RowProduction {
   /// Whether a token row was made by `mvn` with its factor.
   private var madeNoisyRows = false
 
-  init(
+  package init(
     initializer: RowInitializer, targets: [RowInitializer.Target], rule: InitializationRule, pieces: [[Int]],
     noiseScale: NoiseScale, meanRow: [UInt8]?, mean: [Double], deviation: [Double]?
   ) {
@@ -237,7 +237,7 @@ struct BiasInitializer {
   let file: SafeTensorsFile
   let format: FloatingPointFormat
 
-  init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
+  package init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
     self.tensor = tensor
     self.file = file
     self.format = try FloatingPointFormat.of(tensor, path: file.path)

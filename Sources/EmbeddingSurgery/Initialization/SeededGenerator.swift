@@ -61,7 +61,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
   /// ln(x) for a positive, finite `x`, from basic operations only (deterministic everywhere):
   /// x = m·2ᵉ with m in [√½, √2), ln m = 2·atanh((m − 1)/(m + 1)) by its series.
-  static func naturalLogarithm(_ x: Double) -> Double {
+  package static func naturalLogarithm(_ x: Double) -> Double {
     var exponent = Double(x.exponent)
     var mantissa = x.significand  // in [1, 2)
     if mantissa > 1.4142135623730951 {

@@ -1,17 +1,17 @@
 /// The lower-triangular Cholesky factor L of a symmetric positive-definite matrix A = L·Lᵀ,
 /// computed in `Double` (Cholesky–Banachiewicz, row by row).
-struct CholeskyFactor {
+package struct CholeskyFactor {
   /// The order of the matrix.
   let dimension: Int
   /// L, row-major [dimension, dimension]; the upper triangle is zero.
-  let lower: [Double]
+  package let lower: [Double]
 
   /// Factors the row-major symmetric matrix `matrix` of order `dimension`, or returns `nil` when it
   /// is not positive definite (a pivot is not positive, or not greater than `relativeTolerance`
   /// times the largest diagonal entry).
   ///
   /// - Complexity: O(*dimension*³ / 3).
-  init?(_ matrix: [Double], dimension: Int, relativeTolerance: Double = 1e-12) {
+  package init?(_ matrix: [Double], dimension: Int, relativeTolerance: Double = 1e-12) {
     guard matrix.count == dimension * dimension else { return nil }
     var largest = 0.0
     for i in 0..<dimension { largest = max(largest, matrix[i * dimension + i]) }
@@ -35,7 +35,7 @@ struct CholeskyFactor {
   }
 
   /// L·z for a vector z of `dimension` entries.
-  func multiply(_ vector: [Double]) -> [Double] {
+  package func multiply(_ vector: [Double]) -> [Double] {
     var result = Array(repeating: 0.0, count: dimension)
     for i in 0..<dimension {
       var sum = 0.0

@@ -55,7 +55,7 @@ public struct ColumnStatistics: Sendable, Equatable {
   }
 
   /// Rows reduced per block before the `Float` sums go into the `Double` ones: about 4 MiB of `Float`s.
-  static func blockRows(dimension: Int) -> Int { max(1, (1 << 20) / max(dimension, 1)) }
+  package static func blockRows(dimension: Int) -> Int { max(1, (1 << 20) / max(dimension, 1)) }
 
   /// Adds the rows of `window` (whose dimension must be this one's).
   ///

@@ -10,7 +10,7 @@ enum ColumnSumKernel {
   ///
   /// - Returns: the number of rows added.
   /// - Complexity: O(*rows* × *dimension*), one pass.
-  static func accumulate(
+  package static func accumulate(
     _ window: RowWindow, sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>?
   ) -> Int {
     switch window.format {

@@ -5,7 +5,7 @@ import CBLAS
 ///
 /// Each block is centered in `Float` and reduced with CBLAS `ssyrk` (`dsyrk` for F64) into the
 /// upper triangle; each block's result is added to `Double` accumulators.
-struct CovarianceMatrix {
+package struct CovarianceMatrix {
   /// The number of columns.
   let dimension: Int
   /// The mean subtracted from every row.
@@ -15,7 +15,7 @@ struct CovarianceMatrix {
   /// Rows added.
   private(set) var countedRows = 0
 
-  init(mean: [Double]) {
+  package init(mean: [Double]) {
     dimension = mean.count
     self.mean = mean
     sums = Array(repeating: 0, count: mean.count * mean.count)
@@ -24,7 +24,7 @@ struct CovarianceMatrix {
   /// Adds the rows of `window` (whose dimension must be this one's).
   ///
   /// - Complexity: O(*rows* × *dimension*²), in blocks of about 4 MiB.
-  mutating func accumulate(_ window: RowWindow) {
+  package mutating func accumulate(_ window: RowWindow) {
     precondition(window.dimension == dimension, "rows of \(window.dimension) elements, \(dimension) expected")
     guard dimension > 0 else { return }
     window.forEachBlock(of: ColumnStatistics.blockRows(dimension: dimension)) { accumulateBlock($0) }
@@ -72,7 +72,7 @@ struct CovarianceMatrix {
   }
 
   /// The full symmetric covariance, row-major [dimension, dimension] (zeros when no row was added).
-  var covariance: [Double] {
+  package var covariance: [Double] {
     var result = Array(repeating: 0.0, count: dimension * dimension)
     guard countedRows > 0 else { return result }
     let count = Double(countedRows)

@@ -50,7 +50,7 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
 
   /// The element-by-element conversion (any host byte order).
   @inlinable
-  func decodeScalar(
+  package func decodeScalar(
     _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
   ) {
     switch self {

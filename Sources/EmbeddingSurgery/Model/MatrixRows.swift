@@ -5,7 +5,7 @@ import SafeTensors
 ///
 /// The one windowed row reader: `audit` and `diff` (``RowNorms``, ``RowDifferences``),
 /// ``UntrainedRows`` and the statistics of ``RowInitializer`` read matrices through it.
-struct MatrixRows: Sendable {
+package struct MatrixRows: Sendable {
   let tensor: TensorInfo
   let file: SafeTensorsFile
   let format: FloatingPointFormat
@@ -17,7 +17,7 @@ struct MatrixRows: Sendable {
   /// Bytes mapped at a time.
   static let windowBytes = 16 << 20
 
-  init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
+  package init(tensor: TensorInfo, file: SafeTensorsFile) throws(SurgeryError) {
     guard tensor.shape.count == 2 else {
       throw .unsupportedTensor(
         path: file.path, name: tensor.name.string, reason: "has shape \(tensor.shape); a 2-D matrix was expected")
@@ -28,14 +28,14 @@ struct MatrixRows: Sendable {
   }
 
   /// A reader over `tensor` whose format the caller has already checked.
-  init(tensor: TensorInfo, file: SafeTensorsFile, format: FloatingPointFormat) {
+  package init(tensor: TensorInfo, file: SafeTensorsFile, format: FloatingPointFormat) {
     self.tensor = tensor
     self.file = file
     self.format = format
   }
 
   /// Opens the tensor `info` of `checkpoint`.
-  init(_ info: TensorInfo, in checkpoint: Checkpoint) throws(SurgeryError) {
+  package init(_ info: TensorInfo, in checkpoint: Checkpoint) throws(SurgeryError) {
     let file: SafeTensorsFile
     do throws(SafeTensorsError) {
       guard let name = try checkpoint.location(of: info.name) else {
@@ -70,7 +70,7 @@ struct MatrixRows: Sendable {
   }
 
   /// The matrix cut into windows of about ``windowBytes``: row ranges, in order.
-  func windows() -> [Range<Int>] {
+  package func windows() -> [Range<Int>] {
     let windowRows = max(1, MatrixRows.windowBytes / max(rowBytes, 1))
     return stride(from: 0, to: rows, by: windowRows).map { $0..<min($0 + windowRows, rows) }
   }

@@ -13,7 +13,7 @@ public struct TensorRoles: Sendable, Equatable {
   public var isTied: Bool { head == nil }
 
   /// Embedding names, checked in this order.
-  static let embeddingNames: [String] = [
+  package static let embeddingNames: [String] = [
     "model.embed_tokens.weight", "transformer.wte.weight", "model.decoder.embed_tokens.weight",
     "shared.weight", "tok_embeddings.weight", "embed_tokens.weight", "embedding.weight",
     "gpt_neox.embed_in.weight", "model.language_model.embed_tokens.weight",
@@ -22,7 +22,7 @@ public struct TensorRoles: Sendable, Equatable {
   /// An embedding name accepted under any prefix (`bert.`, `roberta.`, ...).
   static let embeddingSuffix = "embeddings.word_embeddings.weight"
   /// Output head names.
-  static let headNames: [String] = [
+  package static let headNames: [String] = [
     "lm_head.weight", "output.weight", "embed_out.weight", "cls.predictions.decoder.weight",
   ]
   /// Head bias names.

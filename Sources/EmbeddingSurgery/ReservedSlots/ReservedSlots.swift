@@ -25,6 +25,13 @@ public struct ReservedSlots: Sendable {
     public var isAddedToken: Bool
     /// Whether tokenizer.json's `model.vocab` holds it.
     public var isInModelVocabulary: Bool
+
+    /// A slot holding `token`.
+    package init(token: Token, isAddedToken: Bool, isInModelVocabulary: Bool) {
+      self.token = token
+      self.isAddedToken = isAddedToken
+      self.isInModelVocabulary = isInModelVocabulary
+    }
   }
 
   /// The slots that may be taken, ascending by id.

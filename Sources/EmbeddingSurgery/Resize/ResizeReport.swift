@@ -21,6 +21,12 @@ public struct ResizeReport: Sendable, Equatable {
     public var token: String
     /// Why it was skipped ("duplicate", "already in the vocabulary as id 42").
     public var reason: String
+
+    /// A token skipped for `reason`.
+    package init(token: String, reason: String) {
+      self.token = token
+      self.reason = reason
+    }
   }
 
   /// Tokens added, in id order.

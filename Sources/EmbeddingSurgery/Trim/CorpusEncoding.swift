@@ -6,14 +6,14 @@ import Tokenization
 /// they use (``TokenUsage``): the files are read a batch at a time by whichever thread needs
 /// work, each thread records into its own usage, and the usages are merged at the end (a sum and a
 /// union, so the result does not depend on the number of threads).
-enum CorpusEncoding {
+package enum CorpusEncoding {
   /// The usage of every text of `paths` (and of `extraTexts`, encoded first).
   ///
   /// - Throws: ``SurgeryError`` for a file that cannot be read or a line that is not a text (the
   ///   first such problem), or a text the tokenizer cannot encode.
   /// - Complexity: the encoding of every text, over `threads` threads; memory holds a batch of
   ///   about 1 MiB per thread.
-  static func usage(
+  package static func usage(
     of paths: [String], tokenizer: Tokenizer, extraTexts: [String] = [],
     threads: Int = ParallelWork.defaultThreadCount
   ) throws(SurgeryError) -> TokenUsage {

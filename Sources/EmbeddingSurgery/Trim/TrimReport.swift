@@ -20,6 +20,9 @@ public struct TrimReport: Sendable, Equatable {
   public var idMap: [(old: Int, new: Int)]
   /// Requested `keep` tokens that are not in the vocabulary.
   public var skipped: [String]
+  /// The texts of the corpus, and the tokens they encoded to.
+  public var corpusTexts: Int
+  public var corpusTokens: Int
   /// Whether a checkpoint was written.
   public var written: Bool
   /// Remarks for a person (an empty corpus, nothing to remove, hard links...).
@@ -30,12 +33,13 @@ public struct TrimReport: Sendable, Equatable {
       && lhs.removed == rhs.removed && lhs.bytesBefore == rhs.bytesBefore && lhs.bytesAfter == rhs.bytesAfter
       && lhs.resized == rhs.resized && lhs.output == rhs.output && lhs.idMap.map(\.old) == rhs.idMap.map(\.old)
       && lhs.idMap.map(\.new) == rhs.idMap.map(\.new) && lhs.skipped == rhs.skipped && lhs.written == rhs.written
+      && lhs.corpusTexts == rhs.corpusTexts && lhs.corpusTokens == rhs.corpusTokens
       && lhs.notes == rhs.notes
   }
 
   /// The report as JSON, in this order: `{"rows_before", "rows_after", "kept", "removed",
   /// "bytes_before", "bytes_after", "resized": [names], "output", "id_map": [[old, new], ...],
-  /// "skipped": [tokens], "written", "notes": [text]}`.
+  /// "skipped": [tokens], "corpus": {"texts", "tokens"}, "written", "notes": [text]}`.
   public var json: JSONValue {
     func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
     return .object([
@@ -49,6 +53,7 @@ public struct TrimReport: Sendable, Equatable {
       JSONMember("output", .string(output)),
       JSONMember("id_map", .array(idMap.map { .array([number($0.old), number($0.new)]) })),
       JSONMember("skipped", .array(skipped.map { .string($0) })),
+      JSONMember("corpus", .object([JSONMember("texts", number(corpusTexts)), JSONMember("tokens", number(corpusTokens))])),
       JSONMember("written", .bool(written)),
       JSONMember("notes", .array(notes.map { .string($0) })),
     ])
