@@ -1,5 +1,6 @@
-import Foundation
+import FileSystem
 import StrictJSON
+import SystemPackage
 
 /// A tokenizer.json file read once for trimming: its bytes (rewritten in place), its parsed value
 /// and the tokenizer built from it.
@@ -47,15 +48,11 @@ public struct TokenizerFile: Sendable {
   }
 }
 
-/// The bytes of a file (a folder or an unreadable file is an error naming it).
+/// The bytes of a file (a missing file, a folder or an unreadable file is an error naming it).
 func readFile(_ path: String) throws(TokenizationError) -> [UInt8] {
-  var isDirectory: ObjCBool = false
-  guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-    throw .unreadable(path: path, reason: "no such file")
+  do {
+    return try FilePath(path).readAll()
+  } catch {
+    throw .unreadable(path: path, reason: error.problem)
   }
-  if isDirectory.boolValue { throw .unreadable(path: path, reason: "is a directory") }
-  guard let data = FileManager.default.contents(atPath: path) else {
-    throw .unreadable(path: path, reason: "permission denied or I/O error")
-  }
-  return [UInt8](data)
 }
