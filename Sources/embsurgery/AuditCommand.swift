@@ -1,6 +1,5 @@
 import ArgumentParser
 import EmbeddingSurgery
-import Foundation
 import StrictJSON
 
 /// `embsurgery audit MODEL [--json]`: rows that look untrained or broken.
@@ -45,7 +44,12 @@ struct AuditSummary {
   static let maximumLines = 40
 
   static func number(_ value: Double) -> String {
-    value == 0 ? "0" : String(format: "%.4g", value)
+    value == 0 ? "0" : PrintfNumber.g(value, precision: 4)
+  }
+
+  /// A matrix's role, left-aligned in the first column (10 characters).
+  static func label(_ role: MatrixRole) -> String {
+    role.rawValue + String(repeating: " ", count: max(0, 10 - role.rawValue.count))
   }
 
   var text: String {
@@ -58,7 +62,7 @@ struct AuditSummary {
     let matrices = [audit.embedding] + (audit.head.map { [$0] } ?? [])
     for matrix in matrices {
       lines.append(
-        "\(matrix.role.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(matrix.matrix.name) [\(matrix.matrix.rows), \(matrix.matrix.dimension)] \(matrix.matrix.dtype)")
+        "\(Self.label(matrix.role)) \(matrix.matrix.name) [\(matrix.matrix.rows), \(matrix.matrix.dimension)] \(matrix.matrix.dtype)")
     }
     if audit.head == nil { lines.append("head       tied to the embedding") }
     lines.append("")
@@ -66,7 +70,7 @@ struct AuditSummary {
     func cell(_ text: String) -> String { String(repeating: " ", count: max(0, 10 - text.count)) + text }
     lines.append("L2 norms  " + columns.map(cell).joined())
     for matrix in matrices {
-      let label = matrix.role.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+      let label = Self.label(matrix.role)
       if let norms = matrix.norms {
         lines.append(label + norms.named.map { cell(Self.number($0.1)) }.joined())
       } else {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import EmbeddingSurgery
-import Foundation
 import StrictJSON
 import Tokenization
 
@@ -49,7 +48,7 @@ struct DiffSummary {
   static let listedRows = 10
 
   static func number(_ value: Double) -> String {
-    value.isFinite ? String(format: "%.6g", value) : "inf"
+    value.isFinite ? PrintfNumber.g(value, precision: 6) : "inf"
   }
 
   /// `(special)`, `(added token)` with the stripping flags that are set; empty for a vocabulary token.

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// The rules that decide which rows of one matrix look untrained or broken, from per-row
 /// statistics. This is the one place that holds the thresholds: `audit` reports these flags and

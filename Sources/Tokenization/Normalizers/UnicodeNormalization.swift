@@ -1,14 +1,12 @@
-import Foundation
-
 /// The Unicode normalization forms as the HF library computes them
 /// (`unicode-normalization-alignments`, with Unicode 9.0 tables).
 ///
 /// Characters assigned after Unicode 9.0 have no decomposition and combining class 0 there, so
-/// they are left alone and block reordering and composition, as in HF. Decomposition mappings
-/// come from Foundation one scalar at a time (a single scalar's full decomposition); canonical
-/// ordering and composition are done here, because Foundation's whole-string forms do not reorder
-/// marks around a compatibility decomposition and leave a precomposed LV syllable and a trailing
-/// consonant apart.
+/// they are left alone and block reordering and composition, as in HF. Decompositions and
+/// compositions come from tables generated from Python's `unicodedata`
+/// (`UnicodeNormalization+Tables.swift`, by `scripts/generate-unicode-tables`), Hangul syllables
+/// are decomposed and composed algorithmically, and combining classes and ages come from the
+/// standard library.
 enum UnicodeNormalization {
   enum Form: Sendable {
     case nfc, nfd, nfkc, nfkd
@@ -16,12 +14,6 @@ enum UnicodeNormalization {
     var compatibility: Bool { self == .nfkc || self == .nfkd }
     var composes: Bool { self == .nfc || self == .nfkc }
   }
-
-  /// The second scalars of canonical compositions whose combining class is 0 (besides Hangul).
-  private static let starterSeconds: Set<UInt32> = [
-    0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0CC2, 0x0CD5, 0x0CD6, 0x0D3E, 0x0D57,
-    0x0DCF, 0x0DDF, 0x102E, 0x1B35, 0x11127, 0x1133E, 0x11357, 0x114B0, 0x114BA, 0x114BD, 0x115AF,
-  ]
 
   /// Whether HF's tables know the scalar (assigned in Unicode 9.0 or earlier).
   static func isKnown(_ scalar: Unicode.Scalar) -> Bool {
@@ -36,21 +28,29 @@ enum UnicodeNormalization {
 
   /// The full canonical or compatibility decomposition of one scalar.
   static func decompose(_ scalar: Unicode.Scalar, compatibility: Bool) -> [Unicode.Scalar] {
+    var parts: [Unicode.Scalar] = []
+    forEachPart(of: scalar, compatibility: compatibility) { parts.append($0) }
+    return parts
+  }
+
+  /// Calls `body` with each scalar of the full decomposition of `scalar`, in order.
+  @inline(__always)
+  private static func forEachPart(
+    of scalar: Unicode.Scalar, compatibility: Bool, _ body: (Unicode.Scalar) -> Void
+  ) {
     let value = scalar.value
-    if value < 0xA0 || !isKnown(scalar) { return [scalar] }
     if (0xAC00...0xD7A3).contains(value) {
       let index = value - 0xAC00
-      var result = [
-        Unicode.Scalar(0x1100 + index / 588)!, Unicode.Scalar(0x1161 + (index % 588) / 28)!,
-      ]
-      if index % 28 != 0 { result.append(Unicode.Scalar(0x11A7 + index % 28)!) }
-      return result
+      body(Unicode.Scalar(0x1100 + index / 588)!)
+      body(Unicode.Scalar(0x1161 + (index % 588) / 28)!)
+      if index % 28 != 0 { body(Unicode.Scalar(0x11A7 + index % 28)!) }
+    } else if value >= 0xA0,
+      let parts = tables.decomposition(of: value, compatibility: compatibility)
+    {
+      for part in parts { body(part) }
+    } else {
+      body(scalar)
     }
-    let text = String(scalar)
-    let decomposed =
-      compatibility
-      ? text.decomposedStringWithCompatibilityMapping : text.decomposedStringWithCanonicalMapping
-    return Array(decomposed.unicodeScalars)
   }
 
   /// The primary composite of two scalars, if any.
@@ -63,17 +63,7 @@ enum UnicodeNormalization {
     if (0xAC00...0xD7A3).contains(a) && (a - 0xAC00) % 28 == 0 && (0x11A8...0x11C2).contains(b) {
       return Unicode.Scalar(a + b - 0x11A7)
     }
-    guard combiningClass(second) != 0 || starterSeconds.contains(b), isKnown(first) else {
-      return nil
-    }
-    var pair = String.UnicodeScalarView()
-    pair.append(first)
-    pair.append(second)
-    let composed = String(pair).precomposedStringWithCanonicalMapping.unicodeScalars
-    guard composed.count == 1, let result = composed.first, isKnown(result), result != first else {
-      return nil
-    }
-    return result
+    return tables.composite(of: a, b)
   }
 
   /// Normalizes `text` to `form`; each output scalar keeps the origin of the scalar it comes
@@ -86,7 +76,7 @@ enum UnicodeNormalization {
     scalars.reserveCapacity(text.count)
     origins.reserveCapacity(text.count)
     for (scalar, origin) in zip(text.scalars, text.origins) {
-      for part in decompose(scalar, compatibility: form.compatibility) {
+      forEachPart(of: scalar, compatibility: form.compatibility) { part in
         scalars.append(part)
         origins.append(origin)
       }
@@ -139,5 +129,111 @@ enum UnicodeNormalization {
       origins.removeSubrange(write...)
     }
     text = NormalizedText(scalars: scalars, origins: origins)
+  }
+}
+
+extension UnicodeNormalization {
+  /// The generated data (`decompositionData`, `compositionData`), parsed at first use.
+  fileprivate static let tables = Tables()
+
+  fileprivate struct Tables: Sendable {
+    /// The scalars that decompose (besides the Hangul syllables), ascending.
+    private var keys: [UInt32] = []
+    /// Per key, the positions of its canonical and of its compatibility decomposition in `parts`
+    /// (empty: the scalar itself).
+    private var canonical: [Range<Int32>] = []
+    private var compatibility: [Range<Int32>] = []
+    private var parts: [Unicode.Scalar] = []
+    /// The pairs that compose (first << 32 | second), ascending, and their composites.
+    private var pairs: [UInt64] = []
+    private var composites: [Unicode.Scalar] = []
+
+    init() {
+      Self.forEachLine(of: UnicodeNormalization.decompositionData) { fields in
+        keys.append(fields[0])
+        var canonicalStart = Int32(parts.count)
+        var canonicalEnd = canonicalStart
+        var inCompatibility = false
+        for field in fields.dropFirst() {
+          switch field {
+          case Self.canonicalMark: canonicalStart = Int32(parts.count)
+          case Self.compatibilityMark:
+            canonicalEnd = Int32(parts.count)
+            inCompatibility = true
+          default: parts.append(Unicode.Scalar(field)!)
+          }
+        }
+        if !inCompatibility { canonicalEnd = Int32(parts.count) }
+        let canonicalRange = canonicalStart..<canonicalEnd
+        canonical.append(canonicalRange)
+        compatibility.append(inCompatibility ? canonicalEnd..<Int32(parts.count) : canonicalRange)
+      }
+      Self.forEachLine(of: UnicodeNormalization.compositionData) { fields in
+        pairs.append(UInt64(fields[0]) << 32 | UInt64(fields[1]))
+        composites.append(Unicode.Scalar(fields[2])!)
+      }
+      precondition(
+        zip(keys, keys.dropFirst()).allSatisfy(<) && zip(pairs, pairs.dropFirst()).allSatisfy(<),
+        "the generated Unicode tables are not sorted")
+    }
+
+    /// The full decomposition of `value` (nil: the scalar itself).
+    func decomposition(of value: UInt32, compatibility wanted: Bool) -> ArraySlice<Unicode.Scalar>?
+    {
+      guard let index = Self.index(of: value, in: keys) else { return nil }
+      let range = wanted ? compatibility[index] : canonical[index]
+      return range.isEmpty ? nil : parts[Int(range.lowerBound)..<Int(range.upperBound)]
+    }
+
+    /// The primary composite of `first` and `second`, if any.
+    func composite(of first: UInt32, _ second: UInt32) -> Unicode.Scalar? {
+      Self.index(of: UInt64(first) << 32 | UInt64(second), in: pairs).map { composites[$0] }
+    }
+
+    /// The position of `key` in the ascending `array`, by binary search.
+    private static func index<Key: Comparable>(of key: Key, in array: [Key]) -> Int? {
+      var low = 0
+      var high = array.count
+      while low < high {
+        let middle = (low + high) / 2
+        if array[middle] < key { low = middle + 1 } else { high = middle }
+      }
+      return low < array.count && array[low] == key ? low : nil
+    }
+
+    /// `=` and `~` in the generated data (not scalar values).
+    private static let canonicalMark: UInt32 = 0xFFFF_FFFF
+    private static let compatibilityMark: UInt32 = 0xFFFF_FFFE
+
+    /// Calls `body` with the fields of each line of generated data: its hexadecimal numbers, and
+    /// the marks for `=` and `~`.
+    private static func forEachLine(of data: StaticString, _ body: ([UInt32]) -> Void) {
+      data.withUTF8Buffer { bytes in
+        var fields: [UInt32] = []
+        var number: UInt32?
+        for byte in bytes {
+          switch byte {
+          case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            number = (number ?? 0) << 4 | UInt32(byte - UInt8(ascii: "0"))
+          case UInt8(ascii: "A")...UInt8(ascii: "F"):
+            number = (number ?? 0) << 4 | UInt32(byte - UInt8(ascii: "A") + 10)
+          default:
+            if let value = number { fields.append(value) }
+            number = nil
+            switch byte {
+            case UInt8(ascii: "="): fields.append(Self.canonicalMark)
+            case UInt8(ascii: "~"): fields.append(Self.compatibilityMark)
+            case UInt8(ascii: "\n"):
+              body(fields)
+              fields.removeAll(keepingCapacity: true)
+            default:
+              precondition(byte == UInt8(ascii: " "), "unexpected byte in the Unicode tables")
+            }
+          }
+        }
+        if let value = number { fields.append(value) }
+        if !fields.isEmpty { body(fields) }
+      }
+    }
   }
 }
