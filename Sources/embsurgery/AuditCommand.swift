@@ -38,12 +38,12 @@ struct Audit: ParsableCommand {
 }
 
 /// The human report of an audit.
-struct AuditSummary {
+package struct AuditSummary {
   let audit: ModelAudit
   /// Lines listed per flag before "… more".
   static let maximumLines = 40
 
-  static func number(_ value: Double) -> String {
+  package static func number(_ value: Double) -> String {
     value == 0 ? "0" : PrintfNumber.g(value, precision: 4)
   }
 

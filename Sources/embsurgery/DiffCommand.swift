@@ -42,12 +42,12 @@ struct Diff: ParsableCommand {
 }
 
 /// The human report of a diff: one line per difference (nothing when identical).
-struct DiffSummary {
+package struct DiffSummary {
   let diff: CheckpointDiff
   /// Differing rows listed per matrix.
   static let listedRows = 10
 
-  static func number(_ value: Double) -> String {
+  package static func number(_ value: Double) -> String {
     value.isFinite ? PrintfNumber.g(value, precision: 6) : "inf"
   }
 

@@ -4,8 +4,8 @@
 /// cases to even; the result is in scientific notation (`1.5e-05`, `2e+10`) when the decimal
 /// exponent is below -4 or at least `precision`, in fixed notation otherwise, with the trailing
 /// zeros of the fraction (and a bare decimal point) removed.
-enum PrintfNumber {
-  static func g(_ value: Double, precision: Int) -> String {
+package enum PrintfNumber {
+  package static func g(_ value: Double, precision: Int) -> String {
     let sign = value.sign == .minus ? "-" : ""
     if value.isNaN { return sign + "nan" }
     if value.isInfinite { return sign + "inf" }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import embsurgery
+import embsurgery
 
 /// `PrintfNumber.g` against `String(format: "%.Pg")` (C's printf), which the reports used before.
 @Suite struct PrintfNumberTests {

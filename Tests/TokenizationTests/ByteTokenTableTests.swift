@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Tokenization
+import Tokenization
 
 @Test func byteTokenTableFindsShortAndLongKeysByBytes() {
   var table = ByteTokenTable(capacity: 2)  // grows several times

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Tokenization
+import Tokenization
 
 /// A `ModelProto` written field by field: pieces, a trainer spec with ids, a normalizer spec and
 /// a field this reader does not know.

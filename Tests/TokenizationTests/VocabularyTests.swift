@@ -3,7 +3,7 @@ import StrictJSON
 import TestSupport
 import Testing
 
-@testable import Tokenization
+import Tokenization
 
 private func parse(_ text: String) throws -> JSONValue {
   try JSONParser.parse(Array(text.utf8))

@@ -22,7 +22,7 @@ struct RowMap: Sendable, Equatable {
   let runs: [Run]
 
   /// The number of output rows.
-  var count: Int { runs.reduce(0) { $0 + $1.count } }
+  package var count: Int { runs.reduce(0) { $0 + $1.count } }
 
   /// The `rows` original rows, with the rows `writtenIDs` (ascending, distinct; ids at or past
   /// `rows` are appended) written, the matrix growing to `rowsAfter` rows. The written rows are

@@ -1,9 +1,9 @@
 /// The protobuf wire format, as far as rewriting a SentencePiece model needs: reading the fields
 /// of a message as byte ranges (so that untouched fields are copied byte for byte) and writing
 /// varints, tags and length-delimited records.
-enum ProtobufWire {
+package enum ProtobufWire {
   /// How a field's value is encoded.
-  enum WireType: UInt8, Sendable {
+  package enum WireType: UInt8, Sendable {
     case varint = 0
     case fixed64 = 1
     case lengthDelimited = 2
@@ -11,21 +11,21 @@ enum ProtobufWire {
   }
 
   /// One field of a message, where it stands in the bytes.
-  struct Field: Sendable {
+  package struct Field: Sendable {
     /// The field number.
-    var number: Int
-    var wireType: WireType
+    package var number: Int
+    package var wireType: WireType
     /// The whole record: tag, length (if any) and value.
-    var record: Range<Int>
+    package var record: Range<Int>
     /// The value: the contents of a length-delimited field, the bytes of the others.
-    var payload: Range<Int>
+    package var payload: Range<Int>
     /// The value of a varint field.
-    var varint: UInt64
+    package var varint: UInt64
   }
 
   /// Why bytes are not a protobuf message.
-  struct Problem: Error, Sendable {
-    var reason: String
+  package struct Problem: Error, Sendable {
+    package var reason: String
   }
 
   /// The fields of the message in `bytes[range]`, in order.
@@ -33,7 +33,7 @@ enum ProtobufWire {
   /// - Throws: ``Problem`` for a truncated field, an over-long varint, a group (wire types 3
   ///   and 4, which no SentencePiece model uses) or an unknown wire type.
   /// - Complexity: O(*n*) in the size of the range.
-  static func fields(of bytes: [UInt8], in range: Range<Int>) throws(Problem) -> [Field] {
+  package static func fields(of bytes: [UInt8], in range: Range<Int>) throws(Problem) -> [Field] {
     var fields: [Field] = []
     var position = range.lowerBound
     while position < range.upperBound {
@@ -107,13 +107,13 @@ enum ProtobufWire {
   }
 
   /// Appends a varint field (an `int32` is sign-extended to 64 bits, as protobuf writes it).
-  static func appendVarintField(_ number: Int, _ value: UInt64, to output: inout [UInt8]) {
+  package static func appendVarintField(_ number: Int, _ value: UInt64, to output: inout [UInt8]) {
     appendVarint(UInt64(number) << 3 | UInt64(WireType.varint.rawValue), to: &output)
     appendVarint(value, to: &output)
   }
 
   /// Appends a length-delimited field.
-  static func appendLengthDelimited(_ number: Int, _ contents: [UInt8], to output: inout [UInt8]) {
+  package static func appendLengthDelimited(_ number: Int, _ contents: [UInt8], to output: inout [UInt8]) {
     appendVarint(UInt64(number) << 3 | UInt64(WireType.lengthDelimited.rawValue), to: &output)
     appendVarint(UInt64(contents.count), to: &output)
     output.append(contentsOf: contents)

@@ -48,7 +48,7 @@ public struct SentencePieceModel: Sendable {
   /// when it loads the model. A trim must keep their pieces: add the inputs to the corpus.
   public let selfTestSamples: [(input: String, expected: String)]
   /// The top-level fields, for rewriting.
-  let fields: [ProtobufWire.Field]
+  package let fields: [ProtobufWire.Field]
 
   /// Reads a model from its bytes.
   ///

@@ -4,7 +4,7 @@
 /// up to 16 bytes (nearly all tokens), the key itself, so that a look-up usually reads one slot;
 /// longer keys live in a byte arena. Looking up a slice of a buffer allocates nothing. The hash is
 /// not randomized: the keys come from a local file.
-struct ByteTokenTable: Sendable {
+package struct ByteTokenTable: Sendable {
   private struct Slot {
     /// 0 for an empty slot; else the hash's high 32 bits, the key's length (16 bits) and 1.
     var tag: UInt64 = 0
@@ -17,10 +17,10 @@ struct ByteTokenTable: Sendable {
   private var slots: [Slot]
   private var mask: Int
   private var arena: [UInt8] = []
-  private(set) var count = 0
+  package private(set) var count = 0
 
   /// An empty table for about `capacity` keys.
-  init(capacity: Int) {
+  package init(capacity: Int) {
     var size = 16
     while size < capacity * 2 { size <<= 1 }
     slots = [Slot](repeating: Slot(), count: size)
@@ -86,7 +86,7 @@ struct ByteTokenTable: Sendable {
   }
 
   /// Sets the id of `key` (a later id for the same key replaces the earlier one).
-  mutating func insert(_ key: UnsafeBufferPointer<UInt8>, id: Int) {
+  package mutating func insert(_ key: UnsafeBufferPointer<UInt8>, id: Int) {
     if (count + 1) * 2 > slots.count { grow() }
     let tag = Self.tag(hash: Self.hash(key), length: key.count)
     let words = Self.words(key)
@@ -105,7 +105,7 @@ struct ByteTokenTable: Sendable {
     count += 1
   }
 
-  mutating func insert(_ key: String, id: Int) {
+  package mutating func insert(_ key: String, id: Int) {
     var key = key
     key.withUTF8 { insert($0, id: id) }
   }
@@ -122,14 +122,14 @@ struct ByteTokenTable: Sendable {
   }
 
   /// The id of `key`, if present.
-  func id(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+  package func id(of key: UnsafeBufferPointer<UInt8>) -> Int? {
     let tag = Self.tag(hash: Self.hash(key), length: key.count)
     let slot = slots[slot(of: key, tag: tag, words: Self.words(key))]
     return slot.tag == 0 ? nil : slot.id
   }
 
   /// The id of `key`, if present.
-  func id(of key: String) -> Int? {
+  package func id(of key: String) -> Int? {
     var key = key
     return key.withUTF8 { id(of: $0) }
   }

@@ -20,7 +20,7 @@ struct NormalizedText: Sendable {
   }
 
   var isEmpty: Bool { scalars.isEmpty }
-  var count: Int { scalars.count }
+  package var count: Int { scalars.count }
 
   /// The text as a string.
   var string: String {

@@ -19,7 +19,7 @@ struct BitSet: Sendable, Equatable {
   ///
   /// - Returns: whether it was not in the set before.
   @inline(__always) @discardableResult
-  mutating func insert(_ member: Int) -> Bool {
+  package mutating func insert(_ member: Int) -> Bool {
     guard member >= 0 else { return false }
     let word = member >> 6
     if word >= words.count {
@@ -53,5 +53,5 @@ struct BitSet: Sendable, Equatable {
   }
 
   /// The number of members.
-  var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+  package var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 }

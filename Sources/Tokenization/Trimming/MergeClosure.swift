@@ -33,7 +33,7 @@ struct MergeClosure {
   }
 
   /// The number of merges in the file.
-  var count: Int { result.count }
+  package var count: Int { result.count }
 
   /// Adds to `applied` a merge path to each token of `tokens` that the corpus did not produce:
   /// the merges BPE applies to the token's own characters when that gives the token (so it is

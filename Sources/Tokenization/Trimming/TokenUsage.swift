@@ -63,7 +63,7 @@ public struct TokenUsage: Sendable, Equatable {
   }
 
   /// Counts the ids of one encoded text.
-  mutating func count(_ ids: [Int]) {
+  package mutating func count(_ ids: [Int]) {
     textCount += 1
     tokenCount += ids.count
     for id in ids {
