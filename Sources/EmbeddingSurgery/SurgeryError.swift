@@ -104,7 +104,8 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
       case .exists: reason = "already exists"
       case .insideInput(let folder): reason = "is inside the input folder \(folder)"
       case .kindMismatch(let outputIsFolder):
-        reason = outputIsFolder ? "is a file; a model folder cannot replace it" : "is a folder; a file cannot replace it"
+        reason =
+          outputIsFolder ? "is a file; a model folder cannot replace it" : "is a folder; a file cannot replace it"
       case .missingFolder(let folder): reason = "its folder \(folder) does not exist"
       case .notOnInputFileSystem(let input):
         reason = "is not on the file system of \(input), so its unchanged files cannot be hard links to the input's"

@@ -13,5 +13,4 @@ extension FilePath {
   /// The last component as a string (`""` for an empty path or the root).
   public var name: String { lastComponent?.string ?? "" }
 
-
 }

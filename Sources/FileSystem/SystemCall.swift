@@ -1,6 +1,5 @@
-import SystemPackage
-
 import Glibc
+import SystemPackage
 
 /// The one place where a failed system call's `errno` is read and `EINTR` is retried.
 ///

@@ -27,7 +27,8 @@ public struct TemporaryName: Sendable, Equatable {
 
   /// The temporary path: `.NAME.embsurgery-KIND-PID` in `target`'s folder.
   public var path: FilePath {
-    target.folder.appending(Self.prefix(of: target.name.isEmpty ? "output" : target.name, kind: kind) + String(processID))
+    target.folder.appending(
+      Self.prefix(of: target.name.isEmpty ? "output" : target.name, kind: kind) + String(processID))
   }
 
   private static func prefix(of name: String, kind: Kind) -> String { ".\(name).embsurgery-\(kind.rawValue)-" }

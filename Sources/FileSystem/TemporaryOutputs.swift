@@ -1,5 +1,5 @@
-import SystemPackage
 import Synchronization
+import SystemPackage
 
 /// The temporary files and folders being built, so that a program interrupted by a signal can
 /// remove them before it exits (see ``removeAll(stoppingWritersWith:)``).

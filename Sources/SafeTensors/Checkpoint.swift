@@ -22,7 +22,9 @@ public final class Checkpoint: Sendable {
   private let singleFilePath: String?
   private let cache: Mutex<[[UInt8]: SafeTensorsFile]>
 
-  private init(path: String, isFolder: Bool, folder: String, index: ShardIndex?, fileNames: [String], singleFilePath: String?) {
+  private init(
+    path: String, isFolder: Bool, folder: String, index: ShardIndex?, fileNames: [String], singleFilePath: String?
+  ) {
     self.path = path
     self.isFolder = isFolder
     self.folder = folder
@@ -103,7 +105,8 @@ public final class Checkpoint: Sendable {
       for info in file.header.tensors {
         if let other = owners[info.name] {
           throw .indexMismatch(
-            path: indexPath ?? path, reason: "tensor \(JSONWriter.quoted(info.name.string)) is in both \(other) and \(name)")
+            path: indexPath ?? path,
+            reason: "tensor \(JSONWriter.quoted(info.name.string)) is in both \(other) and \(name)")
         }
         owners[info.name] = name
         result.append((info, name))

@@ -170,7 +170,8 @@ extension SafeTensorsError {
   public init(_ error: FileSystemError) {
     switch error {
     case .failed(_, let path, .noSuchFileOrDirectory): self = .notFound(path: path)
-    case .truncated(let path, let end, let size): self = .truncated(path: path, dataEnd: UInt64(end), fileSize: Int(size))
+    case .truncated(let path, let end, let size):
+      self = .truncated(path: path, dataEnd: UInt64(end), fileSize: Int(size))
     default: self = .io(error)
     }
   }

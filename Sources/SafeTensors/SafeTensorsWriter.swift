@@ -147,7 +147,9 @@ public enum SafeTensorsWriter {
       guard total == entry.end - entry.begin else {
         throw .invalidTensor(
           path: path, tensor: entry.tensor.name,
-          reason: "its segments hold \(total) bytes but \(entry.tensor.dtype.rawValue) \(entry.tensor.shape) needs \(entry.end - entry.begin)")
+          reason:
+            "its segments hold \(total) bytes but \(entry.tensor.dtype.rawValue) \(entry.tensor.shape) needs \(entry.end - entry.begin)"
+        )
       }
     }
     if let target = FilePath(path).status()?.identity {

@@ -46,7 +46,10 @@ public struct TensorInfo: Sendable, Equatable {
 /// Byte size computations with overflow checks, shared by the reader and the writer.
 enum TensorSize {
   /// Why a shape has no byte size.
-  enum Problem: Error { case overflow, notWholeBytes(bits: UInt64) }
+  enum Problem: Error {
+    case overflow
+    case notWholeBytes(bits: UInt64)
+  }
 
   /// The number of elements of `shape`, computing in `UInt64` like the reference's `usize`
   /// (dimension by dimension, in order: `[0, 2^64-1]` has 0 elements).

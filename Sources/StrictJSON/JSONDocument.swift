@@ -86,8 +86,11 @@ public struct JSONDocument: Sendable {
     guard let range = range(of: path), bytes[range.lowerBound] == UInt8(ascii: "[") else {
       return false
     }
-    let rendered = values.map { value in { (style: JSONWriter.Style, level: Int) in
-      JSONWriter.string(value, style: style, level: level) } }
+    let rendered = values.map { value in
+      { (style: JSONWriter.Style, level: Int) in
+        JSONWriter.string(value, style: style, level: level)
+      }
+    }
     insertIntoContainer(range, items: rendered)
     return true
   }
@@ -184,8 +187,7 @@ extension JSONDocument {
       var lineStart = start
       while lineStart > 0, bytes[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
       var ownIndent = 0
-      while lineStart + ownIndent < bytes.count, bytes[lineStart + ownIndent] == UInt8(ascii: " ")
-      {
+      while lineStart + ownIndent < bytes.count, bytes[lineStart + ownIndent] == UInt8(ascii: " ") {
         ownIndent += 1
       }
       // The white space after the opening bracket tells the style.
@@ -201,7 +203,8 @@ extension JSONDocument {
         }
         cursor += 1
       }
-      let isEmpty = cursor < bytes.count
+      let isEmpty =
+        cursor < bytes.count
         && (bytes[cursor] == UInt8(ascii: "]") || bytes[cursor] == UInt8(ascii: "}"))
       if sawNewline && !isEmpty {
         let unit = max(itemIndent - ownIndent, 1)

@@ -6,7 +6,8 @@ import StrictJSON
 struct Audit: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "audit",
-    abstract: "Check the rows of the embedding and the head: norms, zero, NaN/Inf, low-norm, duplicate and untrained-looking rows.",
+    abstract:
+      "Check the rows of the embedding and the head: norms, zero, NaN/Inf, low-norm, duplicate and untrained-looking rows.",
     discussion: """
       MODEL is a .safetensors file or a model folder. Exit status: 0 when nothing is flagged, 3 when a row \
       or a token is flagged, 1 on errors. Rows no token uses are listed but not flagged.
@@ -62,7 +63,8 @@ package struct AuditSummary {
     let matrices = [audit.embedding] + (audit.head.map { [$0] } ?? [])
     for matrix in matrices {
       lines.append(
-        "\(Self.label(matrix.role)) \(matrix.matrix.name) [\(matrix.matrix.rows), \(matrix.matrix.dimension)] \(matrix.matrix.dtype)")
+        "\(Self.label(matrix.role)) \(matrix.matrix.name) [\(matrix.matrix.rows), \(matrix.matrix.dimension)] \(matrix.matrix.dtype)"
+      )
     }
     if audit.head == nil { lines.append("head       tied to the embedding") }
     lines.append("")
@@ -100,7 +102,9 @@ package struct AuditSummary {
         lines += Self.runs(entries, showingTokens: audit.tokenizerPath != nil)
       }
       for matrix in matrices where !matrix.duplicateGroups.isEmpty {
-        lines.append("  duplicate rows in the \(matrix.role.rawValue): \(matrix.duplicateGroups.count) group\(matrix.duplicateGroups.count == 1 ? "" : "s")")
+        lines.append(
+          "  duplicate rows in the \(matrix.role.rawValue): \(matrix.duplicateGroups.count) group\(matrix.duplicateGroups.count == 1 ? "" : "s")"
+        )
         for group in matrix.duplicateGroups.prefix(Self.maximumLines) {
           var tokens = ""
           if audit.tokenizerPath != nil {

@@ -20,7 +20,9 @@ struct ModelLocationOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "For a Hugging Face repository id: the branch, tag or commit hash of the cached snapshot (default: main).",
-      discussion: "MODEL may be a repository id (ORG/NAME), resolved offline in the cache HF_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME/huggingface/hub or ~/.cache/huggingface/hub; a path that exists always wins."))
+      discussion:
+        "MODEL may be a repository id (ORG/NAME), resolved offline in the cache HF_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME/huggingface/hub or ~/.cache/huggingface/hub; a path that exists always wins."
+    ))
   var revision: String?
 
   /// The model `name` names: a path, or a repository id in the local Hugging Face cache.

@@ -73,7 +73,8 @@ package struct DiffSummary {
     }
     for change in diff.renamed {
       lines.append(
-        "renamed \(change.id) \(TokenDisplay.text(change.before.token.text)) → \(TokenDisplay.text(change.after.token.text))\(Self.annotation(change.after.added))")
+        "renamed \(change.id) \(TokenDisplay.text(change.before.token.text)) → \(TokenDisplay.text(change.after.token.text))\(Self.annotation(change.after.added))"
+      )
     }
     for move in diff.moved {
       lines.append("moved \(TokenDisplay.text(move.text)) \(move.before) → \(move.after)")
@@ -96,7 +97,8 @@ package struct DiffSummary {
       if matrix.problem == nil {
         if let largest = matrix.largest {
           parts.append(
-            "\(matrix.rows.count) of \(matrix.comparedRows) rows differ (\(AuditSummary.shortened(IDRanges(matrix.rows.map(\.id))))), max abs diff \(Self.number(largest.maxAbsDifference)) at row \(largest.id)")
+            "\(matrix.rows.count) of \(matrix.comparedRows) rows differ (\(AuditSummary.shortened(IDRanges(matrix.rows.map(\.id))))), max abs diff \(Self.number(largest.maxAbsDifference)) at row \(largest.id)"
+          )
         }
         if let added = matrix.addedRows { parts.append("rows \(Self.span(added)) added") }
         if let removed = matrix.removedRows { parts.append("rows \(Self.span(removed)) removed") }

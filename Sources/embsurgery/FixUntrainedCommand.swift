@@ -6,7 +6,8 @@ import StrictJSON
 struct FixUntrained: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fix-untrained",
-    abstract: "Re-initialize the untrained rows (all zero, NaN/Inf, or of a norm far below the rest) of the embedding and the head.",
+    abstract:
+      "Re-initialize the untrained rows (all zero, NaN/Inf, or of a norm far below the rest) of the embedding and the head.",
     discussion: """
       MODEL is a .safetensors file or a model folder. The rows flagged in the embedding or the head (or the \
       rows given with --ids) are re-initialized in both by the chosen rule, computed over the trained rows \
@@ -64,7 +65,9 @@ struct FixUntrained: ParsableCommand {
     let destination = SurgeryOutput.path(output, replacingExisting: outputOptions.force)
     try outputOptions.report(
       showsProgress: !plan.rows.isEmpty, dryRun: { plan.dryRunReport(output: destination) },
-      execute: { (progress) throws(SurgeryError) in try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress) },
+      execute: { (progress) throws(SurgeryError) in
+        try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress)
+      },
       json: \.json, text: { FixUntrainedSummary(report: $0, dryRun: $1).text })
   }
 }
@@ -78,7 +81,8 @@ struct FixUntrainedSummary {
     var lines: [String] = []
     let count = report.rows.count
     lines.append(
-      "\(dryRun ? "Would re-initialize" : "Re-initialized") \(count) row\(count == 1 ? "" : "s") with \(report.initialization.rawValue)\(count == 0 ? "" : ":")")
+      "\(dryRun ? "Would re-initialize" : "Re-initialized") \(count) row\(count == 1 ? "" : "s") with \(report.initialization.rawValue)\(count == 0 ? "" : ":")"
+    )
     for row in report.rows {
       var reasons: [String] = []
       if !row.embedding.isEmpty { reasons.append("embedding: " + row.embedding.map(\.label).joined(separator: ", ")) }
@@ -87,7 +91,8 @@ struct FixUntrainedSummary {
       lines.append("  \(row.id)\(token)\(reasons.isEmpty ? "" : " (" + reasons.joined(separator: "; ") + ")")")
     }
     if !report.changed.isEmpty {
-      lines.append("Changed: \(report.changed.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
+      lines.append(
+        "Changed: \(report.changed.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
     }
     for note in report.notes { lines.append("Note: \(note).") }
     if report.written {

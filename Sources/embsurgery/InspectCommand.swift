@@ -2,7 +2,6 @@ import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
 
-
 /// `embsurgery inspect MODEL [--json]`: what a checkpoint holds and how its vocabulary sizes agree.
 struct Inspect: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -59,13 +58,19 @@ struct InspectSummary {
 
   /// The readable report.
   var text: String {
-    let path = report.path, tensors = report.tensors, files = report.files, metadata = report.metadata
-    let embedding = report.embedding, head = report.head
+    let path = report.path
+    let tensors = report.tensors
+    let files = report.files
+    let metadata = report.metadata
+    let embedding = report.embedding
+    let head = report.head
     var lines: [String] = []
     let dataBytes = tensors.reduce(0) { $0 + $1.info.byteCount }
     lines.append("\(path): \(tensors.count) tensors, \(Self.size(dataBytes)) of tensor data in \(files.count) file(s)")
     if let metadata, !metadata.isEmpty {
-      let pairs = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { "\($0)=\(metadata[$0] ?? "")" }
+      let pairs = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map {
+        "\($0)=\(metadata[$0] ?? "")"
+      }
       lines.append("metadata: " + pairs.joined(separator: ", "))
     } else {
       lines.append("metadata: none")

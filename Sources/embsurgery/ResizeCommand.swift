@@ -2,12 +2,12 @@ import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
 
-
 /// `embsurgery resize`: add tokens to a checkpoint.
 struct Resize: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "resize",
-    abstract: "Add tokens: grow the embedding (and an untied head), initialize the new rows, update the tokenizer and config.",
+    abstract:
+      "Add tokens: grow the embedding (and an untied head), initialize the new rows, update the tokenizer and config.",
     discussion: """
       MODEL is a .safetensors file or a model folder. Without --output the result goes beside the input \
       (NAME-resized.safetensors for a file, DIR-resized for a folder). The input is never written, except \
@@ -44,7 +44,10 @@ struct Resize: ParsableCommand {
   @Option(help: "The noise of --init mvn has covariance S·Σ of the original rows (transformers uses 1e-9).")
   var noiseScale: NoiseScale = .standard
 
-  @Flag(help: "Put new tokens into reserved placeholder slots (<unusedN>, <|reserved_special_token_N|>, [unusedN], ...) before growing the matrix.")
+  @Flag(
+    help:
+      "Put new tokens into reserved placeholder slots (<unusedN>, <|reserved_special_token_N|>, [unusedN], ...) before growing the matrix."
+  )
   var reuseReserved = false
 
   @OptionGroup var modelOptions: ModelOptions
@@ -83,7 +86,9 @@ struct Resize: ParsableCommand {
       inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
     try outputOptions.report(
       dryRun: { () throws(SurgeryError) in try plan.dryRunReport(output: destination) },
-      execute: { (progress) throws(SurgeryError) in try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress) },
+      execute: { (progress) throws(SurgeryError) in
+        try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress)
+      },
       json: \.json, text: { ResizeSummary(report: $0, dryRun: $1).text })
   }
 }
@@ -98,13 +103,18 @@ struct ResizeSummary {
     let verb = dryRun ? "Would add" : "Added"
     let ids = report.newIDs
     let range = ids.isEmpty ? "" : ids.count == 1 ? " (id \(ids[0]))" : " (ids \(ids.first ?? 0)…\(ids.last ?? 0))"
-    lines.append("\(verb) \(ids.count) token\(ids.count == 1 ? "" : "s")\(range); rows \(report.rowsBefore) → \(report.rowsAfter).")
+    lines.append(
+      "\(verb) \(ids.count) token\(ids.count == 1 ? "" : "s")\(range); rows \(report.rowsBefore) → \(report.rowsAfter)."
+    )
     if !report.resized.isEmpty {
-      lines.append("Resized: \(report.resized.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
+      lines.append(
+        "Resized: \(report.resized.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
     }
     for token in report.added {
       if let slot = token.slot {
-        lines.append("\(JSONWriter.quoted(token.token.text)) took reserved slot \(JSONWriter.quoted(slot)) (id \(token.token.id)).")
+        lines.append(
+          "\(JSONWriter.quoted(token.token.text)) took reserved slot \(JSONWriter.quoted(slot)) (id \(token.token.id))."
+        )
       }
     }
     for skipped in report.skipped {

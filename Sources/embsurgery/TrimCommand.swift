@@ -6,7 +6,8 @@ import StrictJSON
 struct Trim: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "trim",
-    abstract: "Shrink the vocabulary to the tokens a corpus uses: fewer rows, the same encodings and logits on that text.",
+    abstract:
+      "Shrink the vocabulary to the tokens a corpus uses: fewer rows, the same encodings and logits on that text.",
     discussion: """
       MODEL is a model folder (a bare .safetensors file needs --tokenizer, and then only the safetensors file \
       is written). Each non-empty line of a --corpus file is one text; a .jsonl file holds one JSON object per \
@@ -96,7 +97,8 @@ struct TrimSummary {
     var lines: [String] = []
     let verb = dryRun ? "Would keep" : report.written ? "Kept" : "Keeps"
     lines.append(
-      "\(verb) \(report.kept) tokens, removing \(report.removed); rows \(report.rowsBefore) → \(report.rowsAfter), tensor data \(Self.size(report.bytesBefore)) → \(Self.size(report.bytesAfter)).")
+      "\(verb) \(report.kept) tokens, removing \(report.removed); rows \(report.rowsBefore) → \(report.rowsAfter), tensor data \(Self.size(report.bytesBefore)) → \(Self.size(report.bytesAfter))."
+    )
     if !report.resized.isEmpty, report.written || dryRun {
       lines.append("Trimmed: \(report.resized.joined(separator: ", ")).")
     }

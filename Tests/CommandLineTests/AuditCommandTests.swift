@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Test func auditListsTheZeroReservedRowsAndExitsWith3() throws {
   let scratch = try ScratchDirectory()
@@ -42,13 +42,17 @@ import TestSupport
   #expect(result.stdout.filter { $0 == "\n" }.count == 1)
   #expect(result.stdout.hasPrefix(#"{"model":"#))
   let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-  #expect(Array(object.keys).sorted() == [
-    "findings", "flagged_rows", "matrices", "model", "notes", "reserved", "thresholds", "tokenizer",
-    "tokens_without_row", "unused_rows", "vocabulary_size",
-  ])
+  #expect(
+    Array(object.keys).sorted() == [
+      "findings", "flagged_rows", "matrices", "model", "notes", "reserved", "thresholds", "tokenizer",
+      "tokens_without_row", "unused_rows", "vocabulary_size",
+    ])
   #expect(object["findings"] as? Bool == true)
   let rows = try #require(object["flagged_rows"] as? [[String: Any]])
-  #expect(rows.compactMap { ($0["id"] as? NSNumber)?.intValue } == [5, 9, 12, 20, 30, 40, 77, 78, 258, 259, 260, 261, 263, 264])
+  #expect(
+    rows.compactMap { ($0["id"] as? NSNumber)?.intValue } == [
+      5, 9, 12, 20, 30, 40, 77, 78, 258, 259, 260, 261, 263, 264,
+    ])
   let row258 = try #require(rows.first { ($0["id"] as? NSNumber)?.intValue == 258 })
   #expect(row258["token"] as? String == "<|reserved_special_token_0|>")
   #expect(row258["where"] as? String == "both")

@@ -1,8 +1,8 @@
 import Foundation
 import SafeTensors
 import StrictJSON
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -52,11 +52,19 @@ import TestSupport
       return result
     }
     let tensors: [TensorToWrite] = [
-      TensorToWrite(name: "model.embed_tokens.weight", dtype: .BF16, shape: [rows, dimension], segments: [.bytes(bytes(rows * dimension * 2))]),
-      TensorToWrite(name: "lm_head.weight", dtype: .BF16, shape: [rows, dimension], segments: [.bytes(bytes(rows * dimension * 2))]),
-      TensorToWrite(name: "model.layers.0.mlp.weight", dtype: .BF16, shape: [dimension, dimension], segments: [.bytes(bytes(dimension * dimension * 2))]),
-      TensorToWrite(name: "model.layers.1.mlp.weight", dtype: .BF16, shape: [dimension, dimension], segments: [.bytes(bytes(dimension * dimension * 2))]),
-      TensorToWrite(name: "model.norm.weight", dtype: .BF16, shape: [dimension], segments: [.bytes(bytes(dimension * 2))]),
+      TensorToWrite(
+        name: "model.embed_tokens.weight", dtype: .BF16, shape: [rows, dimension],
+        segments: [.bytes(bytes(rows * dimension * 2))]),
+      TensorToWrite(
+        name: "lm_head.weight", dtype: .BF16, shape: [rows, dimension], segments: [.bytes(bytes(rows * dimension * 2))]),
+      TensorToWrite(
+        name: "model.layers.0.mlp.weight", dtype: .BF16, shape: [dimension, dimension],
+        segments: [.bytes(bytes(dimension * dimension * 2))]),
+      TensorToWrite(
+        name: "model.layers.1.mlp.weight", dtype: .BF16, shape: [dimension, dimension],
+        segments: [.bytes(bytes(dimension * dimension * 2))]),
+      TensorToWrite(
+        name: "model.norm.weight", dtype: .BF16, shape: [dimension], segments: [.bytes(bytes(dimension * 2))]),
       TensorToWrite(name: "odd.a", dtype: .U8, shape: [1001], segments: [.bytes(Array(repeating: 7, count: 1001))]),
       TensorToWrite(name: "odd.b", dtype: .F32, shape: [3, 5], segments: [.bytes(bytes(60))]),
     ]
@@ -72,7 +80,8 @@ import TestSupport
   static func expectSameTensors(_ a: String, _ b: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let first = try SafeTensorsFile(path: a)
     let second = try SafeTensorsFile(path: b)
-    #expect(Set(first.header.tensors.map(\.name)) == Set(second.header.tensors.map(\.name)), sourceLocation: sourceLocation)
+    #expect(
+      Set(first.header.tensors.map(\.name)) == Set(second.header.tensors.map(\.name)), sourceLocation: sourceLocation)
     for info in first.header.tensors {
       let other = try #require(second.header.tensor(named: info.name), sourceLocation: sourceLocation)
       #expect(info.dimensions == other.dimensions && info.dtype == other.dtype, sourceLocation: sourceLocation)
@@ -88,7 +97,9 @@ import TestSupport
     let input = model.appendingPathComponent("model.safetensors").path
     let before = try fileSystem.usedBytes()
     let output = fileSystem.path("out")
-    let result = try TestEnvironment.embsurgery(["resize", model.path, "--tokens", tokens.path, "--output", output.path, "--json"])
+    let result = try TestEnvironment.embsurgery([
+      "resize", model.path, "--tokens", tokens.path, "--output", output.path, "--json",
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     let growth = try fileSystem.usedBytes() - before
     let written = output.appendingPathComponent("model.safetensors").path
@@ -101,7 +112,9 @@ import TestSupport
     // The same bytes as the same resize on the machine's own file system.
     let scratch = try ScratchDirectory()
     let reference = scratch.path("reference")
-    let again = try TestEnvironment.embsurgery(["resize", model.path, "--tokens", tokens.path, "--output", reference.path])
+    let again = try TestEnvironment.embsurgery([
+      "resize", model.path, "--tokens", tokens.path, "--output", reference.path,
+    ])
     #expect(again.status == 0, "\(again.stderr)")
     try Self.expectSameTensors(written, reference.appendingPathComponent("model.safetensors").path)
     // The old rows are the input's, byte for byte.
@@ -130,11 +143,15 @@ import TestSupport
     defer { try? fileSystem.unmount() }
     let (model, tokens) = try Self.makeModel(in: fileSystem.root, tokens: 10)
     let before = try fileSystem.usedBytes()
-    let inPlace = try TestEnvironment.embsurgery(["resize", model.path, "--tokens", tokens.path, "--in-place", "--quiet"])
+    let inPlace = try TestEnvironment.embsurgery([
+      "resize", model.path, "--tokens", tokens.path, "--in-place", "--quiet",
+    ])
     #expect(inPlace.status == 0, "\(inPlace.stderr)")
     #expect(try fileSystem.usedBytes() - before <= 16 << 20)
     let fixed = fileSystem.path("fixed")
-    let fix = try TestEnvironment.embsurgery(["fix-untrained", model.path, "--ids", "3,4,5", "--output", fixed.path, "--quiet"])
+    let fix = try TestEnvironment.embsurgery([
+      "fix-untrained", model.path, "--ids", "3,4,5", "--output", fixed.path, "--quiet",
+    ])
     #expect(fix.status == 0, "\(fix.stderr)")
     let shared = try SharedExtents.sharedBytes(of: fixed.appendingPathComponent("model.safetensors").path)
     #expect(shared >= 2 * Self.rows * Self.dimension * 2 - (1 << 20))
@@ -172,13 +189,18 @@ import TestSupport
     let mount = try FaultSupport.Mount(tmpfsAt: scratch.path("tmpfs"), size: "800m")
     let (model, tokens) = try Self.makeModel(in: mount.folder, tokens: 100)
     let output = mount.folder.appendingPathComponent("out")
-    let result = try TestEnvironment.embsurgery(["resize", model.path, "--tokens", tokens.path, "--output", output.path])
+    let result = try TestEnvironment.embsurgery([
+      "resize", model.path, "--tokens", tokens.path, "--output", output.path,
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     let reference = scratch.path("reference")
-    let again = try TestEnvironment.embsurgery(["resize", model.path, "--tokens", tokens.path, "--output", reference.path])
+    let again = try TestEnvironment.embsurgery([
+      "resize", model.path, "--tokens", tokens.path, "--output", reference.path,
+    ])
     #expect(again.status == 0, "\(again.stderr)")
     try Self.expectSameTensors(
-      output.appendingPathComponent("model.safetensors").path, reference.appendingPathComponent("model.safetensors").path)
+      output.appendingPathComponent("model.safetensors").path,
+      reference.appendingPathComponent("model.safetensors").path)
   }
 
   /// `--link-unchanged`: the files that do not change are hard links to the input's; another
@@ -196,13 +218,18 @@ import TestSupport
     }
     let linked = output.appendingPathComponent("generation_config.json")
     #expect(try inode(linked) == inode(model.appendingPathComponent("generation_config.json")))
-    #expect(try inode(output.appendingPathComponent("config.json")) != inode(model.appendingPathComponent("config.json")))
+    #expect(
+      try inode(output.appendingPathComponent("config.json")) != inode(model.appendingPathComponent("config.json")))
     let mount = try FaultSupport.Mount(tmpfsAt: scratch.path("elsewhere"), size: "10m")
     let refused = try TestEnvironment.embsurgery(
-      ["resize", model.path, "--tokens", tokens.path, "--output", mount.folder.appendingPathComponent("out").path,
-       "--link-unchanged"])
+      [
+        "resize", model.path, "--tokens", tokens.path, "--output", mount.folder.appendingPathComponent("out").path,
+        "--link-unchanged",
+      ])
     #expect(refused.status == 1)
-    #expect(refused.stderr.hasPrefix("error: \(mount.folder.appendingPathComponent("out").path): is not on the file system of"))
+    #expect(
+      refused.stderr.hasPrefix(
+        "error: \(mount.folder.appendingPathComponent("out").path): is not on the file system of"))
     #expect(try FileManager.default.contentsOfDirectory(atPath: mount.folder.path) == [])
   }
 }

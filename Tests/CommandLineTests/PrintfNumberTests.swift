@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-
 import embsurgery
 
 /// `PrintfNumber.g` against `String(format: "%.Pg")` (C's printf), which the reports used before.

@@ -1,7 +1,7 @@
 import Foundation
 import StrictJSON
-import Testing
 import TestSupport
+import Testing
 
 /// `embsurgery resize` as a user runs it, on the fixture the project ships.
 @Suite struct ResizeCommandTests {
@@ -23,7 +23,8 @@ import TestSupport
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.isEmpty)
     let report = try JSONParser.parse(Array(result.stdout.utf8))
-    #expect(report.members?.map(\.key) == ["added", "skipped", "rows_before", "rows_after", "resized", "tied", "output"])
+    #expect(
+      report.members?.map(\.key) == ["added", "skipped", "rows_before", "rows_after", "resized", "tied", "output"])
     #expect(report["added"]?.elements?.compactMap { $0["id"]?.number?.int } == [320, 321, 322, 323])
     #expect(report["added"]?.elements?.first?.members?.map(\.key) == ["token", "id", "init", "pieces"])
     #expect(report["rows_after"]?.number?.int == 324)
@@ -45,7 +46,10 @@ import TestSupport
     #expect(result.stdout.contains("tokenizer files were left unchanged"))
     // Only the safetensors file was written.
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-    #expect(names == ["config.json", "model-resized.safetensors", "model.safetensors", "tokenizer.json", "tokenizer_config.json"])
+    #expect(
+      names == [
+        "config.json", "model-resized.safetensors", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+      ])
   }
 
   @Test func folderDefaultOutputAndRefusalToOverwrite() throws {
@@ -60,7 +64,9 @@ import TestSupport
     #expect(second.status == 1)
     #expect(second.stderr == "error: \(output): already exists (use --force to replace it)\n")
     #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model.safetensors")) == before)
-    let forced = try TestEnvironment.embsurgery(["resize", folder.path, "--tokens", tokens.path, "--force", "--init", "zeros"])
+    let forced = try TestEnvironment.embsurgery([
+      "resize", folder.path, "--tokens", tokens.path, "--force", "--init", "zeros",
+    ])
     #expect(forced.status == 0, "\(forced.stderr)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model.safetensors")) != before)
     // No temporary files are left beside the output.
@@ -71,7 +77,9 @@ import TestSupport
   @Test func outputInsideOrEqualToTheInputIsRefused() throws {
     let scratch = try ScratchDirectory()
     let folder = try copyFixture(to: scratch)
-    let inside = try TestEnvironment.embsurgery(["resize", folder.path, "--tokens", tokens.path, "--output", folder.path + "/sub"])
+    let inside = try TestEnvironment.embsurgery([
+      "resize", folder.path, "--tokens", tokens.path, "--output", folder.path + "/sub",
+    ])
     #expect(inside.status == 1)
     #expect(inside.stderr.hasPrefix("error: \(folder.path)/sub: is inside the input folder"))
     let same = try TestEnvironment.embsurgery(["resize", folder.path, "--tokens", tokens.path, "--output", folder.path])
@@ -83,7 +91,9 @@ import TestSupport
   @Test func inPlaceReplacesTheInputOnlyWhenComplete() throws {
     let scratch = try ScratchDirectory()
     let folder = try copyFixture(to: scratch)
-    let result = try TestEnvironment.embsurgery(["resize", folder.path, "--tokens", tokens.path, "--in-place", "--json"])
+    let result = try TestEnvironment.embsurgery([
+      "resize", folder.path, "--tokens", tokens.path, "--in-place", "--json",
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     let config = try JSONParser.parse(Array(try Data(contentsOf: folder.appendingPathComponent("config.json"))))
     #expect(config["vocab_size"]?.number?.int == 324)
@@ -94,7 +104,9 @@ import TestSupport
   @Test func dryRunWritesNothing() throws {
     let scratch = try ScratchDirectory()
     let output = scratch.path("out").path
-    let result = try TestEnvironment.embsurgery(["resize", fixture.path, "--tokens", tokens.path, "--output", output, "--dry-run"])
+    let result = try TestEnvironment.embsurgery([
+      "resize", fixture.path, "--tokens", tokens.path, "--output", output, "--dry-run",
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("Would add 4 tokens (ids 320…323); rows 320 → 324."))
     #expect(!FileManager.default.fileExists(atPath: output))
@@ -106,8 +118,14 @@ import TestSupport
     try Data([0x61, 0x0A, 0xFF, 0x0A]).write(to: badTokens)
     let cases: [([String], String)] = [
       (["resize", fixture.path, "--tokens", badTokens.path], "error: \(badTokens.path): line 2 is not valid UTF-8\n"),
-      (["resize", scratch.path("missing").path, "--tokens", tokens.path], "error: \(scratch.path("missing").path): open failed: No such file or directory (ENOENT)\n"),
-      (["resize", fixture.path, "--tokens", tokens.path, "--embedding", "nope"], "error: \(fixture.path): no tensor named 'nope'\n"),
+      (
+        ["resize", scratch.path("missing").path, "--tokens", tokens.path],
+        "error: \(scratch.path("missing").path): open failed: No such file or directory (ENOENT)\n"
+      ),
+      (
+        ["resize", fixture.path, "--tokens", tokens.path, "--embedding", "nope"],
+        "error: \(fixture.path): no tensor named 'nope'\n"
+      ),
     ]
     for (arguments, expected) in cases {
       let result = try TestEnvironment.embsurgery(arguments + ["--output", scratch.path("out").path])
@@ -126,7 +144,8 @@ import TestSupport
   @Test func nearestReportsPiecesFromTheOriginalTokenizer() throws {
     let scratch = try ScratchDirectory()
     let result = try TestEnvironment.embsurgery([
-      "resize", fixture.path, "--tokens", tokens.path, "--init", "nearest", "--output", scratch.path("out").path, "--json",
+      "resize", fixture.path, "--tokens", tokens.path, "--init", "nearest", "--output", scratch.path("out").path,
+      "--json",
     ])
     #expect(result.status == 0, "\(result.stderr)")
     let report = try JSONParser.parse(Array(result.stdout.utf8))
@@ -137,8 +156,10 @@ import TestSupport
       print(json.dumps([tok.encode(t, add_special_tokens=False).ids for t in sys.argv[2:]]))
       """
     let tokenList = ["<|AtLocation|>", "<|UsedFor|>", "<|IsA|>", "knowledge graph"]
-    let expected = try JSONParser.parse(Array(try TestEnvironment.runPython(
-      python, arguments: [fixture.appendingPathComponent("tokenizer.json").path] + tokenList)))
+    let expected = try JSONParser.parse(
+      Array(
+        try TestEnvironment.runPython(
+          python, arguments: [fixture.appendingPathComponent("tokenizer.json").path] + tokenList)))
     #expect(report["added"]?.elements?.compactMap { $0["pieces"] } == expected.elements)
     #expect(report["added"]?.elements?.allSatisfy { $0["init"]?.string == "nearest" } == true)
   }
@@ -149,7 +170,9 @@ import TestSupport
     try FileManager.default.copyItem(at: fixture.appendingPathComponent("model.safetensors"), to: file)
     let result = try TestEnvironment.embsurgery(["resize", file.path, "--tokens", tokens.path, "--init", "nearest"])
     #expect(result.status == 1)
-    #expect(result.stderr == "error: \(file.path): --init nearest needs a tokenizer.json (beside the model or given with --tokenizer)\n")
+    #expect(
+      result.stderr
+        == "error: \(file.path): --init nearest needs a tokenizer.json (beside the model or given with --tokenizer)\n")
   }
 
   @Test func padToMultipleOfAndSeedOnTheCommandLine() throws {
@@ -176,7 +199,9 @@ import TestSupport
     let scratch = try ScratchDirectory()
     let file = scratch.path("model.safetensors")
     try FileManager.default.copyItem(at: fixture.appendingPathComponent("model.safetensors"), to: file)
-    let result = try TestEnvironment.embsurgery(["resize", file.path, "--tokens", tokens.path, "--json", "--pad-to-multiple-of", "8"])
+    let result = try TestEnvironment.embsurgery([
+      "resize", file.path, "--tokens", tokens.path, "--json", "--pad-to-multiple-of", "8",
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     let report = try JSONParser.parse(Array(result.stdout.utf8))
     #expect(report["added"]?.elements?.compactMap { $0["id"]?.number?.int } == [320, 321, 322, 323])
@@ -190,8 +215,10 @@ import TestSupport
     try Data("\n\r\n\n".utf8).write(to: empty)
     let cases: [([String], String)] = [
       (["--tokens", empty.path], "error: \(empty.path): no tokens to add (the file has no non-empty line)\n"),
-      (["--tokens", tokens.path, "--output", scratch.path("missing/out").path],
-       "error: \(scratch.path("missing/out").path): its folder \(scratch.path("missing").path) does not exist\n"),
+      (
+        ["--tokens", tokens.path, "--output", scratch.path("missing/out").path],
+        "error: \(scratch.path("missing/out").path): its folder \(scratch.path("missing").path) does not exist\n"
+      ),
     ]
     for (arguments, expected) in cases {
       let result = try TestEnvironment.embsurgery(["resize", fixture.path] + arguments)
@@ -200,14 +227,22 @@ import TestSupport
     }
     // Option rules are the argument parser's: a usage error (exit status 64) naming the options.
     let usage: [([String], String)] = [
-      (["--tokens", tokens.path, "--in-place", "--output", scratch.path("o").path],
-       "Error: --output and --in-place cannot be used together"),
-      (["--tokens", tokens.path, "--pad-to-multiple-of", "0", "--output", scratch.path("o").path],
-       "Error: --pad-to-multiple-of must be at least 1"),
-      (["--tokens", tokens.path, "--noise-scale=-1", "--output", scratch.path("o").path],
-       "Error: The value '-1' is invalid for '--noise-scale <noise-scale>'"),
-      (["--tokens", tokens.path, "--noise-scale", "nan", "--output", scratch.path("o").path],
-       "Error: The value 'nan' is invalid for '--noise-scale <noise-scale>'"),
+      (
+        ["--tokens", tokens.path, "--in-place", "--output", scratch.path("o").path],
+        "Error: --output and --in-place cannot be used together"
+      ),
+      (
+        ["--tokens", tokens.path, "--pad-to-multiple-of", "0", "--output", scratch.path("o").path],
+        "Error: --pad-to-multiple-of must be at least 1"
+      ),
+      (
+        ["--tokens", tokens.path, "--noise-scale=-1", "--output", scratch.path("o").path],
+        "Error: The value '-1' is invalid for '--noise-scale <noise-scale>'"
+      ),
+      (
+        ["--tokens", tokens.path, "--noise-scale", "nan", "--output", scratch.path("o").path],
+        "Error: The value 'nan' is invalid for '--noise-scale <noise-scale>'"
+      ),
     ]
     for (arguments, firstLine) in usage {
       let result = try TestEnvironment.embsurgery(["resize", fixture.path] + arguments)

@@ -1,7 +1,7 @@
 import Foundation
 import StrictJSON
-import Testing
 import TestSupport
+import Testing
 
 /// The reports spell one concept one way: `audit` and `fix-untrained` describe a flagged row with
 /// the same object and the same finding names, and `inspect`, `audit` and `diff` describe the
@@ -34,7 +34,8 @@ import TestSupport
       #expect(untrained(row["head"]) == untrained(audited["head"]), "row \(id)")
       #expect(row["token"] == audited["token"])
     }
-    let names = Set(fixed.flatMap { ($0["embedding"]?.elements ?? []) + ($0["head"]?.elements ?? []) }.compactMap(\.string))
+    let names = Set(
+      fixed.flatMap { ($0["embedding"]?.elements ?? []) + ($0["head"]?.elements ?? []) }.compactMap(\.string))
     #expect(names.isSubset(of: ["zero", "nonfinite", "low_norm"]) && !names.isEmpty)
   }
 
@@ -49,6 +50,10 @@ import TestSupport
     #expect(audited.members?.prefix(5).map(\.key) == ["role", "name", "rows", "dim", "dtype"])
     #expect(JSONValue.object(Array(audited.members?.dropFirst().prefix(4) ?? [])) == described)
     #expect(diff["matrices"]?.elements?.first?["a"] == described)
-    #expect(inspect["head"] == audit["matrices"]?.elements?.last.flatMap { JSONValue.object(Array($0.members?.dropFirst().prefix(4) ?? [])) })
+    #expect(
+      inspect["head"]
+        == audit["matrices"]?.elements?.last.flatMap {
+          JSONValue.object(Array($0.members?.dropFirst().prefix(4) ?? []))
+        })
   }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `audit` and `diff` stream the matrices: a 384 MiB embedding (768 MiB for the two sides of a
 /// diff) is read with far less resident memory than its size.

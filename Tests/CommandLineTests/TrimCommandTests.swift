@@ -1,8 +1,8 @@
 import Foundation
 import SafeTensors
 import StrictJSON
-import Testing
 import TestSupport
+import Testing
 
 /// `embsurgery trim` as a user runs it: on the shipped fixture, on real tokenizers (Llama-3
 /// byte-level BPE with a checkpoint of its size, wordllama's Llama-2 BPE with its real F16
@@ -13,7 +13,8 @@ import TestSupport
 
   /// The texts of the committed trim corpus (20 languages, code, chat markup).
   static func corpusTexts() throws -> [String] {
-    let url = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/TokenizationTests/Resources/trim-corpus.json")
+    let url = TestEnvironment.repositoryRoot.appendingPathComponent(
+      "Tests/TokenizationTests/Resources/trim-corpus.json")
     let value = try JSONParser.parse(Array(try Data(contentsOf: url)))
     let texts = value["texts"]?.elements?.compactMap { $0.string }
     return try #require(texts)
@@ -92,10 +93,11 @@ import TestSupport
     try Self.writeCorpus(try Self.corpusTexts(), to: corpus)
     let output = scratch.path("out")
     let report = try Self.trim([Self.fixture.path, "--corpus", corpus.path, "--output", output.path])
-    #expect(report.members?.map(\.key) == [
-      "rows_before", "rows_after", "kept", "removed", "bytes_before", "bytes_after", "resized", "output", "id_map",
-      "skipped", "corpus", "written", "notes",
-    ])
+    #expect(
+      report.members?.map(\.key) == [
+        "rows_before", "rows_after", "kept", "removed", "bytes_before", "bytes_after", "resized", "output", "id_map",
+        "skipped", "corpus", "written", "notes",
+      ])
     let kept = try Self.keptIDs(report)
     #expect(report["rows_before"]?.number?.int == 320)
     #expect(report["removed"]?.number?.int == 320 - kept.count && kept.count < 320)
@@ -132,7 +134,8 @@ import TestSupport
       }
       try SafeTensorsWriter.write(
         [
-          TensorToWrite(name: "model.embed_tokens.weight", dtype: .BF16, shape: [rows, 8], segments: [.bytes(matrix(1))]),
+          TensorToWrite(
+            name: "model.embed_tokens.weight", dtype: .BF16, shape: [rows, 8], segments: [.bytes(matrix(1))]),
           TensorToWrite(name: "lm_head.weight", dtype: .BF16, shape: [rows, 8], segments: [.bytes(matrix(2))]),
         ], to: model.appendingPathComponent("model.safetensors").path)
       try Data(#"{"vocab_size": 128256, "bos_token_id": 128000, "eos_token_id": [128001, 128009]}"#.utf8)
@@ -165,7 +168,8 @@ import TestSupport
       original: model.appendingPathComponent("model.safetensors"),
       trimmed: output.appendingPathComponent("model.safetensors"), kept: kept, names: tensors)
     try Self.checkTokenizer(
-      original: model.appendingPathComponent("tokenizer.json"), trimmed: output.appendingPathComponent("tokenizer.json"),
+      original: model.appendingPathComponent("tokenizer.json"),
+      trimmed: output.appendingPathComponent("tokenizer.json"),
       kept: kept, corpus: texts, byteComplete: byteComplete)
     if family == "llama3" {
       let config = try JSONParser.parse(Array(try Data(contentsOf: output.appendingPathComponent("config.json"))))
@@ -189,10 +193,15 @@ import TestSupport
       (notUTF8.path, "error: \(notUTF8.path): line 3 is not valid UTF-8\n"),
       (nul.path, "error: \(nul.path): line 3 contains a NUL byte\n"),
       (jsonl.path, "error: \(jsonl.path): line 2 is not an object with a \"text\" string\n"),
-      (scratch.path("missing.txt").path, "error: \(scratch.path("missing.txt").path): open failed: No such file or directory (ENOENT)\n"),
+      (
+        scratch.path("missing.txt").path,
+        "error: \(scratch.path("missing.txt").path): open failed: No such file or directory (ENOENT)\n"
+      ),
     ]
     for (corpus, expected) in cases {
-      let result = try TestEnvironment.embsurgery(["trim", Self.fixture.path, "--corpus", corpus, "--output", output.path])
+      let result = try TestEnvironment.embsurgery([
+        "trim", Self.fixture.path, "--corpus", corpus, "--output", output.path,
+      ])
       #expect(result.status == 1)
       #expect(result.stderr == expected)
       #expect(!FileManager.default.fileExists(atPath: output.path))
@@ -209,7 +218,9 @@ import TestSupport
     let keep = scratch.path("keep.txt")
     try Data("Ġthe\nnot-a-token-at-all\n".utf8).write(to: keep)
     let output = scratch.path("out")
-    let report = try Self.trim([Self.fixture.path, "--corpus", empty.path, "--keep", keep.path, "--output", output.path])
+    let report = try Self.trim([
+      Self.fixture.path, "--corpus", empty.path, "--keep", keep.path, "--output", output.path,
+    ])
     #expect(report["skipped"] == .array(["not-a-token-at-all"]))
     #expect(report["notes"]?.elements?.contains { $0.string?.hasPrefix("the corpus holds no text") == true } == true)
     // The base alphabet (256 byte tokens) and the added tokens stay.
@@ -220,12 +231,16 @@ import TestSupport
     #expect(dry.status == 0 && dry.stdout.contains("Nothing written (dry run)"))
     #expect(!FileManager.default.fileExists(atPath: scratch.path("dry").path))
     // Keeping every token leaves nothing to remove: exit 0, nothing written.
-    let vocabulary = try JSONParser.parse(Array(try Data(contentsOf: Self.fixture.appendingPathComponent("tokenizer.json"))))
+    let vocabulary = try JSONParser.parse(
+      Array(try Data(contentsOf: Self.fixture.appendingPathComponent("tokenizer.json"))))
     let all = try #require(vocabulary["model"]?["vocab"]?.members).map(\.key)
     let everything = scratch.path("all.json")
     try Data(JSONWriter.string(.array(all.map { .string($0) })).utf8).write(to: everything)
     let nothing = try TestEnvironment.embsurgery(
-      ["trim", Self.fixture.path, "--corpus", empty.path, "--keep", everything.path, "--output", scratch.path("none").path])
+      [
+        "trim", Self.fixture.path, "--corpus", empty.path, "--keep", everything.path, "--output",
+        scratch.path("none").path,
+      ])
     #expect(nothing.status == 0, "\(nothing.stderr)")
     #expect(nothing.stdout.contains("Nothing written."))
     #expect(!FileManager.default.fileExists(atPath: scratch.path("none").path))

@@ -1,9 +1,8 @@
+import EmbeddingSurgery
 import Foundation
 import TestSupport
 import Testing
 import Tokenization
-
-import EmbeddingSurgery
 
 /// The numpy side's statistics of one matrix.
 private struct ExpectedMatrix {
@@ -39,7 +38,8 @@ private func expectMatches(
   #expect(matrix.rows(flagged: .nonFinite) == expected.nonFinite, sourceLocation: sourceLocation)
   #expect(matrix.rows(flagged: .lowNorm) == expected.lowNorm, sourceLocation: sourceLocation)
   #expect(matrix.duplicateGroups == expected.duplicates, sourceLocation: sourceLocation)
-  #expect(matrix.rows(flagged: .duplicate) == expected.duplicates.flatMap { $0 }.sorted(), sourceLocation: sourceLocation)
+  #expect(
+    matrix.rows(flagged: .duplicate) == expected.duplicates.flatMap { $0 }.sorted(), sourceLocation: sourceLocation)
   #expect(matrix.rows(flagged: .nearReservedMean) == expected.nearReservedMean, sourceLocation: sourceLocation)
   let norms = try #require(matrix.norms)
   #expect(Double(norms.count) == expected.norms["count"], sourceLocation: sourceLocation)

@@ -1,13 +1,13 @@
-import Testing
-
 import EmbeddingSurgery
+import Testing
 
 @Suite struct ColumnStatisticsTests {
   /// Rows with a fixed pseudo-random pattern, some all zero.
   func matrix(rows: Int, dimension: Int) -> [[Double]] {
     var generator = SeededGenerator(seed: 7)
     return (0..<rows).map { row in
-      row % 5 == 3 ? Array(repeating: 0, count: dimension) : (0..<dimension).map { _ in generator.nextNormal() * 0.02 + 0.001 }
+      row % 5 == 3
+        ? Array(repeating: 0, count: dimension) : (0..<dimension).map { _ in generator.nextNormal() * 0.02 + 0.001 }
     }
   }
 
@@ -23,7 +23,9 @@ import EmbeddingSurgery
       let encoded = format.encode(row)
       var decoded = [Double](repeating: 0, count: dimension)
       encoded.withUnsafeBytes { buffer in
-        decoded.withUnsafeMutableBufferPointer { format.decode(buffer.baseAddress!, count: dimension, into: $0.baseAddress!) }
+        decoded.withUnsafeMutableBufferPointer {
+          format.decode(buffer.baseAddress!, count: dimension, into: $0.baseAddress!)
+        }
       }
       return decoded
     }
@@ -37,7 +39,8 @@ import EmbeddingSurgery
     for column in 0..<dimension {
       let column64 = kept.map { $0[column] }
       let referenceMean = column64.reduce(0, +) / Double(kept.count)
-      let referenceVariance = column64.map { ($0 - referenceMean) * ($0 - referenceMean) }.reduce(0, +) / Double(kept.count)
+      let referenceVariance =
+        column64.map { ($0 - referenceMean) * ($0 - referenceMean) }.reduce(0, +) / Double(kept.count)
       #expect(abs(mean[column] - referenceMean) <= 1e-5 * abs(referenceMean) + 1e-8)
       #expect(abs(deviation[column] - referenceVariance.squareRoot()) <= 1e-4 * referenceVariance.squareRoot())
     }

@@ -1,9 +1,8 @@
+import EmbeddingSurgery
 import Foundation
 import StrictJSON
-import Testing
 import TestSupport
-
-import EmbeddingSurgery
+import Testing
 
 @Suite struct FixUntrainedTests {
   func plan(_ folder: URL, _ request: FixUntrainedRequest = FixUntrainedRequest()) throws -> FixUntrainedPlan {

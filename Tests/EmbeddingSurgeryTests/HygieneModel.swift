@@ -1,9 +1,8 @@
+import EmbeddingSurgery
 import Foundation
 import StrictJSON
 import TestSupport
 import Testing
-
-import EmbeddingSurgery
 
 /// Model folders of families with reserved placeholder tokens, built by the Python reference
 /// (`Tests/Reference/hygiene_reference.py`), and the reference's verdict on an output.
@@ -38,9 +37,11 @@ struct HygieneModel {
   /// The rows the reference flags as untrained in a tensor: id → reasons.
   static func untrained(file: URL, tensor: String, dtype: String) throws -> [Int: [String]] {
     let spec = JSONValue.object([
-      JSONMember("file", .string(file.path)), JSONMember("tensor", .string(tensor)), JSONMember("dtype", .string(dtype)),
+      JSONMember("file", .string(file.path)), JSONMember("tensor", .string(tensor)),
+      JSONMember("dtype", .string(dtype)),
     ])
-    let data = try TestEnvironment.run(try TestEnvironment.python(), [Self.script, "untrained", JSONWriter.string(spec)])
+    let data = try TestEnvironment.run(
+      try TestEnvironment.python(), [Self.script, "untrained", JSONWriter.string(spec)])
     var result: [Int: [String]] = [:]
     for member in try JSONParser.parse(Array(data)).members ?? [] {
       result[Int(member.key) ?? -1] = member.value.elements?.compactMap(\.string) ?? []
@@ -74,13 +75,18 @@ struct HygieneModel {
       JSONMember("rows_after", .number(JSONNumber(expectation.rowsAfter))),
       JSONMember(
         "targets",
-        .object(expectation.targets.sorted { $0.key < $1.key }.map { JSONMember(String($0.key), .string($0.value.rawValue)) })),
+        .object(
+          expectation.targets.sorted { $0.key < $1.key }.map { JSONMember(String($0.key), .string($0.value.rawValue)) })
+      ),
       JSONMember("excluded", .array(expectation.excluded.map { .number(JSONNumber($0)) })),
       JSONMember("exclude_flagged", .bool(expectation.excludingFlagged)),
       JSONMember("noise_scale", .string(String(expectation.noiseScale))),
       JSONMember(
-        "tokens", .object(expectation.tokens.sorted { $0.key < $1.key }.map { JSONMember($0.key, .number(JSONNumber($0.value))) })),
-      JSONMember("slots", .object(expectation.slots.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) })),
+        "tokens",
+        .object(expectation.tokens.sorted { $0.key < $1.key }.map { JSONMember($0.key, .number(JSONNumber($0.value))) })
+      ),
+      JSONMember(
+        "slots", .object(expectation.slots.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) })),
     ])
     let data = try TestEnvironment.run(try TestEnvironment.python(), [Self.script, "verify", JSONWriter.string(spec)])
     let value = try JSONParser.parse(Array(data))

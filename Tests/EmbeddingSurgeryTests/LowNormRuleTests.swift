@@ -1,6 +1,5 @@
-import Testing
-
 import EmbeddingSurgery
+import Testing
 
 @Suite struct LowNormRuleTests {
   @Test func healthyGaussianNormsAreNotFlaggedButTinyRowsAre() {

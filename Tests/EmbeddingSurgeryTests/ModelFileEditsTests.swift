@@ -1,8 +1,7 @@
+import EmbeddingSurgery
 import StrictJSON
 import Testing
 import Tokenization
-
-import EmbeddingSurgery
 
 @Suite struct ModelFileEditsTests {
   let tokens = [
@@ -52,19 +51,24 @@ import EmbeddingSurgery
   }
 
   @Test func tokenizerConfigDecoderFollowsItsKeyOrderAndSpecialListIsUsed() throws {
-    let original = #"{"added_tokens_decoder": {"0": {"content": "<s>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}}, "extra_special_tokens": ["<x>"], "model_max_length": 512}"#
+    let original =
+      #"{"added_tokens_decoder": {"0": {"content": "<s>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}}, "extra_special_tokens": ["<x>"], "model_max_length": 512}"#
     let special = tokens.map { AddedToken(newToken: $0.token, special: true) }
     let edited = try ModelFileEdits.addTokens(
       special, toTokenizerConfig: Array(original.utf8), listAsSpecial: true, path: "tokenizer_config.json")
-    let expected = #"{"added_tokens_decoder": {"0": {"content": "<s>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}, "320": {"content": "<|AtLocation|>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}, "321": {"content": "tab\there \"quoted\"", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}}, "extra_special_tokens": ["<x>", "<|AtLocation|>", "tab\there \"quoted\""], "model_max_length": 512}"#
+    let expected =
+      #"{"added_tokens_decoder": {"0": {"content": "<s>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}, "320": {"content": "<|AtLocation|>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}, "321": {"content": "tab\there \"quoted\"", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}}, "extra_special_tokens": ["<x>", "<|AtLocation|>", "tab\there \"quoted\""], "model_max_length": 512}"#
     #expect(String(decoding: edited, as: UTF8.self) == expected)
   }
 
   @Test func specialTokensGoToAdditionalSpecialTokensWhenNeitherListExists() throws {
     let edited = try ModelFileEdits.addTokens(
-      [AddedToken(newToken: Token(id: 5, text: "<t>"), special: true)], toTokenizerConfig: Array("{\n  \"a\": 1\n}\n".utf8),
+      [AddedToken(newToken: Token(id: 5, text: "<t>"), special: true)],
+      toTokenizerConfig: Array("{\n  \"a\": 1\n}\n".utf8),
       listAsSpecial: true, path: "tokenizer_config.json")
-    #expect(String(decoding: edited, as: UTF8.self) == "{\n  \"a\": 1,\n  \"additional_special_tokens\": [\n    \"<t>\"\n  ]\n}\n")
+    #expect(
+      String(decoding: edited, as: UTF8.self)
+        == "{\n  \"a\": 1,\n  \"additional_special_tokens\": [\n    \"<t>\"\n  ]\n}\n")
   }
 
   @Test func configVocabularySizeAndTextConfig() throws {
@@ -74,7 +78,9 @@ import EmbeddingSurgery
     let nested = try ModelFileEdits.setVocabularySize(
       9, inConfig: Array(#"{"text_config": {"vocab_size": 7}, "vision_config": {"vocab_size": 3}}"#.utf8),
       path: "config.json")
-    #expect(String(decoding: nested, as: UTF8.self) == #"{"text_config": {"vocab_size": 9}, "vision_config": {"vocab_size": 3}}"#)
+    #expect(
+      String(decoding: nested, as: UTF8.self)
+        == #"{"text_config": {"vocab_size": 9}, "vision_config": {"vocab_size": 3}}"#)
   }
 
   @Test func malformedFilesAreNamed() {

@@ -1,8 +1,7 @@
-import Foundation
-import Testing
-import TestSupport
-
 import EmbeddingSurgery
+import Foundation
+import TestSupport
+import Testing
 
 @Suite struct MultivariateNormalTests {
   func resize(

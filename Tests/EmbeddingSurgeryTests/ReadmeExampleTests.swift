@@ -1,9 +1,8 @@
+import EmbeddingSurgery
 import Foundation
 import SafeTensors
-import Testing
 import TestSupport
-
-import EmbeddingSurgery
+import Testing
 
 // The README's library example, word for word (a test below checks that the README still says this).
 func addRelationTokens(model path: String, output: String) throws -> [Int] {
@@ -26,7 +25,8 @@ func addRelationTokens(model path: String, output: String) throws -> [Int] {
   }
 
   @Test func theReadmeShowsThisExample() throws {
-    let readme = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    let readme = try String(
+      contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
     let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
     let start = try #require(source.range(of: "func addRelationTokens"))
     let end = try #require(source.range(of: "trainable_token_indices\n}\n", range: start.lowerBound..<source.endIndex))

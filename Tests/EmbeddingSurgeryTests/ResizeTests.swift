@@ -1,10 +1,9 @@
+import EmbeddingSurgery
 import Foundation
 import SafeTensors
 import StrictJSON
-import Testing
 import TestSupport
-
-import EmbeddingSurgery
+import Testing
 
 @Suite struct ResizeTests {
   func resize(
@@ -27,12 +26,14 @@ import EmbeddingSurgery
     let folder = scratch.path("model")
     try reference.make(in: folder)
     let output = scratch.path("out")
-    let report = try resize(folder, tokens: ["<|AtLocation|>", "<|UsedFor|>", "dup", "dup", "w3", "é", "e\u{301}"], output: output)
+    let report = try resize(
+      folder, tokens: ["<|AtLocation|>", "<|UsedFor|>", "dup", "dup", "w3", "é", "e\u{301}"], output: output)
     #expect(report.added.map(\.token.id) == [40, 41, 42, 43, 44])
     #expect(report.added.map(\.token.text) == ["<|AtLocation|>", "<|UsedFor|>", "dup", "é", "e\u{301}"])
-    #expect(report.skipped == [
-      .init(token: "dup", reason: "duplicate"), .init(token: "w3", reason: "already in the vocabulary as id 3"),
-    ])
+    #expect(
+      report.skipped == [
+        .init(token: "dup", reason: "duplicate"), .init(token: "w3", reason: "already in the vocabulary as id 3"),
+      ])
     #expect(report.rowsBefore == 40 && report.rowsAfter == 45)
     #expect(report.resized == ["model.embed_tokens.weight", "lm_head.weight", "lm_head.bias"])
     #expect(!report.tied)
@@ -109,7 +110,8 @@ import EmbeddingSurgery
     let scratch = try ScratchDirectory()
     let folder = scratch.path("model")
     try ReferenceModel().make(in: folder)
-    try FileManager.default.createDirectory(at: folder.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
     try Data("{\"pooling\": true}".utf8).write(to: folder.appendingPathComponent("1_Pooling/config.json"))
     try Data("notes".utf8).write(to: folder.appendingPathComponent("README.md"))
     let before = try snapshot(folder)
@@ -151,13 +153,17 @@ import EmbeddingSurgery
     try reference.expectVerified(model: folder, output: output.path, report: report, rule: .mean)
     // The untouched shard is the very same bytes; the index keeps its layout, only total_size moves.
     let untouched = "model-00003-of-00003.safetensors"
-    #expect(try Data(contentsOf: output.appendingPathComponent(untouched)) == Data(contentsOf: folder.appendingPathComponent(untouched)))
+    #expect(
+      try Data(contentsOf: output.appendingPathComponent(untouched))
+        == Data(contentsOf: folder.appendingPathComponent(untouched)))
     let before = try String(contentsOf: folder.appendingPathComponent("model.safetensors.index.json"), encoding: .utf8)
     let after = try String(contentsOf: output.appendingPathComponent("model.safetensors.index.json"), encoding: .utf8)
     let growth = 2 * (24 * 2) * 2 + 2 * 2  // two rows of embedding and head (BF16, dim 24), two bias entries
     let total = try #require(before.split(separator: "\n").first { $0.contains("total_size") })
     let oldTotal = try #require(Int(total.filter(\.isNumber)))
-    #expect(after == before.replacingOccurrences(of: "\"total_size\": \(oldTotal)", with: "\"total_size\": \(oldTotal + growth)"))
+    #expect(
+      after
+        == before.replacingOccurrences(of: "\"total_size\": \(oldTotal)", with: "\"total_size\": \(oldTotal + growth)"))
   }
 
   @Test func specialTokensAreMarkedInEveryTokenizerFile() throws {

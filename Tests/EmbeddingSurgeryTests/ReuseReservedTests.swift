@@ -1,10 +1,9 @@
+import EmbeddingSurgery
 import Foundation
 import StrictJSON
-import Testing
 import TestSupport
+import Testing
 import Tokenization
-
-import EmbeddingSurgery
 
 @Suite struct ReuseReservedTests {
   func resize(
@@ -47,10 +46,11 @@ import EmbeddingSurgery
     let tokens = ["tok_a", "<|AtLocation|>", "w3", "tok_c", "tok_d", "tok_e", "tok_f", "tok_g"]
     let report = try resize(folder, tokens: tokens, output: output)
     #expect(report.added.map(\.token.id) == [32, 34, 36, 38, 39, 40, 41])
-    #expect(report.added.map(\.slot) == [
-      "<|reserved_special_token_0|>", "<|reserved_special_token_2|>", "<|reserved_special_token_4|>",
-      "<|reserved_special_token_6|>", "<|reserved_special_token_7|>", nil, nil,
-    ])
+    #expect(
+      report.added.map(\.slot) == [
+        "<|reserved_special_token_0|>", "<|reserved_special_token_2|>", "<|reserved_special_token_4|>",
+        "<|reserved_special_token_6|>", "<|reserved_special_token_7|>", nil, nil,
+      ])
     #expect(report.skipped.map(\.token) == ["w3"])
     #expect(report.rowsAfter == 42)
     #expect(report.notes.contains { $0.contains("left alone") && $0.contains("<|reserved_special_token_1|> (33)") })
@@ -62,12 +62,15 @@ import EmbeddingSurgery
     for token in report.added { expectation.targets[token.token.id] = .mean }
     expectation.excluded = Array(32..<40)
     expectation.tokens = Dictionary(uniqueKeysWithValues: report.added.map { ($0.token.text, $0.token.id) })
-    expectation.slots = Dictionary(uniqueKeysWithValues: report.added.compactMap { t in t.slot.map { ($0, t.token.text) } })
+    expectation.slots = Dictionary(
+      uniqueKeysWithValues: report.added.compactMap { t in t.slot.map { ($0, t.token.text) } })
     let failures = try HygieneModel.verify(model: folder, output: output, expectation)
     #expect(failures.isEmpty, "\(failures)")
 
     // Only the renamed fields, the two new entries and vocab_size changed.
-    #expect(try read(output.appendingPathComponent("generation_config.json")) == read(folder.appendingPathComponent("generation_config.json")))
+    #expect(
+      try read(output.appendingPathComponent("generation_config.json"))
+        == read(folder.appendingPathComponent("generation_config.json")))
     let before = try JSONParser.parse(try read(folder.appendingPathComponent("tokenizer.json")))
     let after = try JSONParser.parse(try read(output.appendingPathComponent("tokenizer.json")))
     #expect(before["model"] == after["model"])
@@ -114,7 +117,8 @@ import EmbeddingSurgery
     #expect(config["additional_special_tokens"] == .array(["<a>", "<b>", "<c>", "<d>"]))
     #expect(config["added_tokens_decoder"]?["8"]?["special"] == true)
     // The matrix kept its size: config.json is copied as it was.
-    #expect(try read(output.appendingPathComponent("config.json")) == read(folder.appendingPathComponent("config.json")))
+    #expect(
+      try read(output.appendingPathComponent("config.json")) == read(folder.appendingPathComponent("config.json")))
   }
 
   @Test func bertUnusedWordPieceSlotsGetAddedTokenEntries() throws {
@@ -124,14 +128,17 @@ import EmbeddingSurgery
     try FileManager.default.copyItem(at: source, to: folder)
     let checkpoint = try ModelCheckpoint(path: folder.path)
     let slots = try ReservedSlots(model: checkpoint, rows: 30522)
-    #expect(slots.available.first == .init(token: Token(id: 1, text: "[unused0]"), isAddedToken: false, isInModelVocabulary: true))
+    #expect(
+      slots.available.first
+        == .init(token: Token(id: 1, text: "[unused0]"), isAddedToken: false, isInModelVocabulary: true))
     #expect(slots.available.count == 994)
     let output = scratch.path("out")
     let report = try resize(folder, tokens: ["<|AtLocation|>", "<|UsedFor|>"], output: output)
     #expect(report.added.map(\.token.id) == [1, 2])
     #expect(report.added.map(\.slot) == ["[unused0]", "[unused1]"])
     #expect(report.resized == ["embeddings.word_embeddings.weight"])
-    var expectation = HygieneModel.Expectation(dtype: "F32", rows: 30522, rowsAfter: 30522, targets: [1: .mean, 2: .mean])
+    var expectation = HygieneModel.Expectation(
+      dtype: "F32", rows: 30522, rowsAfter: 30522, targets: [1: .mean, 2: .mean])
     expectation.excluded = slots.allIDs
     expectation.tokens = ["<|AtLocation|>": 1, "<|UsedFor|>": 2]
     expectation.slots = ["[unused0]": "<|AtLocation|>", "[unused1]": "<|UsedFor|>"]
@@ -143,7 +150,8 @@ import EmbeddingSurgery
     let vocabulary = String(decoding: try read(output.appendingPathComponent("vocab.txt")), as: UTF8.self)
       .split(separator: "\n", omittingEmptySubsequences: false)
     #expect(vocabulary[1] == "<|AtLocation|>" && vocabulary[2] == "<|UsedFor|>" && vocabulary[3] == "[unused2]")
-    #expect(try read(output.appendingPathComponent("config.json")) == read(folder.appendingPathComponent("config.json")))
+    #expect(
+      try read(output.appendingPathComponent("config.json")) == read(folder.appendingPathComponent("config.json")))
   }
 
   @Test func withoutSlotsReuseGrowsAndReportsNullSlots() throws {

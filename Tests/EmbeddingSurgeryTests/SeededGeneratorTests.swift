@@ -1,7 +1,6 @@
+import EmbeddingSurgery
 import Foundation
 import Testing
-
-import EmbeddingSurgery
 
 @Suite struct SeededGeneratorTests {
   @Test func sameSeedSameSequenceOtherSeedOtherSequence() {

@@ -1,10 +1,9 @@
+import EmbeddingSurgery
 import Foundation
 import SafeTensors
-import Testing
 import TestSupport
+import Testing
 import Tokenization
-
-import EmbeddingSurgery
 
 /// Work spread over threads gives the same bytes whatever the number of threads: the column
 /// statistics (a fixed partition into windows, combined in window order) and the corpus usage
@@ -27,9 +26,13 @@ import EmbeddingSurgery
     for row in stride(from: 0, to: rows, by: 97) { for column in 0..<columns { values[row * columns + column] = 0 } }
     let bytes = values.withUnsafeBytes { Array($0) }
     try SafeTensorsWriter.write(
-      [TensorToWrite(name: "model.embed_tokens.weight", dtype: .F32, shape: [rows, columns], segments: [.bytes(bytes)])],
+      [
+        TensorToWrite(
+          name: "model.embed_tokens.weight", dtype: .F32, shape: [rows, columns], segments: [.bytes(bytes)])
+      ],
       to: path)
-    let initializer = try RowInitializer(tensor: try #require(try SafeTensorsFile(path: path).header.tensors.first), file: try SafeTensorsFile(path: path))
+    let initializer = try RowInitializer(
+      tensor: try #require(try SafeTensorsFile(path: path).header.tensors.first), file: try SafeTensorsFile(path: path))
     #expect(initializer.matrix.windows().count == 3)
     func bits(_ threads: Int) -> [UInt64] {
       let statistics = initializer.statistics(includingSquares: true, excluding: [5, 6, 7], threads: threads)
@@ -62,7 +65,8 @@ import EmbeddingSurgery
 /// The texts of the committed trim corpus.
 enum JSONParserHelper {
   static func texts() throws -> [String] {
-    let url = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/TokenizationTests/Resources/trim-corpus.json")
+    let url = TestEnvironment.repositoryRoot.appendingPathComponent(
+      "Tests/TokenizationTests/Resources/trim-corpus.json")
     let text = try String(contentsOf: url, encoding: .utf8)
     let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
     return object?["texts"] as? [String] ?? []

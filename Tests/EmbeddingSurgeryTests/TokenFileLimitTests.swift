@@ -1,8 +1,7 @@
-import Foundation
-import Testing
-import TestSupport
-
 import EmbeddingSurgery
+import Foundation
+import TestSupport
+import Testing
 
 /// Token files at the edges: very many lines, very long lines, NUL bytes, invalid UTF-8.
 @Suite struct TokenFileLimitTests {

@@ -1,8 +1,7 @@
-import Foundation
-import Testing
-import TestSupport
-
 import EmbeddingSurgery
+import Foundation
+import TestSupport
+import Testing
 
 @Suite struct TokenListTests {
   func write(_ bytes: [UInt8], name: String = "tokens.txt", in scratch: ScratchDirectory) throws -> String {

@@ -1,9 +1,8 @@
+import EmbeddingSurgery
 import Foundation
 import SafeTensors
-import Testing
 import TestSupport
-
-import EmbeddingSurgery
+import Testing
 
 @Suite struct UntrainedRowsTests {
   @Test func quantileAndMedianFollowNumpy() {
@@ -58,7 +57,10 @@ import EmbeddingSurgery
     let scratch = try ScratchDirectory()
     let path = scratch.path("model.safetensors").path
     try SafeTensorsWriter.write(
-      [TensorToWrite(name: "model.embed_tokens.weight", dtype: .F32, shape: [rows, dimension], segments: [.bytes(bytes)])],
+      [
+        TensorToWrite(
+          name: "model.embed_tokens.weight", dtype: .F32, shape: [rows, dimension], segments: [.bytes(bytes)])
+      ],
       to: path)
     let model = try ModelCheckpoint(path: path)
 

@@ -1,6 +1,5 @@
-import Testing
-
 import EmbeddingSurgery
+import Testing
 
 /// The 16-wide conversions agree bit for bit with the element-by-element ones, for every bit
 /// pattern (NaN payloads, infinities, subnormals and both zeros included), at every alignment.

@@ -1,7 +1,7 @@
 import FileSystem
 import SystemPackage
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct FileSystemTests {
   @Test func errorsAreOneLineWithTheSymbolicName() {

@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import SafeTensors
-import Testing
+import Synchronization
 import TestSupport
+import Testing
 
 private func u8(_ name: String, _ values: [UInt8]) -> TensorToWrite {
   TensorToWrite(name: TensorName(name), dtype: .U8, shape: [values.count], segments: [.bytes(values)])
@@ -41,7 +41,9 @@ private func indexKind(_ text: String) -> SafeTensorsError.Kind? {
   let expected = try TestEnvironment.runPython(
     script, arguments: names.map { $0.utf8.map { String(format: "%02x", $0) }.joined() })
   #expect(Data(index.serialized()) == expected)
-  #expect(ShardIndex(totalSize: 0, weightMap: [:]).serialized() == Array("{\n  \"metadata\": {\n    \"total_size\": 0\n  },\n  \"weight_map\": {}\n}\n".utf8))
+  #expect(
+    ShardIndex(totalSize: 0, weightMap: [:]).serialized()
+      == Array("{\n  \"metadata\": {\n    \"total_size\": 0\n  },\n  \"weight_map\": {}\n}\n".utf8))
   // And it reads back.
   let folder = try ScratchDirectory()
   try writeIndex(index, in: folder)
@@ -51,7 +53,9 @@ private func indexKind(_ text: String) -> SafeTensorsError.Kind? {
 }
 
 @Test func indexRejectsBadShardNamesAndShapes() {
-  for name in ["../x.safetensors", "sub/x.safetensors", "/abs/x.safetensors", "..", ".", "", "a\\\\b", "x..safetensors"] {
+  for name in [
+    "../x.safetensors", "sub/x.safetensors", "/abs/x.safetensors", "..", ".", "", "a\\\\b", "x..safetensors",
+  ] {
     #expect(indexKind(#"{"weight_map":{"a":"\#(name)"}}"#) == .invalidShardName, "\(name)")
   }
   #expect(indexKind(#"{"weight_map":{"a":"m.safetensors"}}"#) == nil)
@@ -88,7 +92,9 @@ private func indexKind(_ text: String) -> SafeTensorsError.Kind? {
   #expect(files.allSatisfy { $0 === files[0] })
   let results = Mutex<[ObjectIdentifier]>([])
   DispatchQueue.concurrentPerform(iterations: 16) { _ in
-    if let file = try? checkpoint.file(named: "s2.safetensors") { results.withLock { $0.append(ObjectIdentifier(file)) } }
+    if let file = try? checkpoint.file(named: "s2.safetensors") {
+      results.withLock { $0.append(ObjectIdentifier(file)) }
+    }
   }
   #expect(Set(results.withLock { $0 }).count == 1)
   #expect(throws: SafeTensorsError.self) { try checkpoint.file(named: "other.safetensors") }
@@ -98,23 +104,35 @@ private func indexKind(_ text: String) -> SafeTensorsError.Kind? {
   let folder = try ScratchDirectory()
   try SafeTensorsWriter.write([u8("a", [1]), u8("b", [2])], to: folder.path("s1.safetensors").path)
   // Listed in a shard that lacks it.
-  try writeIndex(ShardIndex(totalSize: 2, weightMap: ["a": "s1.safetensors", "b": "s1.safetensors", "c": "s1.safetensors"]), in: folder)
+  try writeIndex(
+    ShardIndex(totalSize: 2, weightMap: ["a": "s1.safetensors", "b": "s1.safetensors", "c": "s1.safetensors"]),
+    in: folder)
   #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: {
-    $0 as? SafeTensorsError == .tensorMissingFromShard(path: folder.path(ShardIndex.fileName).path, tensor: "c", shard: "s1.safetensors")
+    $0 as? SafeTensorsError
+      == .tensorMissingFromShard(path: folder.path(ShardIndex.fileName).path, tensor: "c", shard: "s1.safetensors")
   }
   // A shard holds a tensor the index does not list.
   try writeIndex(ShardIndex(totalSize: 2, weightMap: ["a": "s1.safetensors"]), in: folder)
-  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: { ($0 as? SafeTensorsError)?.kind == .indexMismatch }
+  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: {
+    ($0 as? SafeTensorsError)?.kind == .indexMismatch
+  }
   // The index points at a missing shard.
   try writeIndex(ShardIndex(totalSize: 2, weightMap: ["a": "s1.safetensors", "b": "s9.safetensors"]), in: folder)
-  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: { ($0 as? SafeTensorsError)?.kind == .notFound }
+  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: {
+    ($0 as? SafeTensorsError)?.kind == .notFound
+  }
   // A tensor in two shards.
   try SafeTensorsWriter.write([u8("b", [2])], to: folder.path("s2.safetensors").path)
   try writeIndex(ShardIndex(totalSize: 2, weightMap: ["a": "s1.safetensors", "b": "s2.safetensors"]), in: folder)
-  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: { ($0 as? SafeTensorsError)?.kind == .indexMismatch }
+  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: {
+    ($0 as? SafeTensorsError)?.kind == .indexMismatch
+  }
   // A shard name escaping the folder.
-  try Data(#"{"metadata":{"total_size":1},"weight_map":{"a":"../s1.safetensors"}}"#.utf8).write(to: folder.path(ShardIndex.fileName))
-  #expect { try Checkpoint.open(path: folder.url.path) } throws: { ($0 as? SafeTensorsError)?.kind == .invalidShardName }
+  try Data(#"{"metadata":{"total_size":1},"weight_map":{"a":"../s1.safetensors"}}"#.utf8).write(
+    to: folder.path(ShardIndex.fileName))
+  #expect { try Checkpoint.open(path: folder.url.path) } throws: {
+    ($0 as? SafeTensorsError)?.kind == .invalidShardName
+  }
 }
 
 @Test func singleFileCheckpoints() throws {
@@ -132,7 +150,11 @@ private func indexKind(_ text: String) -> SafeTensorsError.Kind? {
   let model = try Checkpoint.open(path: folder.url.path)
   #expect(model.isFolder && model.fileNames == ["model.safetensors"])
   #expect(try model.tensors().map(\.fileName) == ["model.safetensors", "model.safetensors"])
-  #expect { try Checkpoint.open(path: folder.path("nope").path) } throws: { ($0 as? SafeTensorsError)?.kind == .notFound }
+  #expect { try Checkpoint.open(path: folder.path("nope").path) } throws: {
+    ($0 as? SafeTensorsError)?.kind == .notFound
+  }
   try Data([1, 2, 3]).write(to: folder.path("bad.safetensors"))
-  #expect { try Checkpoint.open(path: folder.path("bad.safetensors").path) } throws: { ($0 as? SafeTensorsError)?.kind == .fileTooSmall }
+  #expect { try Checkpoint.open(path: folder.path("bad.safetensors").path) } throws: {
+    ($0 as? SafeTensorsError)?.kind == .fileTooSmall
+  }
 }

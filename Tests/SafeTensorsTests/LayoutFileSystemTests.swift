@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import SafeTensors
 
@@ -31,7 +31,8 @@ import TestSupport
   }
 
   private static func open(_ path: URL, writing: Bool = false) throws -> Int32 {
-    let descriptor = writing ? Glibc.open(path.path, O_RDWR | O_CREAT | O_TRUNC, 0o644) : Glibc.open(path.path, O_RDONLY)
+    let descriptor =
+      writing ? Glibc.open(path.path, O_RDWR | O_CREAT | O_TRUNC, 0o644) : Glibc.open(path.path, O_RDONLY)
     guard descriptor >= 0 else { throw SharedExtents.Failure(call: "open \(path.path)", errno: errno) }
     return descriptor
   }
@@ -145,7 +146,9 @@ import TestSupport
     let inputDescriptor = try Self.open(inputPath)
     defer { close(inputDescriptor) }
     let embedding = "embeddings.word_embeddings.weight"
-    for (name, change) in [("grown by 5 rows", grown(by: 5, id: 1)), ("trimmed by 2 rows", trimmed(to: [0..<100, 102..<30522]))] {
+    for (name, change) in [
+      ("grown by 5 rows", grown(by: 5, id: 1)), ("trimmed by 2 rows", trimmed(to: [0..<100, 102..<30522])),
+    ] {
       let plan = try SharingLayout.plan(
         outputs(input.header, [embedding: change]), input: input.header, fileSize: input.size, blockSize: block)
       let outputPath = fileSystem.path("output-\(name.count)")
@@ -156,9 +159,11 @@ import TestSupport
         case .header(let range):
           #expect(plan.header.withUnsafeBytes { pwrite(output, $0.baseAddress, range.count, 0) } == range.count)
         case .clone(let from, let to):
-          try SharedExtents.cloneRange(from: inputDescriptor, at: from.lowerBound, to: output, at: to, count: from.count)
+          try SharedExtents.cloneRange(
+            from: inputDescriptor, at: from.lowerBound, to: output, at: to, count: from.count)
         case .copy(let from, let to):
-          try SharedExtents.copyFileRange(from: inputDescriptor, at: from.lowerBound, to: output, at: to, count: from.count)
+          try SharedExtents.copyFileRange(
+            from: inputDescriptor, at: from.lowerBound, to: output, at: to, count: from.count)
         case .fresh(let id, let offset, let to):
           let bytes = LayoutCase.fresh(id, offset, to.count)
           #expect(bytes.withUnsafeBytes { pwrite(output, $0.baseAddress, to.count, off_t(to.lowerBound)) } == to.count)

@@ -79,7 +79,8 @@ struct LayoutCase: CustomStringConvertible {
       let shape = choices.next(below: 8) == 0 && dtype.bitSize >= 8 ? [rows * columns] : [rows, columns]
       specs.append((name: "t\(index)", dtype: dtype, shape: shape))
     }
-    let metadata = [#""__metadata__":{"format":"pt","note":"x y"}"#, #""__metadata__":null"#, nil][choices.next(below: 3)]
+    let metadata = [#""__metadata__":{"format":"pt","note":"x y"}"#, #""__metadata__":null"#, nil][
+      choices.next(below: 3)]
     let (input, header) = file(
       specs.map { ($0.name, $0.dtype, $0.shape) }, dataOrder: shuffled(Array(specs.indices), &choices),
       headerOrder: shuffled(Array(specs.indices), &choices), metadata: metadata,
@@ -119,19 +120,27 @@ struct LayoutCase: CustomStringConvertible {
           choices.next(below: 3) == 0
           ? choices.next(below: 2 * blockSize / max(rowBytes, 1) + 2) : 1 + choices.next(below: 5)
         let pieces = rewriting(oneIn: choices.next(below: 2) == 0 ? 0 : 8) + [fresh(added * rowBytes)]
-        outputs.append(.init(name: tensor.name, dtype: tensor.dtype, shape: [rows + added, tensor.shape[1]], pieces: pieces))
+        outputs.append(
+          .init(name: tensor.name, dtype: tensor.dtype, shape: [rows + added, tensor.shape[1]], pieces: pieces))
       case 2 where tensor.shape.count == 2:  // rows rewritten in place
         outputs.append(.init(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, pieces: rewriting(oneIn: 6)))
       case 3 where tensor.shape.count == 2:  // rows dropped: a gather of the kept runs
         let kept = (0..<rows).filter { _ in choices.next(below: 5) != 0 }
         let pieces = kept.map { SharingLayout.Piece.input((start + $0 * rowBytes)..<(start + ($0 + 1) * rowBytes)) }
-        outputs.append(.init(name: tensor.name, dtype: tensor.dtype, shape: [kept.count, tensor.shape[1]], pieces: pieces))
+        outputs.append(
+          .init(name: tensor.name, dtype: tensor.dtype, shape: [kept.count, tensor.shape[1]], pieces: pieces))
       case 4: break  // removed
       case 5:  // also written again under another name (a tied copy)
         outputs.append(unchanged)
-        outputs.append(.init(name: TensorName("copy." + tensor.name.string), dtype: tensor.dtype, shape: tensor.shape, pieces: unchanged.pieces))
+        outputs.append(
+          .init(
+            name: TensorName("copy." + tensor.name.string), dtype: tensor.dtype, shape: tensor.shape,
+            pieces: unchanged.pieces))
       case 6:  // renamed
-        outputs.append(.init(name: TensorName("renamed." + tensor.name.string), dtype: tensor.dtype, shape: tensor.shape, pieces: unchanged.pieces))
+        outputs.append(
+          .init(
+            name: TensorName("renamed." + tensor.name.string), dtype: tensor.dtype, shape: tensor.shape,
+            pieces: unchanged.pieces))
       default:
         outputs.append(unchanged)
       }
@@ -141,7 +150,8 @@ struct LayoutCase: CustomStringConvertible {
       let count = 4 * choices.next(below: blockSize / 2 + 2)
       isIdentity = false
       outputs.insert(
-        .init(name: TensorName("new\(index)"), dtype: dtype, shape: [count], pieces: [fresh(count * dtype.bitSize / 8)]),
+        .init(
+          name: TensorName("new\(index)"), dtype: dtype, shape: [count], pieces: [fresh(count * dtype.bitSize / 8)]),
         at: choices.next(below: outputs.count + 1))
     }
     if outputs.count != header.tensors.count { isIdentity = false }
@@ -176,7 +186,9 @@ struct LayoutCase: CustomStringConvertible {
     return (bytes, bytes.withUnsafeBytes { try? SafeTensorsHeader(parsing: $0, path: "case") })
   }
 
-  private static func shuffled<Element, Choices: LayoutChoices>(_ array: [Element], _ choices: inout Choices) -> [Element] {
+  private static func shuffled<Element, Choices: LayoutChoices>(_ array: [Element], _ choices: inout Choices)
+    -> [Element]
+  {
     var array = array
     for index in array.indices.dropLast() {
       array.swapAt(index, index + choices.next(below: array.count - index))
@@ -195,7 +207,9 @@ struct LayoutCase: CustomStringConvertible {
     func fail(_ problem: String) -> LayoutFailure { LayoutFailure(description: "\(problem)\n\(self)") }
     let plan = try SharingLayout.plan(outputs, input: header, fileSize: input.count, blockSize: blockSize)
     let output = input.withUnsafeBytes { plan.assemble(input: $0, fresh: LayoutCase.fresh) }
-    guard output.count == plan.fileSize else { throw fail("\(output.count) bytes written, the plan says \(plan.fileSize)") }
+    guard output.count == plan.fileSize else {
+      throw fail("\(output.count) bytes written, the plan says \(plan.fileSize)")
+    }
     let parsed: SafeTensorsHeader
     do {
       parsed = try output.withUnsafeBytes { try SafeTensorsHeader(parsing: $0, path: "output") }
@@ -208,7 +222,8 @@ struct LayoutCase: CustomStringConvertible {
     }
     guard parsed.tensors.count == outputs.count else { throw fail("\(parsed.tensors.count) tensors") }
     for tensor in outputs {
-      guard let written = parsed.tensor(named: tensor.name), written.dtype == tensor.dtype, written.shape == tensor.shape
+      guard let written = parsed.tensor(named: tensor.name), written.dtype == tensor.dtype,
+        written.shape == tensor.shape
       else { throw fail("tensor \(tensor.name) is missing or has another dtype or shape") }
       var expected: [UInt8] = []
       for piece in tensor.pieces {

@@ -193,7 +193,8 @@ func miniLMGrowth(added: Int) throws {
   let mini = try ModelHeaders.miniLM()
   let embedding = try #require(mini.tensor(named: "embeddings.word_embeddings.weight"))
   let plan = try plan(mini, ["embeddings.word_embeddings.weight": trimmed(to: [0..<100, 102..<30522])])
-  let secondRun = (mini.dataStart + embedding.dataOffsets.lowerBound + 102 * 1536)..<(mini.dataStart + embedding.dataOffsets.upperBound)
+  let secondStart = mini.dataStart + embedding.dataOffsets.lowerBound + 102 * 1536
+  let secondRun = secondStart..<(mini.dataStart + embedding.dataOffsets.upperBound)
   let cloned = plan.operations.reduce(0) { total, operation in
     guard case .clone(let from, _) = operation else { return total }
     return total + from.clamped(to: secondRun).count
@@ -221,7 +222,10 @@ func miniLMGrowth(added: Int) throws {
   let rows = [5, 77777, 100_000] + Array(128000..<128256)
   let plan = try plan(
     llama,
-    ["model.embed_tokens.weight": rewritten(rows: rows, firstID: 0), "lm_head.weight": rewritten(rows: rows, firstID: 1000)])
+    [
+      "model.embed_tokens.weight": rewritten(rows: rows, firstID: 0),
+      "lm_head.weight": rewritten(rows: rows, firstID: 1000),
+    ])
   let original = try SafeTensorsWriter.header(
     for: llama.tensors.map { TensorToWrite(name: $0.name, dtype: $0.dtype, shape: $0.shape, segments: []) },
     metadata: llama.metadata)
@@ -246,7 +250,8 @@ private func smallCase(
   let parsed = try #require(header)
   let outputs = change(parsed)
   let isIdentity = outputs == parsed.tensors.map { SharingLayout.Tensor.unchanged($0, in: parsed) }
-  let layoutCase = LayoutCase(blockSize: blockSize, input: bytes, header: parsed, outputs: outputs, isIdentity: isIdentity)
+  let layoutCase = LayoutCase(
+    blockSize: blockSize, input: bytes, header: parsed, outputs: outputs, isIdentity: isIdentity)
   return (layoutCase, try layoutCase.check())
 }
 
@@ -296,7 +301,8 @@ private func unchanged(_ header: SafeTensorsHeader) -> [SharingLayout.Tensor] {
   ) { header in
     unchanged(header) + [
       SharingLayout.Tensor(
-        name: TensorName(String(repeating: "n", count: 1000)), dtype: .U8, shape: [5], pieces: [.fresh(id: 9, count: 5)])
+        name: TensorName(String(repeating: "n", count: 1000)), dtype: .U8, shape: [5], pieces: [.fresh(id: 9, count: 5)]
+      )
     ]
   }
   #expect(plan.dataStart > layoutCase.header.dataStart + 1000)
@@ -319,7 +325,11 @@ private func unchanged(_ header: SafeTensorsHeader) -> [SharingLayout.Tensor] {
   }
   #expect(kind([.init(name: "a", dtype: .F32, shape: [4], pieces: [.input(start..<(start + 12))])]) == .invalidTensor)
   #expect(kind([.init(name: "a", dtype: .F32, shape: [4], pieces: [.input(start..<(start + 17))])]) == .invalidTensor)
-  #expect(kind([.init(name: "a", dtype: .F32, shape: [1], pieces: [.fresh(id: 0, count: -4), .fresh(id: 1, count: 8)])]) == .invalidTensor)
-  #expect(kind([.init(name: "a", dtype: .U8, shape: [0], pieces: []), .init(name: "a", dtype: .U8, shape: [0], pieces: [])]) == .duplicateTensor)
+  #expect(
+    kind([.init(name: "a", dtype: .F32, shape: [1], pieces: [.fresh(id: 0, count: -4), .fresh(id: 1, count: 8)])])
+      == .invalidTensor)
+  #expect(
+    kind([.init(name: "a", dtype: .U8, shape: [0], pieces: []), .init(name: "a", dtype: .U8, shape: [0], pieces: [])])
+      == .duplicateTensor)
   #expect(kind([.init(name: "__metadata__", dtype: .U8, shape: [0], pieces: [])]) == .reservedName)
 }

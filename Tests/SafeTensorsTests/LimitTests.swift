@@ -1,7 +1,7 @@
 import Foundation
 import SafeTensors
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -18,7 +18,8 @@ import TestSupport
       if index > 0 { header.append(UInt8(ascii: ",")) }
       var name = String(index)
       name = "t" + String(repeating: "0", count: max(0, 7 - name.count)) + name
-      header.append(contentsOf: "\"\(name)\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[\(index),\(index + 1)]}".utf8)
+      header.append(
+        contentsOf: "\"\(name)\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[\(index),\(index + 1)]}".utf8)
     }
     header.append(UInt8(ascii: "}"))
     while header.count % 8 != 0 { header.append(0x20) }

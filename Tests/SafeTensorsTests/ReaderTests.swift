@@ -1,7 +1,7 @@
 import Foundation
 import SafeTensors
-import Testing
 import TestSupport
+import Testing
 
 /// Files the reference accepts, and so must we.
 let acceptedFiles: [(label: String, bytes: [UInt8])] = [
@@ -9,18 +9,39 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
   ("padded empty object", Fixture.file("{}      ")),
   ("whitespace around the object", Fixture.file(" \t\r\n{}\n\r\t ")),
   ("metadata null", Fixture.file(#"{"__metadata__":null}"#)),
-  ("metadata after the tensors", Fixture.file("{\(Fixture.entry("a", "U8", "1", "0", "1")),\"__metadata__\":{\"k\":\"v\"}}", data: [7])),
-  ("125 nested arrays in an unknown field", Fixture.single(#""dtype":"U8","shape":[1],"data_offsets":[0,1],"zz":"# + String(repeating: "[", count: 125) + String(repeating: "]", count: 125))),
-  ("duplicate keys inside an unknown field", Fixture.single(#""dtype":"U8","shape":[1],"data_offsets":[0,1],"zz":{"k":1,"k":2}"#)),
+  (
+    "metadata after the tensors",
+    Fixture.file("{\(Fixture.entry("a", "U8", "1", "0", "1")),\"__metadata__\":{\"k\":\"v\"}}", data: [7])
+  ),
+  (
+    "125 nested arrays in an unknown field",
+    Fixture.single(
+      #""dtype":"U8","shape":[1],"data_offsets":[0,1],"zz":"# + String(repeating: "[", count: 125)
+        + String(repeating: "]", count: 125))
+  ),
+  (
+    "duplicate keys inside an unknown field",
+    Fixture.single(#""dtype":"U8","shape":[1],"data_offsets":[0,1],"zz":{"k":1,"k":2}"#)
+  ),
   ("empty name", Fixture.file("{\(Fixture.entry("", "U8", "1", "0", "1"))}", data: [1])),
-  ("out of offset order", Fixture.file("{\(Fixture.entry("b", "U8", "1", "1", "2")),\(Fixture.entry("a", "U8", "1", "0", "1"))}", data: [1, 2])),
-  ("zero-size tensors", Fixture.file("{\(Fixture.entry("z", "F32", "0,5", "0", "0")),\(Fixture.entry("y", "U8", "0", "0", "0"))}")),
+  (
+    "out of offset order",
+    Fixture.file(
+      "{\(Fixture.entry("b", "U8", "1", "1", "2")),\(Fixture.entry("a", "U8", "1", "0", "1"))}", data: [1, 2])
+  ),
+  (
+    "zero-size tensors",
+    Fixture.file("{\(Fixture.entry("z", "F32", "0,5", "0", "0")),\(Fixture.entry("y", "U8", "0", "0", "0"))}")
+  ),
   ("0-d tensor", Fixture.file("{\(Fixture.entry("s", "F32", "", "0", "4"))}", data: [0, 0, 0x80, 0x3F])),
   ("4 F4 elements", Fixture.file("{\(Fixture.entry("f", "F4", "2,2", "0", "2"))}", data: [1, 2])),
   ("4 F6_E2M3 elements", Fixture.file("{\(Fixture.entry("f", "F6_E2M3", "4", "0", "3"))}", data: [1, 2, 3])),
   ("header length 5", Fixture.file("{}   ")),
   ("metadata key twice", Fixture.file(#"{"__metadata__":{"a":"b","a":"c"}}"#)),
-  ("zero-size tensor with a dimension of 2^64-1", Fixture.file("{\(Fixture.entry("z", "F32", "0,18446744073709551615", "0", "0"))}")),
+  (
+    "zero-size tensor with a dimension of 2^64-1",
+    Fixture.file("{\(Fixture.entry("z", "F32", "0,18446744073709551615", "0", "0"))}")
+  ),
 ]
 
 /// The two cases where the reader once was stricter than the reference (safetensors 0.8.0) and now
@@ -152,7 +173,8 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
   // Header length 5 puts the data at offset 13: every F32 is unaligned.
   let values: [Float] = [1.5, -2.25, 3e10]
   let data = values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
-  let bytes = Fixture.file(Array(#"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}"#.utf8) + [0x20, 0x20, 0x20], data: data)
+  let bytes = Fixture.file(
+    Array(#"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}"#.utf8) + [0x20, 0x20, 0x20], data: data)
   #expect((bytes.count - 12) % 8 != 0)
   let folder = try ScratchDirectory()
   let path = try Fixture.write(bytes, to: "u.safetensors", in: folder)
@@ -161,7 +183,9 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
   let tensor = try #require(file.header.tensor(named: "x"))
   #expect(file.absoluteRange(of: tensor) == (bytes.count - 12)..<bytes.count)
   let read = file.withData(of: tensor) { buffer in
-    (0..<3).map { Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+    (0..<3).map {
+      Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+    }
   }
   #expect(read == values)
   #expect(file.size == bytes.count)
@@ -182,4 +206,3 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
   }
   #expect { try SafeTensorsFile(path: folder.url.path) } throws: { ($0 as? SafeTensorsError)?.kind == .io }
 }
-

@@ -22,7 +22,9 @@ enum Fixture {
   }
 
   /// One tensor entry's JSON.
-  static func entry(_ name: String, _ dtype: String, _ shape: String, _ begin: String, _ end: String, extra: String = "") -> String {
+  static func entry(
+    _ name: String, _ dtype: String, _ shape: String, _ begin: String, _ end: String, extra: String = ""
+  ) -> String {
     "\"\(name)\":{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(end)]\(extra)}"
   }
 

@@ -1,7 +1,7 @@
 import Foundation
 import SafeTensors
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -97,7 +97,9 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
     let bytes = file.withBytes(in: range) { Array($0) }
     return TensorToWrite(
       name: info.name, dtype: info.dtype, shape: info.shape,
-      segments: [.producer(byteCount: bytes.count, chunkBytes: 3) { offset, count in Array(bytes[offset..<(offset + count)]) }])
+      segments: [
+        .producer(byteCount: bytes.count, chunkBytes: 3) { offset, count in Array(bytes[offset..<(offset + count)]) }
+      ])
   }
   let producedPath = folder.path("produced-\(name).safetensors").path
   try SafeTensorsWriter.write(produced, metadata: file.header.metadata, to: producedPath)
@@ -108,8 +110,11 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
   let folder = try ScratchDirectory()
   let path = folder.path("out.safetensors").path
   let tensor = TensorToWrite(
-    name: "a", dtype: .U8, shape: [8], segments: [.producer(byteCount: 8, chunkBytes: 4) { _, count in Array(repeating: 1, count: count - 1) }])
-  #expect { try SafeTensorsWriter.write([tensor], to: path) } throws: { ($0 as? SafeTensorsError)?.kind == .invalidTensor }
+    name: "a", dtype: .U8, shape: [8],
+    segments: [.producer(byteCount: 8, chunkBytes: 4) { _, count in Array(repeating: 1, count: count - 1) }])
+  #expect { try SafeTensorsWriter.write([tensor], to: path) } throws: {
+    ($0 as? SafeTensorsError)?.kind == .invalidTensor
+  }
   #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
 }
 
@@ -118,7 +123,11 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
   let a = try SafeTensorsFile(path: folder.path("a.safetensors").path)
   let raw = try SafeTensorsFile(path: folder.path("raw.safetensors").path)
   let dtypes = Set(a.header.tensors.map(\.dtype) + raw.header.tensors.map(\.dtype))
-  #expect(dtypes.isSuperset(of: [.F64, .F32, .F16, .BF16, .I64, .I32, .I16, .I8, .U8, .U16, .U32, .U64, .BOOL, .C64, .F8_E4M3, .F8_E5M2, .F8_E8M0, .F8_E4M3FNUZ, .F8_E5M2FNUZ, .F4]))
+  #expect(
+    dtypes.isSuperset(of: [
+      .F64, .F32, .F16, .BF16, .I64, .I32, .I16, .I8, .U8, .U16, .U32, .U64, .BOOL, .C64, .F8_E4M3, .F8_E5M2, .F8_E8M0,
+      .F8_E4M3FNUZ, .F8_E5M2FNUZ, .F4,
+    ]))
   #expect(a.header.tensor(named: "scalar")?.shape == [])
   #expect(a.header.tensor(named: "empty")?.byteCount == 0)
   #expect(a.header.tensor(named: TensorName("\u{E9}")) != a.header.tensor(named: TensorName("e\u{301}")))
@@ -149,7 +158,9 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   let folder = try ScratchDirectory()
   let path = folder.path("ours.safetensors").path
   let tensors = [
-    TensorToWrite(name: "w", dtype: .F32, shape: [2, 2], segments: [.bytes([0, 0, 0x80, 0x3F, 0, 0, 0, 0x40]), .bytes([0, 0, 0x40, 0x40, 0, 0, 0x80, 0x40])]),
+    TensorToWrite(
+      name: "w", dtype: .F32, shape: [2, 2],
+      segments: [.bytes([0, 0, 0x80, 0x3F, 0, 0, 0, 0x40]), .bytes([0, 0, 0x40, 0x40, 0, 0, 0x80, 0x40])]),
     TensorToWrite(name: TensorName("\u{E9}"), dtype: .U8, shape: [1], segments: [.bytes([1])]),
     TensorToWrite(name: TensorName("e\u{301}"), dtype: .U8, shape: [1], segments: [.bytes([2])]),
     TensorToWrite(name: "s", dtype: .I64, shape: [], segments: [.bytes([5, 0, 0, 0, 0, 0, 0, 0])]),
@@ -184,11 +195,14 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
       TensorToWrite(name: "a", dtype: .BOOL, shape: [1], segments: []),
       TensorToWrite(name: "z", dtype: .U64, shape: [], segments: []),
     ], metadata: nil)
-  let json = #"{"z":{"dtype":"U64","shape":[],"data_offsets":[0,8]},"a":{"dtype":"BOOL","shape":[1],"data_offsets":[8,9]},"b":{"dtype":"BOOL","shape":[3],"data_offsets":[9,12]}}"#
+  let json =
+    #"{"z":{"dtype":"U64","shape":[],"data_offsets":[0,8]},"a":{"dtype":"BOOL","shape":[1],"data_offsets":[8,9]},"b":{"dtype":"BOOL","shape":[3],"data_offsets":[9,12]}}"#
   let padded = json + String(repeating: " ", count: (8 - json.utf8.count % 8) % 8)
   #expect(header == Fixture.file(padded))
   #expect(header.count % 8 == 0)
-  #expect(try SafeTensorsWriter.header(for: [], metadata: ["b": "2", "a": "1"]) == Fixture.file(Fixture.padded(#"{"__metadata__":{"a":"1","b":"2"}}"#)))
+  #expect(
+    try SafeTensorsWriter.header(for: [], metadata: ["b": "2", "a": "1"])
+      == Fixture.file(Fixture.padded(#"{"__metadata__":{"a":"1","b":"2"}}"#)))
 }
 
 @Test func headerRejectsBadTensors() {
@@ -199,8 +213,16 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
     } catch { return error.kind }
   }
   #expect(kind([TensorToWrite(name: "__metadata__", dtype: .U8, shape: [1], segments: [])]) == .reservedName)
-  #expect(kind([TensorToWrite(name: TensorName("\u{E9}"), dtype: .U8, shape: [1], segments: []), TensorToWrite(name: TensorName("\u{E9}"), dtype: .I8, shape: [1], segments: [])]) == .duplicateTensor)
-  #expect(kind([TensorToWrite(name: TensorName("\u{E9}"), dtype: .U8, shape: [1], segments: []), TensorToWrite(name: TensorName("e\u{301}"), dtype: .U8, shape: [1], segments: [])]) == nil)
+  #expect(
+    kind([
+      TensorToWrite(name: TensorName("\u{E9}"), dtype: .U8, shape: [1], segments: []),
+      TensorToWrite(name: TensorName("\u{E9}"), dtype: .I8, shape: [1], segments: []),
+    ]) == .duplicateTensor)
+  #expect(
+    kind([
+      TensorToWrite(name: TensorName("\u{E9}"), dtype: .U8, shape: [1], segments: []),
+      TensorToWrite(name: TensorName("e\u{301}"), dtype: .U8, shape: [1], segments: []),
+    ]) == nil)
   #expect(kind([TensorToWrite(name: "a", dtype: .U8, shape: [-1], segments: [])]) == .invalidTensor)
   #expect(kind([TensorToWrite(name: "a", dtype: .F4, shape: [3], segments: [])]) == .misalignedBits)
   #expect(kind([TensorToWrite(name: "a", dtype: .F64, shape: [Int.max, 4], segments: [])]) == .overflow)
@@ -210,12 +232,16 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   let folder = try ScratchDirectory()
   let path = folder.path("out.safetensors").path
   #expect(throws: SafeTensorsError.self) {
-    try SafeTensorsWriter.write([TensorToWrite(name: "a", dtype: .F32, shape: [2], segments: [.bytes([1, 2, 3])])], to: path)
+    try SafeTensorsWriter.write(
+      [TensorToWrite(name: "a", dtype: .F32, shape: [2], segments: [.bytes([1, 2, 3])])], to: path)
   }
-  let source = try Fixture.write(Fixture.file("{\(Fixture.entry("a", "U8", "2", "0", "2"))}", data: [1, 2]), to: "src.safetensors", in: folder)
+  let source = try Fixture.write(
+    Fixture.file("{\(Fixture.entry("a", "U8", "2", "0", "2"))}", data: [1, 2]), to: "src.safetensors", in: folder)
   let file = try SafeTensorsFile(path: source)
   do {
-    try SafeTensorsWriter.write([TensorToWrite(name: "a", dtype: .U8, shape: [4], segments: [.file(file, file.size - 2..<file.size + 2)])], to: path)
+    try SafeTensorsWriter.write(
+      [TensorToWrite(name: "a", dtype: .U8, shape: [4], segments: [.file(file, file.size - 2..<file.size + 2)])],
+      to: path)
     Issue.record("a segment past the end of its file was accepted")
   } catch {
     #expect(error.kind == .invalidTensor)
@@ -230,11 +256,16 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: false)
   try Data([1]).write(to: blocker.appendingPathComponent("inside"))
   var progressCalls = 0
-  #expect { try SafeTensorsWriter.write(file.header.tensors.map { TensorToWrite.copy(of: $0, in: file) }, to: blocker.path, progress: { _, _ in progressCalls += 1 }) } throws: {
+  #expect {
+    try SafeTensorsWriter.write(
+      file.header.tensors.map { TensorToWrite.copy(of: $0, in: file) }, to: blocker.path,
+      progress: { _, _ in progressCalls += 1 })
+  } throws: {
     ($0 as? SafeTensorsError)?.kind == .io
   }
   #expect(progressCalls > 0)
-  #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["blocker", "src.safetensors"])
+  #expect(
+    try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["blocker", "src.safetensors"])
 }
 
 @Test func writeReplacesAtomicallyWithUmaskMode() throws {
@@ -284,7 +315,9 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   // Writing the copy elsewhere works and yields a readable file with the same data.
   let copy = folder.path("copy.safetensors").path
   try SafeTensorsWriter.write(tensors, metadata: nil, to: copy)
-  #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == Data(Fixture.file(Fixture.padded(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#), data: [1, 2])))
+  #expect(
+    try Data(contentsOf: URL(fileURLWithPath: copy))
+      == Data(Fixture.file(Fixture.padded(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#), data: [1, 2])))
 }
 
 @Test func roundTripsThroughTheReader() throws {

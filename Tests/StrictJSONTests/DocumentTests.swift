@@ -1,15 +1,16 @@
 import Foundation
-import Testing
-
 import StrictJSON
+import Testing
 
 @Suite struct DocumentTests {
   @Test func appendsToPrettyArrayLikeItsNeighbours() throws {
-    let text = "{\n  \"version\": \"1.0\",\n  \"added_tokens\": [\n    {\n      \"id\": 0\n    }\n  ],\n  \"x\": 1.50\n}"
+    let text =
+      "{\n  \"version\": \"1.0\",\n  \"added_tokens\": [\n    {\n      \"id\": 0\n    }\n  ],\n  \"x\": 1.50\n}"
     var document = try JSONDocument(bytes: Array(text.utf8))
     let appended = document.append([.object([JSONMember("id", 5)])], toArrayAt: ["added_tokens"])
     #expect(appended)
-    let expected = "{\n  \"version\": \"1.0\",\n  \"added_tokens\": [\n    {\n      \"id\": 0\n    },\n    {\n      \"id\": 5\n    }\n  ],\n  \"x\": 1.50\n}"
+    let expected =
+      "{\n  \"version\": \"1.0\",\n  \"added_tokens\": [\n    {\n      \"id\": 0\n    },\n    {\n      \"id\": 5\n    }\n  ],\n  \"x\": 1.50\n}"
     #expect(String(decoding: document.bytes, as: UTF8.self) == expected)
   }
 

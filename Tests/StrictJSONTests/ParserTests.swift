@@ -1,6 +1,5 @@
-import Testing
-
 import StrictJSON
+import Testing
 
 @Suite struct ParserTests {
   @Test func parsesNestedValuesInOrder() throws {

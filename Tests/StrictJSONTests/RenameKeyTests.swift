@@ -2,7 +2,9 @@ import StrictJSON
 import Testing
 
 @Suite struct RenameKeyTests {
-  func rename(_ text: String, _ key: String, _ newKey: String, at path: [JSONDocument.PathComponent]) throws -> (Bool, String) {
+  func rename(_ text: String, _ key: String, _ newKey: String, at path: [JSONDocument.PathComponent]) throws -> (
+    Bool, String
+  ) {
     var document = try JSONDocument(bytes: Array(text.utf8))
     let done = document.renameKey(key, to: newKey, inObjectAt: path)
     return (done, String(decoding: document.bytes, as: UTF8.self))
@@ -12,7 +14,10 @@ import Testing
     let text = "{\n  \"model\": {\n    \"vocab\": {\"[PAD]\": 0, \"[unused0]\": 1,\"x\" : {\"[unused0]\": 2}}\n  }\n}\n"
     let (done, result) = try rename(text, "[unused0]", "<|AtLocation|>", at: ["model", "vocab"])
     #expect(done)
-    #expect(result == "{\n  \"model\": {\n    \"vocab\": {\"[PAD]\": 0, \"<|AtLocation|>\": 1,\"x\" : {\"[unused0]\": 2}}\n  }\n}\n")
+    #expect(
+      result
+        == "{\n  \"model\": {\n    \"vocab\": {\"[PAD]\": 0, \"<|AtLocation|>\": 1,\"x\" : {\"[unused0]\": 2}}\n  }\n}\n"
+    )
   }
 
   @Test func escapedKeysAreComparedDecodedAndNewKeysAreQuoted() throws {

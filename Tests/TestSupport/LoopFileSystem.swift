@@ -187,9 +187,10 @@ public enum SharedExtents {
   public static func copyFileRange(
     from source: Int32, at sourceOffset: Int, to destination: Int32, at destinationOffset: Int, count: Int
   ) throws {
-    typealias Function = @convention(c) (
-      Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32
-    ) -> Int
+    typealias Function =
+      @convention(c) (
+        Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32
+      ) -> Int
     guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "copy_file_range") else {
       throw TestEnvironment.Missing(description: "copy_file_range is not in the C library")
     }

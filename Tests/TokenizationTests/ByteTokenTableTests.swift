@@ -1,5 +1,4 @@
 import Testing
-
 import Tokenization
 
 @Test func byteTokenTableFindsShortAndLongKeysByBytes() {

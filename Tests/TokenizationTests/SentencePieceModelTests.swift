@@ -1,5 +1,4 @@
 import Testing
-
 import Tokenization
 
 /// A `ModelProto` written field by field: pieces, a trainer spec with ids, a normalizer spec and

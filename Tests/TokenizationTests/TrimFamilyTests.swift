@@ -37,7 +37,8 @@ import Tokenization
   }
   #expect(plan.keptIDs.count < 8_000)
   try TrimSupport.checkAll(outcome, corpus: corpus, byteComplete: true, scratch: scratch)
-  print("wordllama: kept \(plan.keptIDs.count) of 32000 ids, \(plan.keptMergeRanks!.count) of \(plan.mergeCount) merges")
+  print(
+    "wordllama: kept \(plan.keptIDs.count) of 32000 ids, \(plan.keptMergeRanks!.count) of \(plan.mergeCount) merges")
 }
 
 @Test func trimWordPieceWithItsVocabularyTextAndConfig() async throws {

@@ -2,7 +2,6 @@ import Foundation
 import StrictJSON
 import TestSupport
 import Testing
-
 import Tokenization
 
 private func parse(_ text: String) throws -> JSONValue {

@@ -24,10 +24,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   var paths: [[JSONDocument.PathComponent]] = [[]]
   while path.count < 4 {
     if case .object(let members) = current, let first = members.first {
-      path.append(.key(first.key)); current = first.value
+      path.append(.key(first.key))
+      current = first.value
     } else if case .array(let elements) = current, let first = elements.first {
-      path.append(.index(0)); current = first
-    } else { break }
+      path.append(.index(0))
+      current = first
+    } else {
+      break
+    }
     paths.append(path)
   }
   let inserted = JSONValue.array([.string("n\u{e9}w\n"), .number(JSONNumber(1)), .null])

@@ -229,7 +229,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     check(
       before.tokens.count == after.tokens.count
         && zip(before.tokens, after.tokens).allSatisfy { $0.utf8.elementsEqual($1.utf8) },
-      "\(text.debugDescription): \(before.tokens) became \(after.tokens)\n\(String(decoding: file.bytes, as: UTF8.self))")
+      "\(text.debugDescription): \(before.tokens) became \(after.tokens)\n\(String(decoding: file.bytes, as: UTF8.self))"
+    )
     check(before.ids == after.ids.map { map.oldID(of: $0) ?? -1 }, "ids of \(text.debugDescription)")
   }
   // Other texts: what the original encodes, the trimmed encodes.

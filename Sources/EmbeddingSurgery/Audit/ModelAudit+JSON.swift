@@ -29,7 +29,8 @@ extension ModelAudit {
       JSONMember("model", .string(model)),
       JSONMember("tokenizer", text(tokenizerPath)),
       JSONMember("vocabulary_size", vocabularySize.map(number) ?? .null),
-      JSONMember("reserved", .object([JSONMember("count", number(reserved.count)), JSONMember("ranges", reserved.json)])),
+      JSONMember(
+        "reserved", .object([JSONMember("count", number(reserved.count)), JSONMember("ranges", reserved.json)])),
       JSONMember(
         "thresholds",
         .object([
@@ -43,29 +44,31 @@ extension ModelAudit {
           matrices.map { matrix in
             .object(
               [JSONMember("role", .string(matrix.role.rawValue))] + matrix.matrix.jsonMembers + [
-              JSONMember(
-                "norms",
-                matrix.norms.map { summary in
-                  .object([JSONMember("count", number(summary.count))] + summary.named.map { JSONMember($0.0, real($0.1)) })
-                } ?? .null),
-              JSONMember(
-                "low_norm_statistics",
-                matrix.lowNorm.map { statistics in
-                  .object([
-                    JSONMember("median_log_norm", real(statistics.medianLogNorm)),
-                    JSONMember("mad_log_norm", real(statistics.madLogNorm)),
-                    JSONMember("low_quantile_norm", real(statistics.lowQuantileNorm)),
-                  ])
-                } ?? .null),
-              JSONMember(
-                "reserved_mean",
-                matrix.reservedMeanNorm.map { norm in
-                  .object([JSONMember("rows", number(matrix.reservedRowsAveraged)), JSONMember("norm", real(norm))])
-                } ?? .null),
-              JSONMember(
-                "flagged", .object(RowFinding.allCases.map { JSONMember($0.rawValue, ids(matrix.rows(flagged: $0))) })),
-              JSONMember("duplicate_groups", .array(matrix.duplicateGroups.map(ids))),
-            ])
+                JSONMember(
+                  "norms",
+                  matrix.norms.map { summary in
+                    .object(
+                      [JSONMember("count", number(summary.count))] + summary.named.map { JSONMember($0.0, real($0.1)) })
+                  } ?? .null),
+                JSONMember(
+                  "low_norm_statistics",
+                  matrix.lowNorm.map { statistics in
+                    .object([
+                      JSONMember("median_log_norm", real(statistics.medianLogNorm)),
+                      JSONMember("mad_log_norm", real(statistics.madLogNorm)),
+                      JSONMember("low_quantile_norm", real(statistics.lowQuantileNorm)),
+                    ])
+                  } ?? .null),
+                JSONMember(
+                  "reserved_mean",
+                  matrix.reservedMeanNorm.map { norm in
+                    .object([JSONMember("rows", number(matrix.reservedRowsAveraged)), JSONMember("norm", real(norm))])
+                  } ?? .null),
+                JSONMember(
+                  "flagged", .object(RowFinding.allCases.map { JSONMember($0.rawValue, ids(matrix.rows(flagged: $0))) })
+                ),
+                JSONMember("duplicate_groups", .array(matrix.duplicateGroups.map(ids))),
+              ])
           })),
       JSONMember(
         "flagged_rows",

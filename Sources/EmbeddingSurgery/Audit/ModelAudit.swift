@@ -141,7 +141,8 @@ public struct ModelAudit: Sendable {
         meanNorm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
       } else if !reservedSet.isEmpty {
         notes.append(
-          "\(role.rawValue): fewer than two reserved or unused rows are non-zero, so the check for rows close to their mean was skipped")
+          "\(role.rawValue): fewer than two reserved or unused rows are non-zero, so the check for rows close to their mean was skipped"
+        )
       }
       let duplicates = scan.duplicateGroups(in: matrix)
       let (flags, lowNorm) = RowAuditRules.flags(

@@ -53,13 +53,19 @@ extension CheckpointDiff {
         "renamed",
         .array(
           renamed.map {
-            .object([JSONMember("id", number($0.id)), JSONMember("before", token($0.before)), JSONMember("after", token($0.after))])
+            .object([
+              JSONMember("id", number($0.id)), JSONMember("before", token($0.before)),
+              JSONMember("after", token($0.after)),
+            ])
           })),
       JSONMember(
         "moved",
         .array(
           moved.map {
-            .object([JSONMember("token", .string($0.text)), JSONMember("before", number($0.before)), JSONMember("after", number($0.after))])
+            .object([
+              JSONMember("token", .string($0.text)), JSONMember("before", number($0.before)),
+              JSONMember("after", number($0.after)),
+            ])
           })),
       JSONMember(
         "flags_changed",
@@ -71,7 +77,10 @@ extension CheckpointDiff {
                 "changes",
                 .array(
                   change.changes.map {
-                    .object([JSONMember("flag", .string($0.flag)), JSONMember("before", flag($0.before)), JSONMember("after", flag($0.after))])
+                    .object([
+                      JSONMember("flag", .string($0.flag)), JSONMember("before", flag($0.before)),
+                      JSONMember("after", flag($0.after)),
+                    ])
                   })),
             ])
           })),
@@ -87,7 +96,8 @@ extension CheckpointDiff {
             var listed = matrix.rows
             let truncated = listed.count > CheckpointDiff.jsonRowLimit
             if truncated {
-              listed = Array(listed.sorted { $0.maxAbsDifference > $1.maxAbsDifference }.prefix(CheckpointDiff.jsonRowLimit))
+              listed = Array(
+                listed.sorted { $0.maxAbsDifference > $1.maxAbsDifference }.prefix(CheckpointDiff.jsonRowLimit))
               listed.sort { $0.id < $1.id }
             }
             let largest = matrix.largest
@@ -101,7 +111,10 @@ extension CheckpointDiff {
               JSONMember("max_abs_diff_row", largest.map { number($0.id) } ?? .null),
               JSONMember(
                 "rows",
-                .array(listed.map { .object([JSONMember("id", number($0.id)), JSONMember("max_abs_diff", real($0.maxAbsDifference))]) })),
+                .array(
+                  listed.map {
+                    .object([JSONMember("id", number($0.id)), JSONMember("max_abs_diff", real($0.maxAbsDifference))])
+                  })),
               JSONMember("rows_truncated", .bool(truncated)),
               JSONMember("added_rows", span(matrix.addedRows)),
               JSONMember("removed_rows", span(matrix.removedRows)),

@@ -169,7 +169,8 @@ public struct CheckpointDiff: Sendable {
     if let first = left.checkpoint, let second = right.checkpoint {
       let rolesA = try CheckpointDiff.roles(of: first, configVocabularySize: left.configVocabularySize, path: a)
       let rolesB = try CheckpointDiff.roles(of: second, configVocabularySize: right.configVocabularySize, path: b)
-      matrices.append(try CheckpointDiff.compare(rolesA.embedding, in: first, with: rolesB.embedding, in: second, role: .embedding))
+      matrices.append(
+        try CheckpointDiff.compare(rolesA.embedding, in: first, with: rolesB.embedding, in: second, role: .embedding))
       if rolesA.head != nil || rolesB.head != nil {
         matrices.append(try CheckpointDiff.compare(rolesA.head, in: first, with: rolesB.head, in: second, role: .head))
       }
@@ -181,7 +182,8 @@ public struct CheckpointDiff: Sendable {
   }
 
   /// The flag differences between two sides' added-token entries of the same text.
-  static func flagChanges(_ before: AddedToken?, _ after: AddedToken?) -> [(flag: String, before: Bool?, after: Bool?)] {
+  static func flagChanges(_ before: AddedToken?, _ after: AddedToken?) -> [(flag: String, before: Bool?, after: Bool?)]
+  {
     if before == nil, after == nil { return [] }
     var changes: [(flag: String, before: Bool?, after: Bool?)] = []
     if (before == nil) != (after == nil) {
@@ -202,7 +204,9 @@ public struct CheckpointDiff: Sendable {
     return changes
   }
 
-  static func roles(of checkpoint: Checkpoint, configVocabularySize: Int?, path: String) throws(SurgeryError) -> TensorRoles {
+  static func roles(of checkpoint: Checkpoint, configVocabularySize: Int?, path: String) throws(SurgeryError)
+    -> TensorRoles
+  {
     let tensors: [(info: TensorInfo, fileName: String)]
     do {
       tensors = try checkpoint.tensors()

@@ -56,9 +56,10 @@ package struct RowInitializer {
     var covariance = CovarianceMatrix(mean: mean)
     forEachRun(excluding: excluded) { run in
       // All-zero rows are left out, as in the statistics.
-      let zero = Set(run.rowIDs.filter { id in
-        run.row(id).baseAddress.map { format.isAllZero($0, count: dimension) } ?? true
-      })
+      let zero = Set(
+        run.rowIDs.filter { id in
+          run.row(id).baseAddress.map { format.isAllZero($0, count: dimension) } ?? true
+        })
       run.forEachRun(excluding: zero) { covariance.accumulate($0) }
     }
     return covariance
@@ -126,7 +127,8 @@ package struct RowInitializer {
       production.factor = CholeskyFactor(covariance, dimension: dimension)
       if production.factor == nil {
         production.notes.append(
-          "the covariance of the trained rows of '\(tensor.name)' is not positive definite: the mvn rule fell back to mean")
+          "the covariance of the trained rows of '\(tensor.name)' is not positive definite: the mvn rule fell back to mean"
+        )
       }
     }
     return production

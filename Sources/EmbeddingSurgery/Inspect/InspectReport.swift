@@ -121,7 +121,9 @@ public struct InspectReport: Sendable {
         "metadata",
         metadata.map { map in
           .object(
-            map.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { JSONMember($0, .string(map[$0] ?? "")) })
+            map.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map {
+              JSONMember($0, .string(map[$0] ?? ""))
+            })
         } ?? .null),
       JSONMember("embedding", embedding?.json ?? .null),
       JSONMember("head", head?.json ?? .null),

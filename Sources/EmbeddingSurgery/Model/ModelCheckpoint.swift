@@ -150,7 +150,8 @@ public final class ModelCheckpoint: Sendable {
     let transformer = list.first { $0["type"]?.string?.hasSuffix("models.Transformer") == true }
     guard let relative = transformer?["path"]?.string, !relative.isEmpty else { return "" }
     guard ShardIndex.isPlainFileName(relative) else {
-      throw .unexpectedJSON(path: modulesPath, reason: "names the transformer's folder \(relative), which is not inside it")
+      throw .unexpectedJSON(
+        path: modulesPath, reason: "names the transformer's folder \(relative), which is not inside it")
     }
     return relative
   }

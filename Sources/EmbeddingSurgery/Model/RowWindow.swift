@@ -51,7 +51,8 @@ public struct RowWindow: @unchecked Sendable {
   ///
   /// - Precondition: `ids` lies in ``rowIDs``.
   public func rows(_ ids: Range<Int>) -> RowWindow {
-    precondition(ids.isEmpty || (rowIDs.contains(ids.lowerBound) && ids.upperBound <= rowIDs.upperBound),
+    precondition(
+      ids.isEmpty || (rowIDs.contains(ids.lowerBound) && ids.upperBound <= rowIDs.upperBound),
       "rows \(ids) are outside the window \(rowIDs)")
     let start = (ids.lowerBound - firstRow) * rowBytes
     return RowWindow(

@@ -67,7 +67,9 @@ public struct ResizePlan: SurgeryPlan {
       guard model.isFolder, model.ownsTokenizerJSON else {
         throw .invalidRequest(
           path: model.path,
-          reason: "reusing reserved slots needs a model folder with its tokenizer.json (the reserved tokens are renamed there)")
+          reason:
+            "reusing reserved slots needs a model folder with its tokenizer.json (the reserved tokens are renamed there)"
+        )
       }
       let slots = try ReservedSlots(model: model, rows: rowsBefore)
       reservedSlots = slots

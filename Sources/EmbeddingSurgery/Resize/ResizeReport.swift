@@ -61,12 +61,13 @@ public struct ResizeReport: Sendable, Equatable {
         "added",
         .array(
           added.map {
-            .object([
-              JSONMember("token", .string($0.token.text)),
-              JSONMember("id", .number(JSONNumber($0.token.id))),
-              JSONMember("init", .string($0.initialization.rawValue)),
-              JSONMember("pieces", .array($0.pieces.map { .number(JSONNumber($0)) })),
-            ] + (reportsSlots ? [JSONMember("slot", $0.slot.map { .string($0) } ?? .null)] : []))
+            .object(
+              [
+                JSONMember("token", .string($0.token.text)),
+                JSONMember("id", .number(JSONNumber($0.token.id))),
+                JSONMember("init", .string($0.initialization.rawValue)),
+                JSONMember("pieces", .array($0.pieces.map { .number(JSONNumber($0)) })),
+              ] + (reportsSlots ? [JSONMember("slot", $0.slot.map { .string($0) } ?? .null)] : []))
           })),
       JSONMember(
         "skipped",

@@ -112,7 +112,9 @@ extension TrimPlan {
     let map = idMap
     if let config = model.config, let bytes = try read("config.json") {
       let sized = try ModelFileEdits.setVocabularySize(rowsAfter, inConfig: bytes, path: config.path)
-      edited[model.relativePath(of: "config.json")] = try ModelFileEdits.renumberTokenIDs(inConfig: sized, path: config.path) { map[$0] }
+      edited[model.relativePath(of: "config.json")] = try ModelFileEdits.renumberTokenIDs(
+        inConfig: sized, path: config.path
+      ) { map[$0] }
     }
     if let bytes = try read("generation_config.json") {
       edited[model.relativePath(of: "generation_config.json")] = try ModelFileEdits.renumberTokenIDs(

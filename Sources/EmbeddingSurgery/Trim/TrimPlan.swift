@@ -99,7 +99,9 @@ public struct TrimPlan: SurgeryPlan {
     if let past = tokenizerTrim.keptIDs.last, past >= rowsBefore {
       throw .invalidRequest(
         path: tokenizerPath,
-        reason: "token \(past) is kept but the embedding has only \(rowsBefore) rows; the tokenizer and the checkpoint disagree")
+        reason:
+          "token \(past) is kept but the embedding has only \(rowsBefore) rows; the tokenizer and the checkpoint disagree"
+      )
     }
   }
 
@@ -107,6 +109,7 @@ public struct TrimPlan: SurgeryPlan {
   static func looksSpecial(_ text: String) -> Bool {
     let bytes = Array(text.utf8)
     guard let first = bytes.first, let last = bytes.last, bytes.count > 2 else { return false }
-    return (first == UInt8(ascii: "<") && last == UInt8(ascii: ">")) || (first == UInt8(ascii: "[") && last == UInt8(ascii: "]"))
+    return (first == UInt8(ascii: "<") && last == UInt8(ascii: ">"))
+      || (first == UInt8(ascii: "[") && last == UInt8(ascii: "]"))
   }
 }

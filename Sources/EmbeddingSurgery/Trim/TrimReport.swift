@@ -53,7 +53,8 @@ public struct TrimReport: Sendable, Equatable {
       JSONMember("output", .string(output)),
       JSONMember("id_map", .array(idMap.map { .array([number($0.old), number($0.new)]) })),
       JSONMember("skipped", .array(skipped.map { .string($0) })),
-      JSONMember("corpus", .object([JSONMember("texts", number(corpusTexts)), JSONMember("tokens", number(corpusTokens))])),
+      JSONMember(
+        "corpus", .object([JSONMember("texts", number(corpusTexts)), JSONMember("tokens", number(corpusTokens))])),
       JSONMember("written", .bool(written)),
       JSONMember("notes", .array(notes.map { .string($0) })),
     ])

@@ -185,7 +185,8 @@ struct LayoutContext {
     for (position, index) in natural.enumerated() {
       let follows = position > 0 && LayoutContext.follows(items[index], items[natural[position - 1]])
       alone.append(LayoutContext.values(of: items[index], continuing: false, blockSize: blockSize))
-      kept.append(follows ? LayoutContext.values(of: items[index], continuing: true, blockSize: blockSize) : alone[position])
+      kept.append(
+        follows ? LayoutContext.values(of: items[index], continuing: true, blockSize: blockSize) : alone[position])
     }
     keptValues = kept
     aloneValues = alone

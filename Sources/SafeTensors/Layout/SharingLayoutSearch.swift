@@ -19,7 +19,11 @@ struct LayoutSearch {
   /// The value of a state no layout reaches; values stay far above it and below it plus any
   /// gain, so the loops need no test (far below `unreachable / 2` is still unreachable).
   private static let unreachable = Int.min / 4
-  private enum Step: UInt8 { case kept = 0, movedFirst = 1, movedAgain = 2 }
+  private enum Step: UInt8 {
+    case kept = 0
+    case movedFirst = 1
+    case movedAgain = 2
+  }
 
   init(context: LayoutContext) {
     self.context = context
@@ -116,7 +120,8 @@ struct LayoutSearch {
       let takeMoved = moved > keptWith
       nextWithout[target] = keptWithout
       nextWith[target] = takeMoved ? moved : keptWith
-      steps[target] = takeMoved ? (again > first ? Step.movedAgain.rawValue : Step.movedFirst.rawValue) : Step.kept.rawValue
+      steps[target] =
+        takeMoved ? (again > first ? Step.movedAgain.rawValue : Step.movedFirst.rawValue) : Step.kept.rawValue
     }
   }
 

@@ -15,8 +15,7 @@ enum TokenizerModel: Sendable {
         type = "BPE"
       } else if json["vocab"]?.elements != nil {
         type = "Unigram"
-      } else if json["continuing_subword_prefix"] != nil || json["max_input_chars_per_word"] != nil
-      {
+      } else if json["continuing_subword_prefix"] != nil || json["max_input_chars_per_word"] != nil {
         type = "WordPiece"
       }
     }

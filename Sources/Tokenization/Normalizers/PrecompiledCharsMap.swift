@@ -1,4 +1,3 @@
-
 /// SentencePiece's compiled normalization rules (a tokenizer.json `Precompiled` normalizer): a
 /// darts-clone double-array trie over UTF-8 byte strings whose values point into a blob of
 /// NUL-terminated replacements.

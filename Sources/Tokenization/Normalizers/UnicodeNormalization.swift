@@ -178,8 +178,7 @@ extension UnicodeNormalization {
     }
 
     /// The full decomposition of `value` (nil: the scalar itself).
-    func decomposition(of value: UInt32, compatibility wanted: Bool) -> ArraySlice<Unicode.Scalar>?
-    {
+    func decomposition(of value: UInt32, compatibility wanted: Bool) -> ArraySlice<Unicode.Scalar>? {
       guard let index = Self.index(of: value, in: keys) else { return nil }
       let range = wanted ? compatibility[index] : canonical[index]
       return range.isEmpty ? nil : parts[Int(range.lowerBound)..<Int(range.upperBound)]
