@@ -63,33 +63,21 @@ struct OutputOptions: ParsableArguments {
 
 extension OutputOptions {
   /// The shared end of `resize`, `fix-untrained` and `trim`: the plan's dry-run report with
-  /// `--dry-run`, else the report of executing it (with a progress bar when standard error is a
-  /// terminal, unless `--quiet` or `showsProgress` is false; `--json` goes to standard output, so
-  /// the two do not mix); then the report on standard output, as one line of JSON with `--json`,
-  /// else as text.
-  ///
-  /// - Parameters:
-  ///   - dryRun: makes the report of a dry run.
-  ///   - execute: executes the plan, reporting progress to its argument.
-  ///   - json: the report as JSON.
-  ///   - text: the report as text, given whether it is a dry run.
-  func report<Report>(
-    showsProgress: Bool = true, dryRun: () throws(SurgeryError) -> Report,
-    execute: ((@Sendable (Int64, Int64) -> Void)?) throws(SurgeryError) -> Report,
-    json: (Report) -> JSONValue, text: (Report, Bool) -> String
+  /// `--dry-run`, else the report of executing it into `destination` (with a progress bar when
+  /// standard error is a terminal, unless `--quiet` or the plan writes nothing; `--json` goes to
+  /// standard output, so the two do not mix); then the report on standard output, as one line of
+  /// JSON with `--json`, else as `text` gives it (told whether it is a dry run).
+  func run<Plan: SurgeryPlan>(
+    _ plan: Plan, into destination: SurgeryOutput, text: (Plan.Report, Bool) -> String
   ) throws(SurgeryError) {
-    let report: Report
-    if self.dryRun {
-      report = try dryRun()
+    let report: Plan.Report
+    if dryRun {
+      report = try plan.dryRunReport(output: destination)
     } else {
-      let bar = ProgressBar.standardError(enabled: !quiet && showsProgress)
-      report = try execute(bar?.update)
+      let bar = ProgressBar.standardError(enabled: !quiet && plan.writesAnything)
+      report = try plan.execute(into: destination, linkingUnchanged: linkUnchanged, progress: bar?.update)
       bar?.finish()
     }
-    if self.json {
-      print(JSONWriter.string(json(report)))
-    } else {
-      print(text(report, self.dryRun))
-    }
+    print(json ? JSONWriter.string(report.json) : text(report, dryRun))
   }
 }

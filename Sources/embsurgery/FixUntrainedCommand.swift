@@ -63,12 +63,7 @@ struct FixUntrained: ParsableCommand {
       noiseScale: noiseScale, embeddingName: tensors.embedding, headName: tensors.head)
     let plan = try FixUntrainedPlan(model: checkpoint, request: request)
     let destination = SurgeryOutput.path(output, replacingExisting: outputOptions.force)
-    try outputOptions.report(
-      showsProgress: !plan.rows.isEmpty, dryRun: { plan.dryRunReport(output: destination) },
-      execute: { (progress) throws(SurgeryError) in
-        try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress)
-      },
-      json: \.json, text: { FixUntrainedSummary(report: $0, dryRun: $1).text })
+    try outputOptions.run(plan, into: destination) { FixUntrainedSummary(report: $0, dryRun: $1).text }
   }
 }
 

@@ -36,18 +36,6 @@ struct Inspect: ParsableCommand {
 struct InspectSummary {
   let report: InspectReport
 
-  private static func size(_ bytes: Int) -> String {
-    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1024, unit < units.count - 1 {
-      value /= 1024
-      unit += 1
-    }
-    if unit == 0 { return "\(bytes) bytes" }
-    return "\((value * 10).rounded() / 10) \(units[unit])"
-  }
-
   private static func shape(_ shape: [Int]) -> String {
     "[" + shape.map(String.init).joined(separator: ", ") + "]"
   }
@@ -66,7 +54,8 @@ struct InspectSummary {
     let head = report.head
     var lines: [String] = []
     let dataBytes = tensors.reduce(0) { $0 + $1.info.byteCount }
-    lines.append("\(path): \(tensors.count) tensors, \(Self.size(dataBytes)) of tensor data in \(files.count) file(s)")
+    lines.append(
+      "\(path): \(tensors.count) tensors, \(ByteSize.text(dataBytes)) of tensor data in \(files.count) file(s)")
     if let metadata, !metadata.isEmpty {
       let pairs = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map {
         "\($0)=\(metadata[$0] ?? "")"
@@ -78,7 +67,7 @@ struct InspectSummary {
     lines.append("")
     lines.append("files:")
     for file in files {
-      lines.append("  \(file.name)  \(file.tensorCount) tensors  \(Self.size(file.bytes)) (\(file.bytes) bytes)")
+      lines.append("  \(file.name)  \(file.tensorCount) tensors  \(ByteSize.text(file.bytes)) (\(file.bytes) bytes)")
     }
     lines.append("")
     lines.append("tensors:")
@@ -87,7 +76,7 @@ struct InspectSummary {
     for tensor in tensors {
       var line = "  " + Self.padded(tensor.info.name.string, nameWidth) + "  "
       line += Self.padded(tensor.info.dtype.rawValue, 11) + " " + Self.padded(Self.shape(tensor.info.shape), shapeWidth)
-      line += "  " + Self.size(tensor.info.byteCount)
+      line += "  " + ByteSize.text(tensor.info.byteCount)
       if files.count > 1 { line += "  " + tensor.file }
       lines.append(line)
     }

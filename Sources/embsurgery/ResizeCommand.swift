@@ -84,12 +84,7 @@ struct Resize: ParsableCommand {
     let plan = try ResizePlan(model: checkpoint, request: request)
     let destination: SurgeryOutput =
       inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
-    try outputOptions.report(
-      dryRun: { () throws(SurgeryError) in try plan.dryRunReport(output: destination) },
-      execute: { (progress) throws(SurgeryError) in
-        try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress)
-      },
-      json: \.json, text: { ResizeSummary(report: $0, dryRun: $1).text })
+    try outputOptions.run(plan, into: destination) { ResizeSummary(report: $0, dryRun: $1).text }
   }
 }
 

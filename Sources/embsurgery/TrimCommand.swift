@@ -67,13 +67,7 @@ struct Trim: ParsableCommand {
     let plan = try TrimPlan(model: checkpoint, request: request)
     let destination: SurgeryOutput =
       inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
-    try outputOptions.report(
-      showsProgress: plan.removesAnything,
-      dryRun: { () throws(SurgeryError) in try plan.dryRunReport(output: destination) },
-      execute: { (progress) throws(SurgeryError) in
-        try plan.execute(into: destination, linkingUnchanged: outputOptions.linkUnchanged, progress: progress)
-      },
-      json: \.json, text: { TrimSummary(report: $0, dryRun: $1).text })
+    try outputOptions.run(plan, into: destination) { TrimSummary(report: $0, dryRun: $1).text }
   }
 }
 
@@ -82,22 +76,11 @@ struct TrimSummary {
   let report: TrimReport
   let dryRun: Bool
 
-  static func size(_ bytes: Int) -> String {
-    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1024, unit < units.count - 1 {
-      value /= 1024
-      unit += 1
-    }
-    return unit == 0 ? "\(bytes) bytes" : "\((value * 10).rounded() / 10) \(units[unit])"
-  }
-
   var text: String {
     var lines: [String] = []
     let verb = dryRun ? "Would keep" : report.written ? "Kept" : "Keeps"
     lines.append(
-      "\(verb) \(report.kept) tokens, removing \(report.removed); rows \(report.rowsBefore) → \(report.rowsAfter), tensor data \(Self.size(report.bytesBefore)) → \(Self.size(report.bytesAfter))."
+      "\(verb) \(report.kept) tokens, removing \(report.removed); rows \(report.rowsBefore) → \(report.rowsAfter), tensor data \(ByteSize.text(report.bytesBefore)) → \(ByteSize.text(report.bytesAfter))."
     )
     if !report.resized.isEmpty, report.written || dryRun {
       lines.append("Trimmed: \(report.resized.joined(separator: ", ")).")

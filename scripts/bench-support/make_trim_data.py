@@ -14,39 +14,19 @@ import json
 import os
 import random
 import shutil
-import struct
 
-import numpy as np
-
-
-def write_safetensors(path, tensors):
-    header, offset = {}, 0
-    for name, shape, _ in tensors:
-        size = int(np.prod(shape)) * 2
-        header[name] = {"dtype": "BF16", "shape": shape, "data_offsets": [offset, offset + size]}
-        offset += size
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as handle:
-        handle.write(struct.pack("<Q", len(text)))
-        handle.write(text)
-        for name, shape, seed in tensors:
-            rng = np.random.default_rng(seed)
-            count = int(np.prod(shape))
-            for start in range(0, count, 1 << 24):
-                values = rng.normal(0, 0.02, min(1 << 24, count - start)).astype(np.float32)
-                handle.write((values.view(np.uint32) >> 16).astype(np.uint16).tobytes())
+from make_checkpoint import write_file  # the same writer and seeded values as the resize benchmark
 
 
 def gemma(folder, tokenizer):
     os.makedirs(folder, exist_ok=True)
     hidden, rows = 640, 262144
-    tensors = [("model.embed_tokens.weight", [rows, hidden], 1)]
+    tensors = [("model.embed_tokens.weight", [rows, hidden])]
     for layer in range(2):
-        for index, part in enumerate(("q_proj", "k_proj", "v_proj", "o_proj")):
-            tensors.append((f"model.layers.{layer}.self_attn.{part}.weight", [hidden, hidden], 10 + 4 * layer + index))
-    tensors.append(("model.norm.weight", [hidden], 99))
-    write_safetensors(os.path.join(folder, "model.safetensors"), tensors)
+        for part in ("q_proj", "k_proj", "v_proj", "o_proj"):
+            tensors.append((f"model.layers.{layer}.self_attn.{part}.weight", [hidden, hidden]))
+    tensors.append(("model.norm.weight", [hidden]))
+    write_file(os.path.join(folder, "model.safetensors"), tensors)
     shutil.copyfile(tokenizer, os.path.join(folder, "tokenizer.json"))
     with open(os.path.join(folder, "config.json"), "w") as handle:
         json.dump({"architectures": ["Gemma3ForCausalLM"], "vocab_size": rows, "hidden_size": hidden,

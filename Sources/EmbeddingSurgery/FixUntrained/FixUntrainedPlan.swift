@@ -70,6 +70,9 @@ public struct FixUntrainedPlan: SurgeryPlan {
       noiseScale: request.noiseScale, excluded: Set(rows.map(\.id)), excludingUntrained: true)
   }
 
+  /// Whether there is a row to fix: with none, nothing is written.
+  public var writesAnything: Bool { !rows.isEmpty }
+
   /// The report without writing anything (`--dry-run`).
   public func dryRunReport(output: SurgeryOutput) -> FixUntrainedReport {
     report(output: outputPath(for: output), written: false, notes: [])
@@ -84,7 +87,7 @@ public struct FixUntrainedPlan: SurgeryPlan {
     into output: SurgeryOutput, linkingUnchanged: Bool = false,
     progress: (@Sendable (Int64, Int64) -> Void)? = nil
   ) throws(SurgeryError) -> FixUntrainedReport {
-    guard !rows.isEmpty else {
+    guard writesAnything else {
       return report(output: outputPath(for: output), written: false, notes: ["no untrained rows: nothing written"])
     }
     let destination = try destination(for: output, linkingUnchanged: linkingUnchanged)

@@ -1,7 +1,7 @@
 import StrictJSON
 
 /// What `fix-untrained` did (or, for a dry run, would do).
-public struct FixUntrainedReport: Sendable, Equatable {
+public struct FixUntrainedReport: SurgeryReport, Sendable, Equatable {
   /// The rows re-initialized, ascending, with why each was flagged.
   public var rows: [FlaggedRow]
   /// The rule that initialized them (`mean` when `mvn` fell back to it in every matrix).

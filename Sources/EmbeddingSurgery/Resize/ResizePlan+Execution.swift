@@ -4,6 +4,9 @@ import SystemPackage
 import Tokenization
 
 extension ResizePlan {
+  /// A resize always writes its output (with nothing to add, a copy of the input).
+  public var writesAnything: Bool { true }
+
   /// The report of the plan without writing anything (`--dry-run`).
   public func dryRunReport(output: SurgeryOutput) throws(SurgeryError) -> ResizeReport {
     let pieces = try nearestPieces()

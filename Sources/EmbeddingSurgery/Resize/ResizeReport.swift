@@ -2,7 +2,7 @@ import StrictJSON
 import Tokenization
 
 /// What a resize did (or, for a dry run, would do): the value a training pipeline reads.
-public struct ResizeReport: Sendable, Equatable {
+public struct ResizeReport: SurgeryReport, Sendable, Equatable {
   /// A token that was added, and how its rows were initialized.
   public struct InitializedToken: Sendable, Equatable {
     /// The token and its id (the row of its vector).

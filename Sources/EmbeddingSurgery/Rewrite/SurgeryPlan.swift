@@ -1,4 +1,5 @@
 import FileSystem
+import StrictJSON
 import SystemPackage
 
 /// What every surgery plan has: a model and the tensors it rewrites (the embedding, an untied
@@ -12,6 +13,29 @@ public protocol SurgeryPlan: Sendable {
   /// The word that names the default output: `resized` gives `NAME-resized.safetensors` beside a
   /// file and `DIR-resized` beside a folder.
   static var outputSuffix: String { get }
+
+  /// What the plan reports, run or dry-run.
+  associatedtype Report: SurgeryReport
+  /// Whether running the plan writes anything (resize always does; fix-untrained and trim write
+  /// nothing when there is no row to fix or token to remove).
+  var writesAnything: Bool { get }
+  /// The report of the plan without writing anything (`--dry-run`).
+  func dryRunReport(output: SurgeryOutput) throws(SurgeryError) -> Report
+  /// Carries out the plan into `output`: the input is never written (but for
+  /// ``SurgeryOutput/inPlace``), and a failed run leaves nothing at the output path.
+  ///
+  /// - Parameters:
+  ///   - linkingUnchanged: hard-link the files that do not change instead of copying them.
+  ///   - progress: called with (bytes done, bytes in all) from time to time, from a writing thread.
+  func execute(
+    into output: SurgeryOutput, linkingUnchanged: Bool, progress: (@Sendable (Int64, Int64) -> Void)?
+  ) throws(SurgeryError) -> Report
+}
+
+/// A surgery's report: what the command prints, and its `--json` form.
+public protocol SurgeryReport {
+  /// The report as JSON, as `--json` prints it.
+  var json: JSONValue { get }
 }
 
 extension SurgeryPlan {

@@ -28,7 +28,7 @@ extension TrimPlan {
     into output: SurgeryOutput, linkingUnchanged: Bool = false,
     progress: (@Sendable (Int64, Int64) -> Void)? = nil
   ) throws(SurgeryError) -> TrimReport {
-    guard removesAnything else {
+    guard writesAnything else {
       return try report(
         output: outputPath(for: output), written: false, notes: ["nothing to remove: nothing written"])
     }
@@ -50,7 +50,7 @@ extension TrimPlan {
       notes.append("the tokenizer files were left unchanged (only the safetensors file is written)")
     }
     let bytesBefore = try checkpointBytes()
-    let change = removesAnything ? try rowRewrite().dataSizeChange() : 0
+    let change = writesAnything ? try rowRewrite().dataSizeChange() : 0
     let kept = tokenizerTrim.keptIDs
     return TrimReport(
       rowsBefore: rowsBefore, rowsAfter: rowsAfter, kept: kept.count, removed: idMap.oldCount - kept.count,

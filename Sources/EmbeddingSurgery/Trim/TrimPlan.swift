@@ -33,11 +33,12 @@ public struct TrimPlan: SurgeryPlan {
   /// The renumbering: `idMap[old]` is the new id of a kept token.
   public var idMap: TokenIDMap { tokenizerTrim.idMap }
 
-  /// Whether the trim removes anything (rows, or tokens of the tokenizer).
-  public var removesAnything: Bool { rowsAfter != rowsBefore || tokenizerTrim.idMap.oldCount != rowsAfter }
+  /// Whether the trim removes anything (rows, or tokens of the tokenizer): a trim that removes
+  /// nothing writes nothing.
+  public var writesAnything: Bool { rowsAfter != rowsBefore || tokenizerTrim.idMap.oldCount != rowsAfter }
 
   /// The names of the tensors that change (none when nothing is removed).
-  public var changedTensors: [String] { removesAnything ? rewrittenTensors : [] }
+  public var changedTensors: [String] { writesAnything ? rewrittenTensors : [] }
 
   /// Plans a trim: reads the tokenizer, encodes the corpus, works out what to keep.
   ///

@@ -2,7 +2,7 @@ import StrictJSON
 
 /// What a trim did (or, for a dry run, would do): sizes before and after, and the renumbering a
 /// pipeline needs to remap an already tokenized dataset.
-public struct TrimReport: Sendable, Equatable {
+public struct TrimReport: SurgeryReport, Sendable, Equatable {
   /// Rows of the embedding before and after.
   public var rowsBefore: Int
   public var rowsAfter: Int
