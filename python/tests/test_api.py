@@ -139,6 +139,19 @@ def test_diff_returns_differences_instead_of_raising(tmp_path: Path, documents: 
     assert embedding.a == embsurgery.inspect(FIXTURE).embedding
 
 
+# The functions that write a checkpoint, each called with what it needs beside MODEL and where
+# to write, and the options given: `write(model, output, **options)`.
+WRITERS: dict[str, Callable[..., Any]] = {
+    "resize": lambda model, out, **options: embsurgery.resize(model, TOKENS, output=out, **options),
+    "fix_untrained": lambda model, out, **options: embsurgery.fix_untrained(model, out, ids=[3], **options),
+    "trim": lambda model, out, **options: embsurgery.trim(model, TOKENS, output=out, **options),
+}
+# Every function that takes MODEL, called the same way (the readers write nothing).
+MODEL_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "inspect": lambda model, out, **options: embsurgery.inspect(model, **options),
+    "audit": lambda model, out, **options: embsurgery.audit(model, **options),
+    **WRITERS,
+}
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -160,52 +173,34 @@ def hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return snapshot
 
 
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda model, revision, out: embsurgery.inspect(model, revision=revision),
-        lambda model, revision, out: embsurgery.audit(model, revision=revision),
-        lambda model, revision, out: embsurgery.resize(model, TOKENS, output=out, revision=revision),
-        lambda model, revision, out: embsurgery.fix_untrained(model, out, ids=[3], revision=revision),
-        lambda model, revision, out: embsurgery.trim(model, TOKENS, output=out, revision=revision),
-    ],
-    ids=["inspect", "audit", "resize", "fix_untrained", "trim"],
-)
+@pytest.mark.parametrize("call", MODEL_FUNCTIONS.values(), ids=MODEL_FUNCTIONS.keys())
 def test_a_repository_id_at_a_revision(
-    hub_cache: Path, tmp_path: Path, documents: list[Any], call: Callable[[str | Path, str | None, Path], Any]
+    hub_cache: Path, tmp_path: Path, documents: list[Any], call: Callable[..., Any]
 ) -> None:
-    by_id = call("org/tiny-llama", "v1", tmp_path / "by-id")
+    by_id = call("org/tiny-llama", tmp_path / "by-id", revision="v1")
     assert_mirrors(by_id, documents[-1])
-    by_path = call(hub_cache, None, tmp_path / "by-path")
+    by_path = call(hub_cache, tmp_path / "by-path")
     assert_mirrors(by_path, documents[-1])
     differing = {"model", "tokenizer", "output"}  # paths: the snapshot's, or where each was written
     assert documents[-2].keys() == documents[-1].keys()
     assert {key: value for key, value in documents[-2].items() if key not in differing} == {
         key: value for key, value in documents[-1].items() if key not in differing
     }
-    by_commit = call("org/tiny-llama", COMMIT, tmp_path / "by-commit")
+    by_commit = call("org/tiny-llama", tmp_path / "by-commit", revision=COMMIT)
     assert type(by_commit) is type(by_id)
     with pytest.raises(embsurgery.Error) as missing:
-        call("org/tiny-llama", None, tmp_path / "main")  # no refs/main in the cache
+        call("org/tiny-llama", tmp_path / "main")  # no refs/main in the cache
     assert missing.value.status == 1
     assert str(missing.value).startswith("org/tiny-llama: no such file or folder, and no snapshot of the Hugging Face")
     assert str(missing.value) == command_error("inspect", "org/tiny-llama")
 
 
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda model, out: embsurgery.resize(model, TOKENS, output=out, link_unchanged=True),
-        lambda model, out: embsurgery.fix_untrained(model, out, ids=[3], link_unchanged=True),
-        lambda model, out: embsurgery.trim(model, TOKENS, output=out, link_unchanged=True),
-    ],
-    ids=["resize", "fix_untrained", "trim"],
-)
-def test_link_unchanged(tmp_path: Path, documents: list[Any], call: Callable[[Path, Path], Any]) -> None:
+@pytest.mark.parametrize("write", WRITERS.values(), ids=WRITERS.keys())
+def test_link_unchanged(tmp_path: Path, documents: list[Any], write: Callable[..., Any]) -> None:
     model = tmp_path / "model"
     shutil.copytree(FIXTURE, model)
     (model / "README.md").write_text("a file no command changes\n")
-    call(model, tmp_path / "out")
+    write(model, tmp_path / "out", link_unchanged=True)
     assert documents[-1]["output"] == str(tmp_path / "out")
     assert (tmp_path / "out" / "README.md").samefile(model / "README.md")  # a hard link
     assert not (tmp_path / "out" / "model.safetensors").samefile(model / "model.safetensors")
@@ -290,21 +285,13 @@ def test_an_interrupted_progress_bar_is_not_part_of_the_message() -> None:
     assert error.stderr == stderr
 
 
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda out, progress: embsurgery.resize(FIXTURE, TOKENS, output=out, progress=progress),
-        lambda out, progress: embsurgery.fix_untrained(FIXTURE, out, ids=[3], progress=progress),
-        lambda out, progress: embsurgery.trim(FIXTURE, TOKENS, output=out, progress=progress),
-    ],
-    ids=["resize", "fix_untrained", "trim"],
-)
+@pytest.mark.parametrize("write", WRITERS.values(), ids=WRITERS.keys())
 def test_progress_goes_to_standard_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], call: Callable[[Path, bool], Any]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], write: Callable[..., Any]
 ) -> None:
-    quiet = call(tmp_path / "quiet", False)
+    quiet = write(FIXTURE, tmp_path / "quiet")
     assert capsys.readouterr() == ("", "")
-    loud = call(tmp_path / "loud", True)
+    loud = write(FIXTURE, tmp_path / "loud", progress=True)
     assert dataclasses.replace(loud, output=quiet.output) == quiet
     out, err = capsys.readouterr()
     assert out == ""
