@@ -51,6 +51,7 @@ from ._reports import (
     SkippedToken,
     Tensor,
     TokenWithoutRow,
+    TrimCorpus,
     TrimReport,
     VocabSizeChange,
     VocabularySizes,
@@ -71,7 +72,7 @@ __all__ = [
     "FixUntrainedReport", "FlagChange", "FlaggedRow", "FlagsChanged", "IdRange", "IdRanges",
     "Initialization", "InspectReport", "LowNormStatistics", "Matrix", "MatrixDiff", "MovedToken",
     "NormSummary", "RenamedToken", "ReservedMean", "ResizeReport", "RowFlags", "SkippedToken", "Tensor",
-    "TokenWithoutRow", "TrimReport", "VocabSizeChange", "VocabularySizes", "audit", "diff", "executable",
+    "TokenWithoutRow", "TrimCorpus", "TrimReport", "VocabSizeChange", "VocabularySizes", "audit", "diff", "executable",
     "fix_untrained", "inspect", "resize", "trim",
 ]
 

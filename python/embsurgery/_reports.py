@@ -121,6 +121,15 @@ class FixUntrainedReport:
 
 
 @dataclass(frozen=True)
+class TrimCorpus:
+    """How much text ``trim`` encoded."""
+
+    texts: int
+    tokens: int
+    """The tokens the texts encoded to, with the model's tokenizer before the trim."""
+
+
+@dataclass(frozen=True)
 class TrimReport:
     """What ``trim`` did (or, for a dry run, would do), with the renumbering of the kept tokens."""
 
@@ -141,6 +150,7 @@ class TrimReport:
     (``0 .. rows_after - 1``) and keep the old order. See `new_id` and `remap`."""
     skipped: list[str]
     """The `keep` tokens that are not in the vocabulary."""
+    corpus: TrimCorpus
     written: bool
     notes: list[str]
 

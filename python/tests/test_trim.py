@@ -62,6 +62,7 @@ def test_trim(tmp_path: Path, documents: list[Any]) -> None:
     before = Tokenizer.from_file(str(FIXTURE / "tokenizer.json"))
     after = Tokenizer.from_file(str(output / "tokenizer.json"))
     assert after.get_vocab_size() == report.rows_after
+    assert report.corpus == embsurgery.TrimCorpus(len(texts), sum(len(before.encode(text).ids) for text in texts))
     for text in texts:
         encoded_before, encoded_after = before.encode(text), after.encode(text)
         assert encoded_after.tokens == encoded_before.tokens
