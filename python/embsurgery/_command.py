@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import shutil
 import subprocess
 import sys
@@ -17,12 +18,17 @@ StrPath = Union[str, "os.PathLike[str]"]
 
 EXECUTABLE = "embsurgery"
 
+# What the progress bar leaves at the start of a line: the erasure of the line (ESC [K), and
+# the bar (30 cells, then the percentage).
+_PROGRESS_BAR = re.compile(r"^(?:\x1b\[K)?(?:[█·]+ \d+%)?")
+
 
 class Error(Exception):
     """The command failed.
 
-    ``message`` is its one-line message (what it prints after ``error:``), ``status`` its exit
-    status (1 for bad input, 64 for a bad argument, 128 + N when killed by signal N).
+    ``message`` is its one-line message (what it prints after ``error:``, or after ``Error:`` for a
+    usage error), ``status`` its exit status (1 for bad input, 64 for a bad argument or a misused
+    option, 128 + N when killed by signal N); ``stderr`` is all it printed.
     """
 
     def __init__(self, message: str, status: int, command: Sequence[str] = (), stderr: str = "") -> None:
@@ -40,8 +46,12 @@ class Error(Exception):
         """The error of a run that exited with `status` and printed `stderr`."""
         if status < 0:  # subprocess reports a signal as its negative number
             status = 128 - status
-        lines = [line.strip() for line in stderr.replace("\r", "").splitlines() if line.strip()]
-        # The command's own errors are `error: ...`; argument-parser's are `Error: ...`.
+        # splitlines() also ends a line at "\r"; a progress bar that a failure interrupted is
+        # left before the message ("\r███··· 40%error: ..."): it is taken off.
+        lines = [_PROGRESS_BAR.sub("", line).strip() for line in stderr.splitlines()]
+        lines = [line for line in lines if line]
+        # The command's own errors are one line `error: ...`; argument-parser's usage errors
+        # (status 64) are `Error: ...` followed by the usage: the first line is the message.
         message = next((line[len("error: "):] for line in lines if line.lower().startswith("error: ")), None)
         if message is None:
             message = lines[-1] if lines else f"{EXECUTABLE} exited with status {status}"

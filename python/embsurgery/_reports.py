@@ -1,16 +1,55 @@
 """The reports: dataclasses mirroring the command's ``--json`` documents, key for key.
 
 The documents are specified in the Swift sources (``ResizeReport.json``,
-``FixUntrainedReport.json``, ``ModelAudit.json``, ``CheckpointDiff.json``, ``InspectReport.json``);
-a field here has the name of its JSON key, so ``report.rows_after`` is ``"rows_after"``.
+``FixUntrainedReport.json``, ``TrimReport.json``, ``ModelAudit.json``, ``CheckpointDiff.json``,
+``InspectReport.json``, and the two shapes they share, ``MatrixDescription.json`` and
+``FlaggedRow.json``); a field here has the name of its JSON key, so ``report.rows_after`` is
+``"rows_after"``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 # An inclusive run of ids, ``(first, last)``.
 IdRange = tuple[int, int]
+
+
+# MARK: shared by several reports
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The embedding or the output head: ``inspect``'s ``embedding`` and ``head``, ``diff``'s
+    ``a`` and ``b``, and the start of each of ``audit``'s ``matrices``."""
+
+    name: str
+    """The tensor's name."""
+    rows: int
+    dim: int
+    dtype: str
+
+
+@dataclass(frozen=True)
+class FlaggedRow:
+    """A row flagged in the embedding, the head or both: an entry of ``audit``'s
+    ``flagged_rows`` and of ``fix_untrained``'s ``fixed``.
+
+    The findings are ``zero``, ``nonfinite``, ``low_norm`` (and, in ``audit``, ``duplicate`` and
+    ``near_reserved_mean``), ascending.
+    """
+
+    id: int
+    token: str | None
+    where: str | None
+    """``embedding``, ``head`` or ``both``; ``None`` for a row that `fix_untrained` was given by
+    id but that is flagged nowhere."""
+    embedding: list[str]
+    """Its findings in the embedding."""
+    head: list[str]
+    """Its findings in the head (none when the head is tied)."""
 
 
 # MARK: resize
@@ -60,20 +99,11 @@ class ResizeReport:
 
 
 @dataclass(frozen=True)
-class FixedRow:
-    """A row that ``fix_untrained`` re-initialized, with the flags that selected it."""
-
-    id: int
-    token: str | None
-    embedding: list[str]
-    head: list[str]
-
-
-@dataclass(frozen=True)
 class FixUntrainedReport:
     """What ``fix_untrained`` did (or, for a dry run, would do)."""
 
-    fixed: list[FixedRow]
+    fixed: list[FlaggedRow]
+    """The re-initialized rows, ascending, with the findings that selected them."""
     init: str
     changed: list[str]
     tied: bool
@@ -85,6 +115,58 @@ class FixUntrainedReport:
     def ids(self) -> list[int]:
         """The ids of the re-initialized rows."""
         return [row.id for row in self.fixed]
+
+
+# MARK: trim
+
+
+@dataclass(frozen=True)
+class TrimCorpus:
+    """How much text ``trim`` encoded."""
+
+    texts: int
+    tokens: int
+    """The tokens the texts encoded to, with the model's tokenizer before the trim."""
+
+
+@dataclass(frozen=True)
+class TrimReport:
+    """What ``trim`` did (or, for a dry run, would do), with the renumbering of the kept tokens."""
+
+    rows_before: int
+    rows_after: int
+    kept: int
+    """Tokens kept."""
+    removed: int
+    """Tokens removed."""
+    bytes_before: int
+    """Bytes of the checkpoint's safetensors files before."""
+    bytes_after: int
+    resized: list[str]
+    """The tensors whose rows were gathered."""
+    output: str
+    id_map: list[tuple[int, int]]
+    """``(old id, new id)`` of every kept token, ascending in both: the new ids are dense
+    (``0 .. rows_after - 1``) and keep the old order. See `new_id` and `remap`."""
+    skipped: list[str]
+    """The `keep` tokens that are not in the vocabulary."""
+    corpus: TrimCorpus
+    written: bool
+    notes: list[str]
+
+    @cached_property
+    def _new_ids(self) -> dict[int, int]:
+        return dict(self.id_map)
+
+    def new_id(self, old: int) -> int | None:
+        """The new id of the token that had id `old`, or ``None`` when it was removed."""
+        return self._new_ids.get(old)
+
+    def remap(self, ids: Iterable[int]) -> list[int]:
+        """Old ids (a text tokenized before the trim) as new ids; a removed token raises
+        ``KeyError`` with its old id."""
+        new_ids = self._new_ids
+        return [new_ids[old] for old in ids]
 
 
 # MARK: inspect
@@ -103,16 +185,6 @@ class Tensor:
     dtype: str
     shape: list[int]
     file: str
-
-
-@dataclass(frozen=True)
-class Matrix:
-    """The embedding or the output head."""
-
-    name: str
-    rows: int
-    dim: int
-    dtype: str
 
 
 @dataclass(frozen=True)
@@ -193,27 +265,17 @@ class RowFlags:
 
 
 @dataclass(frozen=True)
-class AuditedMatrix:
+class AuditedMatrix(Matrix):
+    """The audit of the embedding or the head: its description (``name``, ``rows``, ``dim``,
+    ``dtype``) and what was found in it."""
+
     role: str
-    tensor: str
-    dtype: str
-    rows: int
-    dim: int
+    """``embedding`` or ``head``."""
     norms: NormSummary | None
     low_norm_statistics: LowNormStatistics | None
     reserved_mean: ReservedMean | None
     flagged: RowFlags
     duplicate_groups: list[list[int]]
-
-
-@dataclass(frozen=True)
-class FlaggedRow:
-    id: int
-    token: str | None
-    where: str
-    """``embedding``, ``head`` or ``both``."""
-    embedding: list[str]
-    head: list[str]
 
 
 @dataclass(frozen=True)
@@ -294,14 +356,6 @@ class VocabSizeChange:
 
 
 @dataclass(frozen=True)
-class MatrixShape:
-    tensor: str
-    rows: int
-    dim: int
-    dtype: str
-
-
-@dataclass(frozen=True)
 class DifferingRow:
     id: int
     max_abs_diff: float | None
@@ -310,8 +364,8 @@ class DifferingRow:
 @dataclass(frozen=True)
 class MatrixDiff:
     role: str
-    a: MatrixShape | None
-    b: MatrixShape | None
+    a: Matrix | None
+    b: Matrix | None
     compared_rows: int
     differing_rows: int
     differing_ranges: list[IdRange]

