@@ -114,6 +114,27 @@ import Testing
     #expect(config["vocab_size"]?.number?.int == kept.count)
   }
 
+  /// `--link-unchanged`: a file whose edit gives back its own bytes (the fixture's
+  /// tokenizer_config.json names no removed token) is linked like any unchanged file; the edited
+  /// ones are new files.
+  @Test func linkUnchangedLinksWhatTheTrimLeavesAsItWas() throws {
+    let scratch = try ScratchDirectory()
+    let model = scratch.path("model")
+    try FileManager.default.copyItem(at: Self.fixture, to: model)
+    let corpus = scratch.path("corpus.txt")
+    try Self.writeCorpus(try Self.corpusTexts(), to: corpus)
+    let output = scratch.path("out")
+    _ = try Self.trim([model.path, "--corpus", corpus.path, "--output", output.path, "--link-unchanged"])
+    func inode(_ name: String, in folder: URL) throws -> Int {
+      try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.systemFileNumber]
+        as? Int ?? -1
+    }
+    #expect(try inode("tokenizer_config.json", in: output) == inode("tokenizer_config.json", in: model))
+    for name in ["tokenizer.json", "config.json", "model.safetensors"] {
+      #expect(try inode(name, in: output) != inode(name, in: model), "\(name)")
+    }
+  }
+
   /// The three tokenizer families on real files; the corpus as `.jsonl`.
   @Test(arguments: ["llama3", "wordllama", "minilm"])
   func realTokenizers(_ family: String) throws {

@@ -74,6 +74,7 @@ extension RowRewrite {
     edited: [String: [UInt8]], to destination: OutputDestination, linkingUnchanged: Bool,
     progress: (@Sendable (Int64, Int64) -> Void)?, prepare: (Int) throws(SurgeryError) -> PreparedRows
   ) throws(SurgeryError) -> Outcome {
+    let edited = realEdits(edited)
     let rewritten = try rewrittenTensors()
     let changed = try changedFiles()
     let root = destination.temporary.path
@@ -237,6 +238,16 @@ extension RowRewrite {
       }
     }
     return outcome
+  }
+
+  /// `edited` without the edits that give back a file's own bytes (a tokenizer_config.json that
+  /// names no removed token): those files are cloned, or linked, as unchanged files are.
+  private func realEdits(_ edited: [String: [UInt8]]) -> [String: [UInt8]] {
+    edited.filter { (name, bytes) in
+      let path = FilePath(model.path).appending(name)
+      guard path.status()?.size == Int64(bytes.count) else { return true }
+      return (try? fileSystem({ () throws(FileSystemError) in try path.readAll() })) != bytes
+    }
   }
 
   /// The bytes the output will hold: the changed files, the edited files and the rest.
