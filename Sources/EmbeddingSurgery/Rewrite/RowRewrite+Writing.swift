@@ -22,6 +22,10 @@ extension RowRewrite {
     let plan: SharingLayout.Plan
     /// The fresh pieces of the layout, by id.
     let fresh: [FreshRows]
+    /// The layout's first clone step when it was carried out, and shared blocks, as the file was
+    /// started: the output's file system shares blocks, so the rest of the copy takes
+    /// milliseconds.
+    let sharedStep: Int?
   }
 
   /// The output tensors of the changed file `fileName`, for the layout planner: unchanged
@@ -103,9 +107,12 @@ extension RowRewrite {
         }
         for job in jobs { try copySteps(of: job, counter: counter) }
       }
+      // Where the file system shares blocks the copy ends in milliseconds: the statistics get
+      // every core; where the kernel copies, one stays with the copy.
+      let sharing = !jobs.isEmpty && jobs.allSatisfy { $0.sharedStep != nil }
       let written = Result { () throws(SurgeryError) -> Outcome in
         let cores = ParallelWork.defaultThreadCount
-        var prepared = try prepare(copied.isFinished ? cores : max(1, cores - 1))
+        var prepared = try prepare(sharing || copied.isFinished ? cores : max(1, cores - 1))
         return try writeRows(&prepared, jobs: jobs, rewritten: rewritten, counter: counter)
       }
       try copied.wait()
@@ -140,16 +147,24 @@ extension RowRewrite {
     } catch {
       throw .safeTensors(error)
     }
-    try fileSystem { () throws(FileSystemError) in
+    let sharedStep = try fileSystem { () throws(FileSystemError) -> Int? in
       try output.write(plan.header, at: 0)
       try output.resize(to: Int64(plan.fileSize))
+      // The first clone step, here: whether it shares tells how the rest will go.
+      for (index, operation) in plan.operations.enumerated() {
+        guard case .clone(let from, let to) = operation else { continue }
+        let shared = try output.clone(
+          from: file.input, sourceOffset: Int64(from.lowerBound), length: Int64(from.count), to: Int64(to))
+        return shared ? index : nil
+      }
+      return nil
     }
     do {
       try output.close()
     } catch {
       throw .fileSystem(error)
     }
-    return FileJob(input: file, outputPath: outputPath, plan: plan, fresh: fresh)
+    return FileJob(input: file, outputPath: outputPath, plan: plan, fresh: fresh, sharedStep: sharedStep)
   }
 
   /// Carries out the clone and copy steps of a changed file's layout: a clone shares the blocks
@@ -157,10 +172,11 @@ extension RowRewrite {
   private func copySteps(of job: FileJob, counter: ProgressCounter) throws(SurgeryError) {
     let output = try fileSystem { () throws(FileSystemError) in try OutputFile(updating: job.outputPath) }
     let file = job.input
-    for operation in job.plan.operations {
+    for (index, operation) in job.plan.operations.enumerated() {
       try fileSystem { () throws(FileSystemError) in
         switch operation {
         case .header(let range): counter.advance(range.count)
+        case .clone(let from, _) where index == job.sharedStep: counter.advance(from.count)
         case .clone(let from, let to):
           let shared = try output.clone(
             from: file.input, sourceOffset: Int64(from.lowerBound), length: Int64(from.count), to: Int64(to))
