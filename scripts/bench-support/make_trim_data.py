@@ -2,7 +2,8 @@
 
   make_trim_data.py gemma OUT_FOLDER TOKENIZER.json
       a Gemma-3-270M-shaped model folder: model.embed_tokens.weight BF16 [262144, 640] (tied, as
-      Gemma's), two layers' worth of other BF16 tensors, config.json, and the given tokenizer.json
+      Gemma's), its 18 layers (attention with 4 query heads and 1 key-value head of 256, MLP of
+      2048, the norms: 100M parameters), config.json, and the given tokenizer.json
       (the Llama-3 one: its 128,256 ids get rows; the rows past them belong to no token, as the
       unused rows of a padded vocabulary, and a trim drops them).
   make_trim_data.py corpus OUT.txt TEXTS.json --megabytes 10
@@ -22,9 +23,23 @@ def gemma(folder, tokenizer):
     os.makedirs(folder, exist_ok=True)
     hidden, rows = 640, 262144
     tensors = [("model.embed_tokens.weight", [rows, hidden])]
-    for layer in range(2):
-        for part in ("q_proj", "k_proj", "v_proj", "o_proj"):
-            tensors.append((f"model.layers.{layer}.self_attn.{part}.weight", [hidden, hidden]))
+    heads, head_dim, intermediate = 4, 256, 2048
+    for layer in range(18):
+        prefix = f"model.layers.{layer}"
+        tensors += [
+            (f"{prefix}.self_attn.q_proj.weight", [heads * head_dim, hidden]),
+            (f"{prefix}.self_attn.k_proj.weight", [head_dim, hidden]),
+            (f"{prefix}.self_attn.v_proj.weight", [head_dim, hidden]),
+            (f"{prefix}.self_attn.o_proj.weight", [hidden, heads * head_dim]),
+            (f"{prefix}.self_attn.q_norm.weight", [head_dim]),
+            (f"{prefix}.self_attn.k_norm.weight", [head_dim]),
+            (f"{prefix}.mlp.gate_proj.weight", [intermediate, hidden]),
+            (f"{prefix}.mlp.up_proj.weight", [intermediate, hidden]),
+            (f"{prefix}.mlp.down_proj.weight", [hidden, intermediate]),
+        ]
+        for norm in ("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
+                     "post_feedforward_layernorm"):
+            tensors.append((f"{prefix}.{norm}.weight", [hidden]))
     tensors.append(("model.norm.weight", [hidden]))
     write_file(os.path.join(folder, "model.safetensors"), tensors)
     shutil.copyfile(tokenizer, os.path.join(folder, "tokenizer.json"))
