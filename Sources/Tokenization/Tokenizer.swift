@@ -29,9 +29,16 @@ public final class Tokenizer: Sendable {
   /// - Parameter path: the file's path, for error messages.
   /// - Throws: ``TokenizationError`` naming any malformed member or unsupported component.
   /// - Complexity: O(*n*) in the size of the vocabulary and merges.
-  public init(json: JSONValue, path: String) throws(TokenizationError) {
+  public convenience init(json: JSONValue, path: String) throws(TokenizationError) {
+    try self.init(json: json, vocabulary: try TokenizerVocabulary(json: json, path: path), path: path)
+  }
+
+  /// Reads a parsed tokenizer.json file whose vocabulary was already read from that same `json`
+  /// (so that it is not built twice).
+  ///
+  /// - Complexity: O(*n*) in the merges (and, for WordPiece and Unigram, the vocabulary).
+  package init(json: JSONValue, vocabulary: TokenizerVocabulary, path: String) throws(TokenizationError) {
     self.path = path
-    let vocabulary = try TokenizerVocabulary(json: json, path: path)
     self.vocabulary = vocabulary
     if let value = json["normalizer"], !value.isNull {
       normalizer = try Normalizer(json: value, context: "normalizer", path: path)

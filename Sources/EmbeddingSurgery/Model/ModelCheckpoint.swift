@@ -119,9 +119,9 @@ public final class ModelCheckpoint: Sendable {
 
   /// The encoder of the tokenizer.json, for the `nearest` initializer.
   func makeTokenizer() throws(SurgeryError) -> Tokenizer? {
-    guard let tokenizerJSON, let tokenizerPath else { return nil }
+    guard let tokenizerJSON, let tokenizerPath, let vocabulary else { return nil }
     do {
-      return try Tokenizer(json: tokenizerJSON, path: tokenizerPath)
+      return try Tokenizer(json: tokenizerJSON, vocabulary: vocabulary, path: tokenizerPath)
     } catch {
       throw .tokenization(error)
     }
