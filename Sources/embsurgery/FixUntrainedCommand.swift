@@ -11,7 +11,10 @@ struct FixUntrained: ParsableCommand {
     discussion: """
       MODEL is a .safetensors file or a model folder. The rows flagged in the embedding or the head (or the \
       rows given with --ids) are re-initialized in both by the chosen rule, computed over the trained rows \
-      only; the rest of the checkpoint is copied unchanged. Nothing is written when no row is flagged.
+      only; the rest of the checkpoint is copied unchanged. Nothing is written when no row is flagged. \
+      Without --output the result goes beside the input (NAME-fixed.safetensors for a file, DIR-fixed for a \
+      folder). The input is never written, except with --in-place, which replaces it only once the new \
+      checkpoint is complete.
       """
   )
 
@@ -20,8 +23,11 @@ struct FixUntrained: ParsableCommand {
 
   @OptionGroup var location: ModelLocationOptions
 
-  @Option(help: "Where to write the result.")
-  var output: String
+  @Option(help: "Where to write the result (default: beside the input).")
+  var output: String?
+
+  @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
+  var inPlace = false
 
   @Option(help: "The rows to re-initialize, comma-separated (default: the rows found untrained).")
   var ids: RowIDList?
@@ -43,6 +49,9 @@ struct FixUntrained: ParsableCommand {
   @OptionGroup var outputOptions: OutputOptions
 
   func validate() throws {
+    if inPlace, output != nil {
+      throw ValidationError("--output and --in-place cannot be used together")
+    }
     if initialization == .nearest {
       throw ValidationError("--init nearest is for new tokens; use mean, random, zeros or mvn")
     }
@@ -62,7 +71,8 @@ struct FixUntrained: ParsableCommand {
       ids: ids?.ids, initialization: initialization, seed: seed,
       noiseScale: noiseScale, embeddingName: tensors.embedding, headName: tensors.head)
     let plan = try FixUntrainedPlan(model: checkpoint, request: request)
-    let destination = SurgeryOutput.path(output, replacingExisting: outputOptions.force)
+    let destination: SurgeryOutput =
+      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
     try outputOptions.run(plan, into: destination) { FixUntrainedSummary(report: $0, dryRun: $1).text }
   }
 }

@@ -78,6 +78,94 @@ import Testing
     }
   }
 
+  @Test func defaultOutputGoesBesideTheInput() throws {
+    let scratch = try ScratchDirectory()
+    let folder = try makeLlama3(in: scratch)
+    let first = try TestEnvironment.embsurgery(["fix-untrained", folder, "--quiet", "--json"])
+    #expect(first.status == 0, "\(first.stderr)")
+    let output = folder + "-fixed"
+    #expect(try JSONParser.parse(Array(first.stdout.utf8))["output"]?.string == output)
+    #expect(FileManager.default.fileExists(atPath: output + "/model.safetensors"))
+    #expect(FileManager.default.fileExists(atPath: output + "/tokenizer.json"))
+    // The default output is refused as resize's is when it exists, and replaced with --force.
+    let before = try Data(contentsOf: URL(fileURLWithPath: output + "/model.safetensors"))
+    let second = try TestEnvironment.embsurgery(["fix-untrained", folder])
+    #expect(second.status == 1)
+    #expect(second.stderr == "error: \(output): already exists (use --force to replace it)\n")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model.safetensors")) == before)
+    let forced = try TestEnvironment.embsurgery(["fix-untrained", folder, "--force", "--init", "random", "--seed", "5"])
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model.safetensors")) != before)
+    // A bare file: NAME-fixed.safetensors beside it, and nothing else written.
+    let file = folder + "/model.safetensors"
+    let bare = try TestEnvironment.embsurgery(["fix-untrained", file, "--quiet"])
+    #expect(bare.status == 0, "\(bare.stderr)")
+    #expect(bare.stdout.hasSuffix("Wrote \(folder)/model-fixed.safetensors.\n"))
+    #expect(FileManager.default.fileExists(atPath: folder + "/model-fixed.safetensors"))
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted()
+    #expect(leftovers == ["llama3", "llama3-fixed"])
+  }
+
+  @Test func inPlaceRewritesTheInput() throws {
+    let scratch = try ScratchDirectory()
+    let folder = try makeLlama3(in: scratch)
+    let elsewhere = scratch.path("out").path
+    let copy = try TestEnvironment.embsurgery(["fix-untrained", folder, "--output", elsewhere, "--quiet"])
+    #expect(copy.status == 0, "\(copy.stderr)")
+    let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/model.safetensors"))
+    let result = try TestEnvironment.embsurgery(["fix-untrained", folder, "--in-place", "--json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try JSONParser.parse(Array(result.stdout.utf8))
+    #expect(report["output"]?.string == folder)
+    #expect(report["fixed"]?.elements?.count == 8)
+    // The input now holds what --output wrote elsewhere, and nothing is left beside it.
+    let after = try Data(contentsOf: URL(fileURLWithPath: folder + "/model.safetensors"))
+    #expect(after != before)
+    #expect(after == (try Data(contentsOf: URL(fileURLWithPath: elsewhere + "/model.safetensors"))))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted() == ["llama3", "out"])
+  }
+
+  @Test func outputRefusalsMatchResize() throws {
+    let scratch = try ScratchDirectory()
+    let folder = try makeLlama3(in: scratch)
+    let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/model.safetensors"))
+    let both = try TestEnvironment.embsurgery([
+      "fix-untrained", folder, "--in-place", "--output", scratch.path("o").path,
+    ])
+    #expect(both.status == 64)
+    #expect(
+      both.stderr.split(separator: "\n").first.map(String.init)
+        == "Error: --output and --in-place cannot be used together")
+    let same = try TestEnvironment.embsurgery(["fix-untrained", folder, "--output", folder])
+    #expect(same.status == 1)
+    #expect(same.stderr.contains("use --in-place"))
+    let inside = try TestEnvironment.embsurgery(["fix-untrained", folder, "--output", folder + "/sub"])
+    #expect(inside.status == 1)
+    #expect(inside.stderr.hasPrefix("error: \(folder)/sub: is inside the input folder"))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/model.safetensors")) == before)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["llama3"])
+  }
+
+  @Test func aCachedModelIsNeverRewritten() throws {
+    let scratch = try ScratchDirectory()
+    let cache = try HubCacheTests.makeCache(in: scratch.url)
+    let work = scratch.path("work")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    let environment = ["HF_HUB_CACHE": cache.path]
+    let inPlace = try TestEnvironment.embsurgery(
+      ["fix-untrained", "acme/tiny-llama", "--ids", "3", "--in-place"], currentDirectory: work,
+      environment: environment)
+    #expect(inPlace.status == 1)
+    #expect(inPlace.stderr.contains("is a snapshot of the Hugging Face cache, which is never written"))
+    let fixed = try TestEnvironment.embsurgery(
+      ["fix-untrained", "acme/tiny-llama", "--ids", "3", "--json", "--quiet"], currentDirectory: work,
+      environment: environment)
+    #expect(fixed.status == 0, "\(fixed.stderr)")
+    #expect(try JSONParser.parse(Array(fixed.stdout.utf8))["output"]?.string == "tiny-llama-fixed")
+    #expect(
+      FileManager.default.fileExists(atPath: work.appendingPathComponent("tiny-llama-fixed/model.safetensors").path))
+  }
+
   @Test func resizeReuseReservedReportsSlots() throws {
     let scratch = try ScratchDirectory()
     let folder = try makeLlama3(in: scratch)

@@ -119,8 +119,9 @@ def resize(
 
 def fix_untrained(
     model: StrPath,
-    output: StrPath,
+    output: StrPath | None = None,
     *,
+    in_place: bool = False,
     ids: Sequence[int] | None = None,
     init: Initialization = "mean",
     seed: int = 0,
@@ -135,13 +136,14 @@ def fix_untrained(
     progress: bool = False,
 ) -> FixUntrainedReport:
     """Re-initializes the untrained rows of the embedding and the head (or the rows `ids`) of
-    `model`, writing the result to `output`. `init` is ``mean``, ``random``, ``zeros`` or ``mvn``.
+    `model`. Without `output` (or `in_place`) the result goes beside the input (``NAME-fixed``).
+    `init` is ``mean``, ``random``, ``zeros`` or ``mvn``.
 
     ``report.fixed`` lists the rows as ``audit`` flags them (``where`` is ``None`` for a row of
     `ids` that is flagged nowhere)."""
     arguments = ["fix-untrained", path_argument(model)] + options(
-        output=output, ids=list(ids) if ids is not None else None, init=init, seed=seed, noise_scale=noise_scale,
-        tokenizer=tokenizer, embedding=embedding, head=head, revision=revision,
+        output=output, in_place=in_place, ids=list(ids) if ids is not None else None, init=init, seed=seed,
+        noise_scale=noise_scale, tokenizer=tokenizer, embedding=embedding, head=head, revision=revision,
     )
     return _written(
         FixUntrainedReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress

@@ -88,6 +88,19 @@ def test_fix_untrained(tmp_path: Path, documents: list[Any]) -> None:
     assert nothing.fixed == [] and not nothing.written and nothing.notes
 
 
+def test_fix_untrained_writes_beside_the_input_or_in_place(tmp_path: Path) -> None:
+    model = tmp_path / "tiny-llama"
+    shutil.copytree(FIXTURE, model)
+    fixed = tmp_path / "tiny-llama-fixed" / "model.safetensors"
+    beside = embsurgery.fix_untrained(model, ids=[3], init="random")
+    assert beside.output == f"{model}-fixed" and fixed.is_file()
+    before = (model / "model.safetensors").read_bytes()
+    in_place = embsurgery.fix_untrained(model, in_place=True, ids=[3], init="random")
+    assert in_place.output == str(model)
+    assert (model / "model.safetensors").read_bytes() == fixed.read_bytes() != before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["tiny-llama", "tiny-llama-fixed"]
+
+
 def test_fix_untrained_reports_rows_as_audit_flags_them(tmp_path: Path, documents: list[Any]) -> None:
     zeros = embsurgery.resize(FIXTURE, TOKENS, output=tmp_path / "zeros", init="zeros")
     audited = embsurgery.audit(tmp_path / "zeros")
@@ -257,6 +270,8 @@ def test_bad_input_and_bad_arguments() -> None:
          "The value '3,x' is invalid for '--ids <ids>'"),
         ("fix-untrained", lambda out: embsurgery.fix_untrained(FIXTURE, out, init="nearest"),
          "--init nearest is for new tokens; use mean, random, zeros or mvn"),
+        ("fix-untrained", lambda out: embsurgery.fix_untrained(FIXTURE, out, in_place=True),
+         "--output and --in-place cannot be used together"),
         ("trim", lambda out: embsurgery.trim(FIXTURE, TOKENS, output=out, in_place=True),
          "--output and --in-place cannot be used together"),
         ("trim", lambda out: embsurgery.trim(FIXTURE, TOKENS, output=out, min_count=0),
@@ -264,8 +279,8 @@ def test_bad_input_and_bad_arguments() -> None:
         ("trim", lambda out: embsurgery.trim(FIXTURE, output=out),
          "--corpus is required (an empty file keeps only the base vocabulary)"),
     ],
-    ids=["resize-output-in-place", "resize-pad-0", "resize-noise", "fix-ids", "fix-nearest", "trim-output-in-place",
-         "trim-min-count", "trim-no-corpus"],
+    ids=["resize-output-in-place", "resize-pad-0", "resize-noise", "fix-ids", "fix-nearest", "fix-output-in-place",
+         "trim-output-in-place", "trim-min-count", "trim-no-corpus"],
 )
 def test_a_misused_option_raises_the_usage_error(
     tmp_path: Path, command: str, call: Callable[[Path], object], message: str
