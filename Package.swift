@@ -25,6 +25,9 @@ let package = Package(
     // The system calls Swift cannot call directly (copy_file_range, the FICLONE ioctls). Not
     // named CSystem: swift-system has a target of that name.
     .target(name: "CFileSystem"),
+    // For the release executable linked against an older glibc (scripts/package): the symbols
+    // the toolchain's static libraries take from a newer one. Empty against the system's glibc.
+    .target(name: "CGlibcCompatibility"),
     // The file-system layer: swift-system's FilePath, Errno and FileDescriptor, plus what it
     // lacks (mmap, copy_file_range, FICLONE, fstatfs, signals), each system call wrapped once.
     .target(
@@ -45,7 +48,7 @@ let package = Package(
     .executableTarget(
       name: "embsurgery",
       dependencies: [
-        "EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON",
+        "CGlibcCompatibility", "EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
