@@ -15,12 +15,15 @@ import StrictJSON
 ///    ``ModelAudit`` does). Optionals are written as `null` by the encoder, never left out.
 /// 2. Its ``json`` is `{"schema_version": ReportSchema.version, <its members>}`: nothing to
 ///    write. Bump ``ReportSchema/version`` when a key changes meaning or goes away.
-/// 3. Add the report's object to `docs/json-schema.json` and its table to `docs/json-schema.md`
-///    (the command-line tests check every `--json` output against the schema), then run
-///    `scripts/generate-python-reports` for the Python classes.
-/// 4. In the command, conform the report to `ReadableReport` (its text) and end `run()` with
-///    `OutputOptions.run` (surgeries) or `CommandOutput.print(report:json:)`; failures thrown as
-///    `CommandOutput.failure(error)` are printed on both channels by the executable's `main`.
+/// 3. Add the report's object to `docs/json-schema.json` and run `scripts/generate-from-schema`
+///    (the tables of `docs/json-schema.md` and the Python classes come from it); the command-line
+///    tests check every `--json` output against the schema.
+/// 4. In the command (Sources/embsurgery), render the text from the report (a `...Summary` whose
+///    `text` reads the report's values; `SurgerySummary.ending` for the notes and the written
+///    line) and print with `OutputOptions.run` (a surgery plan: dry run, progress, `--json`) or
+///    `CommandOutput.print(_:json:text:)`. Throw `CommandOutput.failure(error)` for a
+///    ``SurgeryError``: the executable's `main` prints the `error:` line and, under `--json`, the
+///    ``ErrorReport``.
 public protocol SurgeryReport: Encodable, Sendable {}
 
 /// The version of every JSON document embsurgery prints (reports, errors, progress lines): the
