@@ -67,7 +67,7 @@ let package = Package(
       dependencies: ["FileSystem", "SafeTensors", "TestSupport", "embsurgery"]
     ),
     // Helpers shared by the test targets: scratch folders, the Python reference, third-party files.
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["StrictJSON"], path: "Tests/TestSupport"),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -49,6 +49,16 @@ public struct InputFile: ~Copyable, Sendable {
     }
   }
 
+  /// Reads up to `buffer.count` bytes at the file's current position (for a pipe, such as standard
+  /// input); returns how many were read (0 at the end).
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileSystemError) -> Int {
+    do {
+      return try SystemCall.converting { try descriptor.read(into: buffer) }
+    } catch {
+      throw .failed(operation: "read", path: path, errno: error)
+    }
+  }
+
   /// Reads up to `buffer.count` bytes at `offset`; returns how many were read (0 at the end).
   public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(FileSystemError) -> Int {
     do {

@@ -5,6 +5,10 @@ import EmbeddingSurgery
 
 extension InitializationRule: ExpressibleByArgument {}
 
+extension TokenList.Format: ExpressibleByArgument {}
+
+extension CorpusFormat: ExpressibleByArgument {}
+
 extension NoiseScale: ExpressibleByArgument {
   /// A finite number ≥ 0.
   public init?(argument: String) {

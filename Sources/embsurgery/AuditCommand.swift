@@ -33,7 +33,7 @@ struct Audit: ParsableCommand {
     } catch {
       throw CommandOutput.failure(error)
     }
-    print(json ? JSONWriter.string(audit.json) : AuditSummary(audit: audit).text)
+    try CommandOutput.print(audit, json: json, text: AuditSummary(audit: audit).text)
     if audit.hasFindings { throw ExitCode(3) }
   }
 }

@@ -1,24 +1,31 @@
 import ArgumentParser
 import EmbeddingSurgery
 import FileSystem
+import StrictJSON
 
-/// Writing to standard error the way every subcommand does.
+/// How every subcommand prints: reports on standard output (JSON or text, from the same value),
+/// progress and the one `error:` line on standard error, and under `--json` the error as JSON on
+/// standard output too.
 enum CommandOutput {
   /// Writes `text` to standard error as it is.
   static func writeError(_ text: String) {
     StandardError.write(text)
   }
 
-  /// Prints `error: <message>` as one line on standard error and returns exit status 1, for
-  /// `throw CommandOutput.failure(...)`.
-  static func failure(_ message: String) -> ExitCode {
-    writeError("error: " + message.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n")
-    return ExitCode(1)
+  /// Prints `report` on standard output: one line of JSON (`schema_version` first) with `json`,
+  /// else `text` (which is rendered from the same report).
+  static func print(_ report: some SurgeryReport, json: Bool, text: @autoclosure () -> String) throws {
+    if json {
+      Swift.print(JSONWriter.string(try report.json))
+    } else {
+      let text = text()
+      if !text.isEmpty { Swift.print(text) }
+    }
   }
 
-  /// The failure of a surgery: the library's message, with the flag that helps where one does.
-  static func failure(_ error: SurgeryError) -> ExitCode {
-    failure(message(for: error))
+  /// A failure for `throw CommandOutput.failure(...)`: `main` prints it.
+  static func failure(_ error: SurgeryError) -> CommandFailure {
+    CommandFailure(kind: error.kind, path: error.path, message: message(for: error))
   }
 
   /// The library's one-line message for `error`, in the command's terms.
@@ -35,5 +42,25 @@ enum CommandOutput {
       "\(path): \(use == .nearestRule ? "--init nearest" : "trim") needs a tokenizer.json (beside the model or given with --tokenizer)"
     default: error.description
     }
+  }
+}
+
+/// A command that failed on its input: exit status 1, `error: <message>` on standard error and,
+/// under `--json`, an ``ErrorReport`` on standard output.
+struct CommandFailure: Error {
+  var kind: String
+  var path: String?
+  var message: String
+
+  /// The report of the failure.
+  var report: ErrorReport {
+    ErrorReport(ErrorReport.Failure(kind: kind, path: path, message: message))
+  }
+
+  /// Prints the failure: the `error:` line on standard error and, with `json`, its report on
+  /// standard output.
+  func print(json: Bool) {
+    CommandOutput.writeError("error: " + message.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n")
+    if json, let document = try? report.json { Swift.print(JSONWriter.string(document)) }
   }
 }

@@ -59,25 +59,37 @@ struct OutputOptions: ParsableArguments {
 
   @Flag(help: "No progress bar.")
   var quiet = false
+
+  @Option(
+    help: ArgumentHelp(
+      "How progress is shown on standard error: bar (on a terminal only), jsonl or none.",
+      discussion:
+        "jsonl writes one JSON object a step, {\"schema_version\":1,\"done\":N,\"total\":N,\"unit\":\"bytes\"}, on its own line, terminal or not."
+    ))
+  var progress: ProgressStyle = .bar
 }
 
 extension OutputOptions {
   /// The shared end of `resize`, `fix-untrained` and `trim`: the plan's dry-run report with
-  /// `--dry-run`, else the report of executing it into `destination` (with a progress bar when
-  /// standard error is a terminal, unless `--quiet` or the plan writes nothing; `--json` goes to
+  /// `--dry-run`, else the report of executing it into `destination` (with progress on standard
+  /// error as `--progress` says, unless `--quiet` or the plan writes nothing; `--json` goes to
   /// standard output, so the two do not mix); then the report on standard output, as one line of
-  /// JSON with `--json`, else as `text` gives it (told whether it is a dry run).
+  /// JSON with `--json`, else as `text` renders it (told whether it is a dry run).
   func run<Plan: SurgeryPlan>(
     _ plan: Plan, into destination: SurgeryOutput, text: (Plan.Report, Bool) -> String
-  ) throws(SurgeryError) {
+  ) throws {
     let report: Plan.Report
-    if dryRun {
-      report = try plan.dryRunReport(output: destination)
-    } else {
-      let bar = ProgressBar.standardError(enabled: !quiet && plan.writesAnything)
-      report = try plan.execute(into: destination, linkingUnchanged: linkUnchanged, progress: bar?.update)
-      bar?.finish()
+    do {
+      if dryRun {
+        report = try plan.dryRunReport(output: destination)
+      } else {
+        let bar = ProgressBar.standardError(progress, enabled: !quiet && plan.writesAnything)
+        defer { bar?.finish() }
+        report = try plan.execute(into: destination, linkingUnchanged: linkUnchanged, progress: bar?.update)
+      }
+    } catch {
+      throw CommandOutput.failure(error)
     }
-    print(json ? JSONWriter.string(report.json) : text(report, dryRun))
+    try CommandOutput.print(report, json: json, text: text(report, dryRun))
   }
 }

@@ -31,12 +31,7 @@ struct Diff: ParsableCommand {
     } catch {
       throw CommandOutput.failure(error)
     }
-    if json {
-      print(JSONWriter.string(diff.json))
-    } else {
-      let lines = DiffSummary(diff: diff).lines
-      if !lines.isEmpty { print(lines.joined(separator: "\n")) }
-    }
+    try CommandOutput.print(diff, json: json, text: DiffSummary(diff: diff).lines.joined(separator: "\n"))
     if !diff.isIdentical { throw ExitCode(3) }
   }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import EmbeddingSurgery
 import FileSystem
+import StrictJSON
 
 /// The `embsurgery` command: surgery on the token-embedding matrices of safetensors checkpoints.
 @main
@@ -14,9 +16,27 @@ struct EmbSurgery: ParsableCommand {
   )
 
   /// Installs the signal handling (clean-up of partial outputs on SIGINT/SIGTERM, a message on
-  /// SIGBUS), then runs the command.
+  /// SIGBUS), then runs the command. A failure prints its `error:` line on standard error and,
+  /// when `--json` was asked for, its ``ErrorReport`` on standard output (a refused command line
+  /// too, as kind `usage`); exit statuses are the argument parser's (1, 64, or what the command
+  /// throws).
   static func main() {
     SignalHandling.install()
-    main(nil)
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    let json = arguments.prefix { $0 != "--" }.contains("--json")
+    do {
+      var command = try parseAsRoot(arguments)
+      try command.run()
+    } catch let failure as CommandFailure {
+      failure.print(json: json)
+      exit(withError: ExitCode.failure)
+    } catch {
+      if json, !(error is ExitCode), exitCode(for: error) != .success {
+        let message = self.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let failure = ErrorReport(ErrorReport.Failure(kind: "usage", path: nil, message: message))
+        if let document = try? failure.json { print(JSONWriter.string(document)) }
+      }
+      exit(withError: error)
+    }
   }
 }

@@ -58,22 +58,23 @@ struct FixUntrained: ParsableCommand {
   }
 
   func run() throws {
+    let plan: FixUntrainedPlan
     do {
-      try fix()
+      plan = try makePlan()
     } catch {
       throw CommandOutput.failure(error)
     }
+    let destination: SurgeryOutput =
+      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+    try outputOptions.run(plan, into: destination) { FixUntrainedSummary(report: $0, dryRun: $1).text }
   }
 
-  private func fix() throws(SurgeryError) {
+  private func makePlan() throws(SurgeryError) -> FixUntrainedPlan {
     let checkpoint = try location.open(model, tokenizer: tokenizer)
     let request = FixUntrainedRequest(
       ids: ids?.ids, initialization: initialization, seed: seed,
       noiseScale: noiseScale, embeddingName: tensors.embedding, headName: tensors.head)
-    let plan = try FixUntrainedPlan(model: checkpoint, request: request)
-    let destination: SurgeryOutput =
-      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
-    try outputOptions.run(plan, into: destination) { FixUntrainedSummary(report: $0, dryRun: $1).text }
+    return try FixUntrainedPlan(model: checkpoint, request: request)
   }
 }
 
@@ -95,16 +96,11 @@ struct FixUntrainedSummary {
       let token = row.token.map { " " + JSONWriter.quoted($0) } ?? ""
       lines.append("  \(row.id)\(token)\(reasons.isEmpty ? "" : " (" + reasons.joined(separator: "; ") + ")")")
     }
-    if !report.changed.isEmpty {
+    if !report.resized.isEmpty {
       lines.append(
-        "Changed: \(report.changed.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
+        "Changed: \(report.resized.joined(separator: ", "))\(report.tied ? " (head tied to the embedding)" : "").")
     }
-    for note in report.notes { lines.append("Note: \(note).") }
-    if report.written {
-      lines.append("Wrote \(report.output).")
-    } else {
-      lines.append(dryRun ? "Nothing written (dry run); output would be \(report.output)." : "Nothing written.")
-    }
+    lines += SurgerySummary.ending(notes: report.notes, written: report.written, output: report.output, dryRun: dryRun)
     return lines.joined(separator: "\n")
   }
 }

@@ -28,7 +28,7 @@ struct Inspect: ParsableCommand {
     } catch {
       throw CommandOutput.failure(error)
     }
-    print(json ? JSONWriter.string(report.json) + "\n" : InspectSummary(report: report).text, terminator: "")
+    try CommandOutput.print(report, json: json, text: InspectSummary(report: report).text)
   }
 }
 
@@ -92,6 +92,6 @@ struct InspectSummary {
     let config = report.configVocabularySize.map(String.init) ?? "absent"
     let tokenizer = report.tokenizerSize.map(String.init) ?? "absent"
     lines.append("vocabulary: \(rows) embedding rows, config.json vocab_size \(config), tokenizer \(tokenizer)")
-    return lines.joined(separator: "\n") + "\n"
+    return lines.joined(separator: "\n")
   }
 }

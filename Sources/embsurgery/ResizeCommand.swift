@@ -20,8 +20,14 @@ struct Resize: ParsableCommand {
 
   @OptionGroup var location: ModelLocationOptions
 
-  @Option(help: "The new tokens: a UTF-8 file with one token per line, or a .json array of strings.")
+  @Option(
+    help: "The new tokens: a UTF-8 file with one token per line, or a .json array of strings; - reads standard input.")
   var tokens: String
+
+  @Option(
+    help:
+      "How standard input (--tokens -) holds the tokens: lines or json (default: lines; a file goes by its extension).")
+  var tokensFormat: TokenList.Format?
 
   @Option(help: "Where to write the result (default: beside the input).")
   var output: String?
@@ -58,21 +64,28 @@ struct Resize: ParsableCommand {
     if inPlace, output != nil {
       throw ValidationError("--output and --in-place cannot be used together")
     }
+    if tokensFormat != nil, tokens != "-" {
+      throw ValidationError("--tokens-format is for --tokens -")
+    }
     if let padToMultipleOf, padToMultipleOf < 1 {
       throw ValidationError("--pad-to-multiple-of must be at least 1")
     }
   }
 
   func run() throws {
+    let plan: ResizePlan
     do {
-      try resize()
+      plan = try makePlan()
     } catch {
       throw CommandOutput.failure(error)
     }
+    let destination: SurgeryOutput =
+      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+    try outputOptions.run(plan, into: destination) { ResizeSummary(report: $0, dryRun: $1).text }
   }
 
-  private func resize() throws(SurgeryError) {
-    let list = try TokenList(contentsOf: tokens)
+  private func makePlan() throws(SurgeryError) -> ResizePlan {
+    let list = try TokenList(contentsOf: tokens, format: tokensFormat)
     guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = ResizeRequest(
@@ -81,10 +94,7 @@ struct Resize: ParsableCommand {
       headName: modelOptions.tensors.head)
     request.noiseScale = noiseScale
     request.reuseReserved = reuseReserved
-    let plan = try ResizePlan(model: checkpoint, request: request)
-    let destination: SurgeryOutput =
-      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
-    try outputOptions.run(plan, into: destination) { ResizeSummary(report: $0, dryRun: $1).text }
+    return try ResizePlan(model: checkpoint, request: request)
   }
 }
 
@@ -115,8 +125,7 @@ struct ResizeSummary {
     for skipped in report.skipped {
       lines.append("Skipped \(JSONWriter.quoted(skipped.token)): \(skipped.reason).")
     }
-    for note in report.notes { lines.append("Note: \(note).") }
-    lines.append(dryRun ? "Nothing written (dry run); output would be \(report.output)." : "Wrote \(report.output).")
+    lines += SurgerySummary.ending(notes: report.notes, written: report.written, output: report.output, dryRun: dryRun)
     return lines.joined(separator: "\n")
   }
 }

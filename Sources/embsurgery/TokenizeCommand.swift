@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbeddingSurgery
 import StrictJSON
 import Tokenization
 
@@ -10,14 +11,14 @@ struct Tokenize: ParsableCommand {
     abstract: "Encode texts with a tokenizer.json file (no special tokens added).",
     discussion: """
       Prints, for each text, its token ids and token strings. With --json, prints one compact \
-      JSON array: [{"text":...,"ids":[...],"tokens":[...]}].
+      JSON object: {"schema_version":1,"texts":[{"text":...,"ids":[...],"tokens":[...]}]}.
       """
   )
 
   @Option(name: .long, help: ArgumentHelp("The tokenizer.json file.", valueName: "path"))
   var tokenizer: String
 
-  @Flag(name: .long, help: "Print one JSON array instead of text.")
+  @Flag(name: .long, help: "Print one JSON object instead of text.")
   var json = false
 
   @Argument(
@@ -26,33 +27,42 @@ struct Tokenize: ParsableCommand {
   var texts: [String] = []
 
   func run() throws {
-    let encoder: Tokenizer
-    var encodings: [Encoding] = []
+    var report = TokenizeReport(texts: [])
     do {
-      encoder = try Tokenizer(contentsOf: tokenizer)
-      for text in texts { encodings.append(try encoder.encode(text)) }
-    } catch {
-      throw CommandOutput.failure("\(error)")
-    }
-    if json {
-      let value = JSONValue.array(
-        zip(texts, encodings).map { text, encoding in
-          .object([
-            JSONMember("text", .string(text)),
-            JSONMember("ids", .array(encoding.ids.map { .number(JSONNumber($0)) })),
-            JSONMember("tokens", .array(encoding.tokens.map { .string($0) })),
-          ])
-        })
-      print(JSONWriter.string(value, style: .compact))
-    } else {
-      var lines: [String] = []
-      for (index, (text, encoding)) in zip(texts, encodings).enumerated() {
-        if index > 0 { lines.append("") }
-        lines.append("text: \(JSONWriter.quoted(text))")
-        lines.append("ids: \(encoding.ids.map(String.init).joined(separator: " "))")
-        lines.append("tokens: \(encoding.tokens.map(JSONWriter.quoted).joined(separator: " "))")
+      let encoder = try Tokenizer(contentsOf: tokenizer)
+      for text in texts {
+        let encoding = try encoder.encode(text)
+        report.texts.append(TokenizeReport.Text(text: text, ids: encoding.ids, tokens: encoding.tokens))
       }
-      if !lines.isEmpty { print(lines.joined(separator: "\n")) }
+    } catch {
+      throw CommandFailure(kind: "tokenization", path: error.path, message: error.description)
     }
+    try CommandOutput.print(report, json: json, text: report.text)
+  }
+}
+
+/// What `tokenize` prints: each text with its ids and tokens.
+///
+/// JSON: `{"schema_version", "texts": [{"text", "ids", "tokens"}]}`.
+struct TokenizeReport: SurgeryReport {
+  /// One encoded text.
+  struct Text: Encodable {
+    var text: String
+    var ids: [Int]
+    var tokens: [String]
+  }
+
+  /// The texts, in the order given.
+  var texts: [Text]
+
+  /// Three lines a text (`text:`, `ids:`, `tokens:`), texts separated by an empty line.
+  var text: String {
+    texts.map { entry in
+      [
+        "text: \(JSONWriter.quoted(entry.text))",
+        "ids: \(entry.ids.map(String.init).joined(separator: " "))",
+        "tokens: \(entry.tokens.map(JSONWriter.quoted).joined(separator: " "))",
+      ].joined(separator: "\n")
+    }.joined(separator: "\n\n")
   }
 }

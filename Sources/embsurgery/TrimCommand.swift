@@ -25,11 +25,22 @@ struct Trim: ParsableCommand {
 
   @OptionGroup var location: ModelLocationOptions
 
-  @Option(help: "A corpus file: one text per line, or a .jsonl file of {\"text\": ...} objects. Repeatable.")
+  @Option(
+    help:
+      "A corpus file: one text per line, or a .jsonl file of {\"text\": ...} objects; - reads standard input. Repeatable."
+  )
   var corpus: [String] = []
+
+  @Option(
+    help:
+      "How standard input (--corpus -) holds its texts: lines or jsonl (default: lines; files go by their extension).")
+  var corpusFormat: CorpusFormat?
 
   @Option(help: "Tokens to keep whatever the corpus says: a file with one vocabulary token per line, or a .json array.")
   var keep: String?
+
+  @Option(help: "A token to keep whatever the corpus says (a vocabulary string). Repeatable; added to --keep.")
+  var keepToken: [String] = []
 
   @Option(help: "Keep a corpus token only when it is used at least this many times.")
   var minCount: Int = 1
@@ -48,26 +59,29 @@ struct Trim: ParsableCommand {
     if corpus.isEmpty { throw ValidationError("--corpus is required (an empty file keeps only the base vocabulary)") }
     if inPlace, output != nil { throw ValidationError("--output and --in-place cannot be used together") }
     if minCount < 1 { throw ValidationError("--min-count must be at least 1") }
+    if corpusFormat != nil, !corpus.contains("-") { throw ValidationError("--corpus-format is for --corpus -") }
   }
 
   func run() throws {
+    let plan: TrimPlan
     do {
-      try trim()
+      plan = try makePlan()
     } catch {
       throw CommandOutput.failure(error)
     }
-  }
-
-  private func trim() throws(SurgeryError) {
-    let keepTokens = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: path).tokens } ?? []
-    let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
-    let request = TrimRequest(
-      corpora: corpus, keep: keepTokens, keepSource: keep, minimumCount: minCount,
-      embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
-    let plan = try TrimPlan(model: checkpoint, request: request)
     let destination: SurgeryOutput =
       inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
     try outputOptions.run(plan, into: destination) { TrimSummary(report: $0, dryRun: $1).text }
+  }
+
+  private func makePlan() throws(SurgeryError) -> TrimPlan {
+    let listed = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: path).tokens } ?? []
+    let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
+    var request = TrimRequest(
+      corpora: corpus, keep: listed + keepToken, keepSource: keep ?? (keepToken.isEmpty ? nil : "--keep-token"),
+      minimumCount: minCount, embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
+    request.standardInputFormat = corpusFormat
+    return try TrimPlan(model: checkpoint, request: request)
   }
 }
 
@@ -88,12 +102,7 @@ struct TrimSummary {
     for token in report.skipped {
       lines.append("Skipped \(JSONWriter.quoted(token)): not in the vocabulary.")
     }
-    for note in report.notes { lines.append("Note: \(note).") }
-    if report.written {
-      lines.append("Wrote \(report.output).")
-    } else {
-      lines.append(dryRun ? "Nothing written (dry run); output would be \(report.output)." : "Nothing written.")
-    }
+    lines += SurgerySummary.ending(notes: report.notes, written: report.written, output: report.output, dryRun: dryRun)
     return lines.joined(separator: "\n")
   }
 }

@@ -40,12 +40,12 @@ import Testing
   let result = try TestEnvironment.embsurgery(["audit", folder, "--json"])
   #expect(result.status == 3, "\(result.stderr)")
   #expect(result.stdout.filter { $0 == "\n" }.count == 1)
-  #expect(result.stdout.hasPrefix(#"{"model":"#))
+  #expect(result.stdout.hasPrefix(#"{"schema_version":1,"model":"#))
   let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
   #expect(
     Array(object.keys).sorted() == [
-      "findings", "flagged_rows", "matrices", "model", "notes", "reserved", "thresholds", "tokenizer",
-      "tokens_without_row", "unused_rows", "vocabulary_size",
+      "findings", "flagged_rows", "matrices", "model", "notes", "reserved", "schema_version", "thresholds",
+      "tokenizer", "tokens_without_row", "unused_rows", "vocabulary_size",
     ])
   #expect(object["findings"] as? Bool == true)
   let rows = try #require(object["flagged_rows"] as? [[String: Any]])

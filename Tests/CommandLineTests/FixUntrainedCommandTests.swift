@@ -25,7 +25,10 @@ import Testing
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.isEmpty)
     let report = try JSONParser.parse(Array(result.stdout.utf8))
-    #expect(report.members?.map(\.key) == ["fixed", "init", "changed", "tied", "output", "written", "notes"])
+    #expect(
+      report.members?.map(\.key) == [
+        "schema_version", "fixed", "init", "resized", "tied", "output", "written", "notes",
+      ])
     #expect(report["fixed"]?.elements?.compactMap { $0["id"]?.number?.int } == Array(32..<40))
     #expect(
       report["fixed"]?.elements?.first

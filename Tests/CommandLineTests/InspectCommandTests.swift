@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import StrictJSON
 import TestSupport
 import Testing
 
@@ -17,7 +18,7 @@ private func miniLM() throws -> URL {
 private func parseInspectJSON(_ stdout: String) throws -> [String: Any] {
   #expect(stdout.hasSuffix("}\n"))
   #expect(stdout.filter { $0 == "\n" }.count == 1)
-  #expect(stdout.hasPrefix(#"{"files":[{"path":"#))
+  #expect(stdout.hasPrefix(#"{"schema_version":1,"files":[{"path":"#))
   let markers = [
     #"],"tensors":["#, #"],"metadata":"#, #","embedding":"#, #","head":"#, #","tied":"#, #","vocab":{"rows":"#,
   ]
@@ -147,7 +148,7 @@ private func u8(_ name: String, _ shape: [Int], dtype: DType = .F32) -> TensorTo
   let result = try TestEnvironment.embsurgery(["inspect", "--json", path])
   #expect(result.status == 0, "\(result.stderr)")
   let expected =
-    #"{"files":[{"path":"\#(path)","tensors":1,"bytes":\#(try Data(contentsOf: URL(fileURLWithPath: path)).count)}],"tensors":[{"name":"transformer.wte.weight","dtype":"F32","shape":[5,2],"file":"\#(path)"}],"metadata":null,"embedding":{"name":"transformer.wte.weight","rows":5,"dim":2,"dtype":"F32"},"head":null,"tied":true,"vocab":{"rows":5,"config":null,"tokenizer":null}}"#
+    #"{"schema_version":1,"files":[{"path":"\#(path)","tensors":1,"bytes":\#(try Data(contentsOf: URL(fileURLWithPath: path)).count)}],"tensors":[{"name":"transformer.wte.weight","dtype":"F32","shape":[5,2],"file":"\#(path)"}],"metadata":null,"embedding":{"name":"transformer.wte.weight","rows":5,"dim":2,"dtype":"F32"},"head":null,"tied":true,"vocab":{"rows":5,"config":null,"tokenizer":null}}"#
     + "\n"
   #expect(result.stdout == expected)
 }
@@ -190,7 +191,14 @@ private func u8(_ name: String, _ shape: [Int], dtype: DType = .F32) -> TensorTo
   for (arguments, file) in cases {
     let result = try TestEnvironment.embsurgery(["inspect"] + arguments)
     #expect(result.status == 1, "\(arguments)")
-    #expect(result.stdout.isEmpty, "\(arguments)")
+    // Under --json the error is also a document on standard output (its message is the line's).
+    if arguments.contains("--json") {
+      let error = try JSONParser.parse(Array(result.stdout.utf8))["error"]
+      #expect(error?["path"]?.string == file, "\(arguments)")
+      #expect(error.flatMap { $0["message"]?.string }.map { "error: \($0)\n" } == result.stderr, "\(arguments)")
+    } else {
+      #expect(result.stdout.isEmpty, "\(arguments)")
+    }
     #expect(result.stderr.hasPrefix("error: \(file): "), "\(arguments): \(result.stderr)")
     #expect(
       result.stderr.hasSuffix("\n") && result.stderr.filter { $0 == "\n" }.count == 1, "\(arguments): \(result.stderr)")

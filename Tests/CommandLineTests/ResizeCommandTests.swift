@@ -24,9 +24,12 @@ import Testing
     #expect(result.stderr.isEmpty)
     let report = try JSONParser.parse(Array(result.stdout.utf8))
     #expect(
-      report.members?.map(\.key) == ["added", "skipped", "rows_before", "rows_after", "resized", "tied", "output"])
+      report.members?.map(\.key) == [
+        "schema_version", "added", "skipped", "rows_before", "rows_after", "resized", "tied", "output", "written",
+        "notes",
+      ])
     #expect(report["added"]?.elements?.compactMap { $0["id"]?.number?.int } == [320, 321, 322, 323])
-    #expect(report["added"]?.elements?.first?.members?.map(\.key) == ["token", "id", "init", "pieces"])
+    #expect(report["added"]?.elements?.first?.members?.map(\.key) == ["token", "id", "init", "pieces", "slot"])
     #expect(report["rows_after"]?.number?.int == 324)
     #expect(report["tied"] == false)
     #expect(report["output"]?.string == output)

@@ -31,7 +31,7 @@ private func llama3() throws -> String {
   #expect(result.status == 0, "\(result.stderr)")
   #expect(
     result.stdout
-      == #"[{"text":"hi<|eot_id|>","ids":[6151,128009],"tokens":["hi","<|eot_id|>"]},{"text":"café\n","ids":[936,59958,198],"tokens":["ca","fÃ©","Ċ"]}]"#
+      == #"{"schema_version":1,"texts":[{"text":"hi<|eot_id|>","ids":[6151,128009],"tokens":["hi","<|eot_id|>"]},{"text":"café\n","ids":[936,59958,198],"tokens":["ca","fÃ©","Ċ"]}]}"#
       + "\n")
 }
 

@@ -95,7 +95,8 @@ import Testing
     let report = try Self.trim([Self.fixture.path, "--corpus", corpus.path, "--output", output.path])
     #expect(
       report.members?.map(\.key) == [
-        "rows_before", "rows_after", "kept", "removed", "bytes_before", "bytes_after", "resized", "output", "id_map",
+        "schema_version", "rows_before", "rows_after", "kept", "removed", "bytes_before", "bytes_after", "resized",
+        "output", "id_map",
         "skipped", "corpus", "written", "notes",
       ])
     let kept = try Self.keptIDs(report)

@@ -46,7 +46,7 @@ import Testing
     let report = try plan(folder, FixUntrainedRequest(initialization: rule))
       .execute(into: .path(output.path, replacingExisting: false))
     #expect(report.written)
-    #expect(report.changed == ["model.embed_tokens.weight", "lm_head.weight"])
+    #expect(report.resized == ["model.embed_tokens.weight", "lm_head.weight"])
     var expectation = HygieneModel.Expectation(dtype: "BF16", rows: 40, rowsAfter: 40, targets: [:])
     for id in report.ids { expectation.targets[id] = rule }
     let failures = try HygieneModel.verify(model: folder, output: output, expectation)

@@ -48,7 +48,7 @@ struct ReferenceModel {
   /// The reference's list of failures for `output` (empty when the output is right).
   func verify(model folder: URL, output: String, report: ResizeReport, rule: InitializationRule) throws -> [String] {
     let extra = [
-      JSONMember("output", .string(output)), JSONMember("report", report.json),
+      JSONMember("output", .string(output)), JSONMember("report", try report.json),
       JSONMember("init", .string(rule.rawValue)),
     ]
     let data = try TestEnvironment.run(

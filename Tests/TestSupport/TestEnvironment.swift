@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// Where the tests find the repository, the Python reference implementations and the
 /// third-party files that `scripts/python-env` unpacks. Anything missing is a loud failure,
@@ -144,12 +145,52 @@ extension TestEnvironment {
   }
 
   /// Runs `embsurgery` with `arguments` and returns its exit status and outputs.
+  ///
+  /// Every run's JSON is checked against docs/json-schema.json: with `--json`, standard output
+  /// must be one document (the command's report, or the error document on a failure); with
+  /// `--progress jsonl`, every line of standard error that starts with `{` must be a progress
+  /// line. A document that does not validate throws.
   public static func embsurgery(
     _ arguments: [String], currentDirectory: URL? = nil, standardInput: Data? = nil,
     environment: [String: String]? = nil
   ) throws -> ProcessResult {
-    try execute(
+    let result = try execute(
       try embsurgeryExecutable(), arguments, currentDirectory: currentDirectory,
       standardInput: standardInput, environment: environment)
+    try checkDocuments(of: result, arguments: arguments)
+    return result
+  }
+
+  /// Checks a run's JSON output against the committed schema.
+  static func checkDocuments(of result: ProcessResult, arguments: [String]) throws {
+    let options = arguments.prefix { $0 != "--" }
+    var problems: [String] = []
+    let check = try JSONSchemaCheck.committed.get()
+    func validate(_ text: Substring, as document: String) {
+      do {
+        problems += check.problems(try JSONParser.parse(Array(text.utf8)), document: document)
+      } catch {
+        problems.append("\(document): not JSON (\(error)): \(text)")
+      }
+    }
+    // Exit statuses: 0 and 3 print the report; 1 and 64 the error; a signal nothing to check.
+    let document: String? =
+      switch result.status {
+      case 0, 3: arguments.first
+      case 1, 64: "error"
+      default: nil
+      }
+    if options.contains("--json"), let document, result.status != 0 || !result.stdout.isEmpty {
+      let lines = result.stdout.split(separator: "\n")
+      if lines.count != 1 { problems.append("--json printed \(lines.count) lines: \(result.stdout)") }
+      for line in lines { validate(line, as: document) }
+    }
+    if options.contains("jsonl") || options.contains("--progress=jsonl") {
+      for line in result.stderr.split(separator: "\n") where line.hasPrefix("{") { validate(line, as: "progress") }
+    }
+    if !problems.isEmpty {
+      throw ProcessFailed(
+        description: "embsurgery \(arguments.joined(separator: " ")): \(problems.joined(separator: "\n"))")
+    }
   }
 }

@@ -12,17 +12,16 @@ with the command's one-line message and exit status.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
-from typing import Literal, TextIO, TypeVar
+from typing import Literal, TypeVar
 
-from ._command import Error, StrPath, executable, options, path_argument, run_json
+from ._command import Error, Progress, StrPath, executable, options, path_argument, progress_handler, run_json
 from ._decode import DecodeError, decode
 from ._reports import (
+    SCHEMA_VERSION,
     AddedToken,
     AddedTokenFlags,
     AuditedMatrix,
@@ -32,6 +31,8 @@ from ._reports import (
     DiffReport,
     DiffToken,
     DifferingRow,
+    ErrorDetail,
+    ErrorReport,
     FixUntrainedReport,
     FlagChange,
     FlaggedRow,
@@ -68,11 +69,12 @@ except metadata.PackageNotFoundError:  # imported from a source tree
 
 __all__ = [
     "AddedToken", "AddedTokenFlags", "AuditedMatrix", "AuditReport", "AuditThresholds",
-    "CheckpointFile", "DecodeError", "DiffReport", "DiffToken", "DifferingRow", "Error",
+    "CheckpointFile", "DecodeError", "DiffReport", "DiffToken", "DifferingRow", "Error", "ErrorDetail", "ErrorReport",
     "FixUntrainedReport", "FlagChange", "FlaggedRow", "FlagsChanged", "IdRange", "IdRanges",
     "Initialization", "InspectReport", "LowNormStatistics", "Matrix", "MatrixDiff", "MovedToken",
-    "NormSummary", "RenamedToken", "ReservedMean", "ResizeReport", "RowFlags", "SkippedToken", "Tensor",
-    "TokenWithoutRow", "TrimCorpus", "TrimReport", "VocabSizeChange", "VocabularySizes", "audit", "diff", "executable",
+    "NormSummary", "Progress", "RenamedToken", "ReservedMean", "ResizeReport", "RowFlags", "SkippedToken", "Tensor",
+    "SCHEMA_VERSION", "TokenWithoutRow", "TrimCorpus", "TrimReport", "VocabSizeChange", "VocabularySizes", "audit", "diff",
+    "executable",
     "fix_untrained", "inspect", "resize", "trim",
 ]
 
@@ -96,25 +98,35 @@ def resize(
     link_unchanged: bool = False,
     dry_run: bool = False,
     force: bool = False,
-    progress: bool = False,
+    progress: bool | Progress = False,
 ) -> ResizeReport:
     """Adds `tokens` to the checkpoint `model` (a ``.safetensors`` file, a model folder, or a
     Hugging Face repository id ``ORG/NAME`` in the local cache, at `revision`).
 
     `tokens` is a list of strings, or the path of a token file (one token per line, or a
     ``.json`` array). `init` is ``mean``, ``nearest``, ``random``, ``zeros`` or ``mvn``. Without
-    `output` (or `in_place`) the result goes beside the input. The other arguments are the
-    command's options of the same names (``embsurgery resize --help``).
+    `output` (or `in_place`) the result goes beside the input. `progress` is `True` for a bar on
+    standard error (tqdm's when installed) or a callable given (done, total, unit) at each step.
+    The other arguments are the command's options of the same names (``embsurgery resize --help``).
     """
-    with _token_file(tokens) as token_path:
-        arguments = ["resize", path_argument(model), f"--tokens={token_path}"] + options(
-            output=output, in_place=in_place, init=init, special=special, pad_to_multiple_of=pad_to_multiple_of,
-            seed=seed, noise_scale=noise_scale, reuse_reserved=reuse_reserved, tokenizer=tokenizer,
-            embedding=embedding, head=head, revision=revision,
-        )
-        return _written(
-            ResizeReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress
-        )
+    stdin: list[bytes] | None = None
+    if isinstance(tokens, (str, os.PathLike)):
+        source = ["--tokens=" + path_argument(tokens)]
+    else:
+        listed = list(tokens)
+        if not all(isinstance(token, str) for token in listed):
+            raise TypeError("tokens must be strings")
+        source = ["--tokens=-", "--tokens-format=json"]
+        stdin = [json.dumps(listed, ensure_ascii=False).encode("utf-8")]
+    arguments = ["resize", path_argument(model), *source] + options(
+        output=output, in_place=in_place, init=init, special=special, pad_to_multiple_of=pad_to_multiple_of,
+        seed=seed, noise_scale=noise_scale, reuse_reserved=reuse_reserved, tokenizer=tokenizer,
+        embedding=embedding, head=head, revision=revision,
+    )
+    return _written(
+        ResizeReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress,
+        stdin=stdin,
+    )
 
 
 def fix_untrained(
@@ -133,7 +145,7 @@ def fix_untrained(
     link_unchanged: bool = False,
     dry_run: bool = False,
     force: bool = False,
-    progress: bool = False,
+    progress: bool | Progress = False,
 ) -> FixUntrainedReport:
     """Re-initializes the untrained rows of the embedding and the head (or the rows `ids`) of
     `model`. Without `output` (or `in_place`) the result goes beside the input (``NAME-fixed``).
@@ -166,14 +178,15 @@ def trim(
     link_unchanged: bool = False,
     dry_run: bool = False,
     force: bool = False,
-    progress: bool = False,
+    progress: bool | Progress = False,
 ) -> TrimReport:
     """Shrinks the vocabulary of `model` (a model folder, or a repository id in the local cache)
     to the tokens a corpus uses; the other tokens' rows are removed and the rest renumbered.
 
     The corpus is the files `corpus` (one path or a list of paths; each non-empty line is a text,
     or a ``.jsonl`` file of ``{"text": ...}`` objects) and the strings `texts` (any iterable,
-    written to a temporary ``.jsonl`` file); an empty corpus keeps only what the tokenizer needs.
+    streamed to the command's standard input as it yields them); an empty corpus keeps only what
+    the tokenizer needs.
     `keep` names tokens kept whatever the corpus says: a list of strings or the path of a token
     file. ``report.id_map`` holds ``(old, new)`` pairs; ``report.remap(ids)`` renumbers a text
     tokenized before the trim. The other arguments are the command's options of the same names
@@ -182,17 +195,29 @@ def trim(
     files = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
     if not all(isinstance(file, (str, os.PathLike)) for file in files):
         raise TypeError("corpus must be a path or a list of paths (give texts as texts=)")
-    with contextlib.ExitStack() as stack:
-        if texts is not None:
-            files.append(stack.enter_context(_text_file(texts)))
-        keep_path = stack.enter_context(_token_file(keep)) if keep is not None else None
-        arguments = ["trim", path_argument(model)] + [f"--corpus={os.fspath(file)}" for file in files] + options(
-            keep=keep_path, min_count=min_count, output=output, in_place=in_place, tokenizer=tokenizer,
-            embedding=embedding, head=head, revision=revision,
-        )
-        return _written(
-            TrimReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress
-        )
+    sources = ["--corpus=" + path_argument(file) for file in files]
+    stdin: Iterable[bytes] | None = None
+    if texts is not None:
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("texts must be an iterable of strings, not one string")
+        sources += ["--corpus=-", "--corpus-format=jsonl"]
+        stdin = _json_lines(texts)
+    keep_options: list[str] = []
+    if isinstance(keep, (str, os.PathLike)):
+        keep_options = ["--keep=" + path_argument(keep)]
+    elif keep is not None:
+        listed = list(keep)
+        if not all(isinstance(token, str) for token in listed):
+            raise TypeError("keep must be a path or strings")
+        keep_options = [f"--keep-token={token}" for token in listed]
+    arguments = ["trim", path_argument(model), *sources, *keep_options] + options(
+        min_count=min_count, output=output, in_place=in_place, tokenizer=tokenizer,
+        embedding=embedding, head=head, revision=revision,
+    )
+    return _written(
+        TrimReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress,
+        stdin=stdin,
+    )
 
 
 def inspect(model: StrPath, *, revision: str | None = None) -> InspectReport:
@@ -226,56 +251,32 @@ def diff(a: StrPath, b: StrPath) -> DiffReport:
     return _report(DiffReport, ["diff", path_argument(a), path_argument(b)], findings_exit=True)
 
 
-def _report(report: type[R], arguments: list[str], *, findings_exit: bool = False, progress: bool = False) -> R:
+def _report(
+    report: type[R], arguments: list[str], *, findings_exit: bool = False, progress: Progress | None = None,
+    stdin: Iterable[bytes] | None = None,
+) -> R:
     """Runs ``embsurgery ARGUMENTS --json`` and decodes what it prints as `report`. Each command
     is a function of a few lines over this one."""
-    return decode(report, run_json([*arguments, "--json"], findings_exit=findings_exit, progress=progress))
+    document = run_json([*arguments, "--json"], findings_exit=findings_exit, progress=progress, stdin=stdin)
+    return decode(report, document)
 
 
 def _written(
-    report: type[R], arguments: list[str], *, link_unchanged: bool, dry_run: bool, force: bool, progress: bool
+    report: type[R], arguments: list[str], *, link_unchanged: bool, dry_run: bool, force: bool,
+    progress: bool | Progress, stdin: Iterable[bytes] | None = None,
 ) -> R:
-    """``_report`` for the commands that write a checkpoint, with their shared options."""
-    arguments = arguments + options(link_unchanged=link_unchanged, dry_run=dry_run, force=force, quiet=not progress)
-    return _report(report, arguments, progress=progress)
+    """``_report`` for the commands that write a checkpoint, with their shared options: progress
+    as JSON lines on the command's standard error when `progress` asks for it."""
+    handler = progress_handler(progress)
+    arguments = arguments + options(link_unchanged=link_unchanged, dry_run=dry_run, force=force, quiet=handler is None)
+    if handler is not None:
+        arguments.append("--progress=jsonl")
+    return _report(report, arguments, progress=handler, stdin=stdin)
 
 
-@contextlib.contextmanager
-def _token_file(tokens: StrPath | Iterable[str]) -> Iterator[str]:
-    """The path of a token file: `tokens` itself when it is a path, else a temporary ``.json``."""
-    if isinstance(tokens, (str, os.PathLike)):
-        yield os.fspath(tokens)
-        return
-    listed = list(tokens)
-    if not all(isinstance(token, str) for token in listed):
-        raise TypeError("tokens must be strings")
-    with _temporary_file("tokens.json", lambda file: json.dump(listed, file, ensure_ascii=False)) as path:
-        yield path
-
-
-@contextlib.contextmanager
-def _text_file(texts: Iterable[str]) -> Iterator[str]:
-    """The path of a temporary ``.jsonl`` corpus holding `texts`, one ``{"text": ...}`` a line
-    (written as the iterable yields them: a large corpus is never all in memory)."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError("texts must be an iterable of strings, not one string")
-
-    def write(file: TextIO) -> None:
-        for text in texts:
-            if not isinstance(text, str):
-                raise TypeError(f"texts must be strings, not {type(text).__name__}")
-            file.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
-
-    with _temporary_file("texts.jsonl", write) as path:
-        yield path
-
-
-@contextlib.contextmanager
-def _temporary_file(name: str, write: Callable[[TextIO], object]) -> Iterator[str]:
-    """The path of a new UTF-8 file `name` in a temporary folder, written by `write`; both go
-    away afterwards."""
-    with tempfile.TemporaryDirectory(prefix="embsurgery-") as folder:
-        path = os.path.join(folder, name)
-        with open(path, "w", encoding="utf-8") as file:
-            write(file)
-        yield path
+def _json_lines(texts: Iterable[str]) -> Iterator[bytes]:
+    """`texts` as ``{"text": ...}`` lines, as the iterable yields them."""
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"texts must be strings, not {type(text).__name__}")
+        yield (json.dumps({"text": text}, ensure_ascii=False) + "\n").encode("utf-8")

@@ -7,6 +7,7 @@ compared, key for key, with the JSON document the command printed.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import subprocess
@@ -80,7 +81,7 @@ def test_fix_untrained(tmp_path: Path, documents: list[Any]) -> None:
     report = embsurgery.fix_untrained(FIXTURE, tmp_path / "fixed", ids=[3, 5], init="random")
     assert_mirrors(report, documents[-1])
     assert report.ids == [3, 5] and report.written and report.init == "random"
-    assert report.changed == ["model.embed_tokens.weight", "lm_head.weight"]
+    assert report.resized == ["model.embed_tokens.weight", "lm_head.weight"]
     # Rows given by id that nothing flags: no findings, and nowhere.
     assert report.fixed == [embsurgery.FlaggedRow(3, '"', None, [], []), embsurgery.FlaggedRow(5, "$", None, [], [])]
     nothing = embsurgery.fix_untrained(FIXTURE, tmp_path / "unchanged")
@@ -241,6 +242,7 @@ def test_a_bad_path_raises_the_one_line_message(tmp_path: Path, call: Callable[[
     assert raised.value.status == 1
     assert str(raised.value) == raised.value.message == command_error("inspect", missing)
     assert str(raised.value) == f"{missing}: open failed: No such file or directory (ENOENT)"
+    assert (raised.value.kind, raised.value.path) == ("file_system", missing)
     assert raised.value.command[0] == embsurgery.executable()
 
 
@@ -287,31 +289,55 @@ def test_a_misused_option_raises_the_usage_error(
 ) -> None:
     with pytest.raises(embsurgery.Error) as raised:
         call(tmp_path / "out")
-    assert raised.value.status == 64
+    assert raised.value.status == 64 and raised.value.kind == "usage" and raised.value.path is None
     assert str(raised.value) == raised.value.message == message  # the first line, without "Error: "
     assert f"Usage: embsurgery {command} " in raised.value.stderr
     assert not (tmp_path / "out").exists()
 
 
-def test_an_interrupted_progress_bar_is_not_part_of_the_message() -> None:
-    stderr = "\r██████████······················ 33%error: out.tmp: write failed: No space left on device (ENOSPC)\n"
-    error = embsurgery.Error.from_output(["embsurgery"], 1, stderr)
-    assert str(error) == "out.tmp: write failed: No space left on device (ENOSPC)"
-    assert error.stderr == stderr
+def test_errors_come_from_the_json_document_not_from_standard_error(tmp_path: Path) -> None:
+    # The command's standard error is kept for the user, never parsed: the error document is.
+    package = Path(embsurgery.__file__).parent
+    sources = "".join(path.read_text(encoding="utf-8") for path in package.glob("*.py"))
+    assert "import re\n" not in sources and "import pty" not in sources and "tempfile" not in sources
+    with pytest.raises(embsurgery.Error) as raised:
+        embsurgery.resize(FIXTURE, ["<|x|>"], output=FIXTURE, progress=True)
+    assert raised.value.kind == "invalid_output" and raised.value.path == str(FIXTURE)
+    assert raised.value.stderr == f"error: {raised.value.message}\n"
 
 
 @pytest.mark.parametrize("write", WRITERS.values(), ids=WRITERS.keys())
-def test_progress_goes_to_standard_error(
+def test_progress_is_reported_step_by_step(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], write: Callable[..., Any]
 ) -> None:
     quiet = write(FIXTURE, tmp_path / "quiet")
     assert capsys.readouterr() == ("", "")
+    steps: list[tuple[int, int, str]] = []
+    called = write(FIXTURE, tmp_path / "called", progress=lambda done, total, unit: steps.append((done, total, unit)))
+    assert dataclasses.replace(called, output=quiet.output) == quiet
+    assert steps and all(unit == "bytes" for _, _, unit in steps)
+    assert [done for done, _, _ in steps] == sorted({done for done, _, _ in steps})  # rising, one a step
+    assert steps[-1][0] == steps[-1][1] > 0
+    assert capsys.readouterr() == ("", "")
+    # progress=True: tqdm's bar on standard error (tqdm is installed with transformers).
     loud = write(FIXTURE, tmp_path / "loud", progress=True)
     assert dataclasses.replace(loud, output=quiet.output) == quiet
     out, err = capsys.readouterr()
-    assert out == ""
-    # The bar, drawn beside --json now that the command's standard error is a terminal, then erased.
-    assert "█" * 30 + " 100%" in err and err.endswith("\r\x1b[K")
+    assert out == "" and "100%" in err
+
+
+def test_progress_without_tqdm(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm raises ImportError
+    embsurgery.resize(FIXTURE, ["<|x|>"], output=tmp_path / "out", progress=True)
+    out, err = capsys.readouterr()
+    assert out == "" and err.endswith("#" * 30 + " 100%\n")
+
+
+def test_tokens_and_texts_go_through_standard_input(tmp_path: Path) -> None:
+    # Tokens a line-based file could not hold, and a corpus never written to a file.
+    report = embsurgery.resize(FIXTURE, ["two\nlines", "-dash", " spaced "], output=tmp_path / "out", dry_run=True)
+    assert [token.token for token in report.added] == ["two\nlines", "-dash", " spaced "]
+    assert not list(tmp_path.iterdir())
 
 
 def test_the_package_type_checks() -> None:
@@ -320,3 +346,17 @@ def test_the_package_type_checks() -> None:
         capture_output=True, text=True, cwd=ROOT / "python" / "tests",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_report_classes_are_generated_from_the_schema() -> None:
+    # The classes (and docs/json-schema.md's tables) are what docs/json-schema.json gives.
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "generate-from-schema"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    schema = json.loads((ROOT / "docs" / "json-schema.json").read_text(encoding="utf-8"))
+    assert embsurgery.SCHEMA_VERSION == schema["schema_version"]
+    for command, reference in schema["documents"].items():
+        name = reference["$ref"].removeprefix("#/$defs/")
+        fields = [field.name for field in dataclasses.fields(getattr(embsurgery._reports, name))]
+        assert fields == list(schema["$defs"][name]["properties"]), command

@@ -1,7 +1,7 @@
-import StrictJSON
-
 /// Sorted row or token ids grouped into runs of consecutive ids, for compact reports.
-public struct IDRanges: Sendable, Equatable {
+///
+/// JSON: `[[first, last], ...]`, inclusive.
+public struct IDRanges: Encodable, Sendable, Equatable {
   /// The runs, ascending and disjoint, each as a closed range.
   public private(set) var ranges: [ClosedRange<Int>]
 
@@ -34,8 +34,8 @@ public struct IDRanges: Sendable, Equatable {
     }.joined(separator: ", ")
   }
 
-  /// `[[first, last], ...]`, inclusive.
-  public var json: JSONValue {
-    .array(ranges.map { .array([.number(JSONNumber($0.lowerBound)), .number(JSONNumber($0.upperBound))]) })
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.unkeyedContainer()
+    for range in ranges { try container.encode([range.lowerBound, range.upperBound]) }
   }
 }

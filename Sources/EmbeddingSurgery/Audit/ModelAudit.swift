@@ -10,10 +10,10 @@ import Tokenization
 ///
 /// Each matrix is streamed in windows whose pages are released (two passes when the cosine check
 /// runs), so memory holds O(rows) scalars, not the matrix.
-public struct ModelAudit: Sendable {
+public struct ModelAudit: SurgeryReport {
   /// L2 norm order statistics over the rows whose norm is finite (all-zero rows included),
   /// quantiles interpolated as numpy's default.
-  public struct NormSummary: Sendable, Equatable {
+  public struct NormSummary: Encodable, Sendable, Equatable {
     /// Rows counted.
     public var count: Int
     public var min: Double

@@ -11,7 +11,7 @@ import Tokenization
 /// - `config.json`'s `vocab_size` (folders);
 /// - the embedding and the head (checkpoints): the rows that differ and by how much, in one
 ///   streaming pass over both matrices; rows past the shorter matrix are added or removed rows.
-public struct CheckpointDiff: Sendable {
+public struct CheckpointDiff: SurgeryReport {
   /// A token whose id kept its place but whose text changed.
   public struct Renamed: Sendable, Equatable {
     public var id: Int
@@ -22,15 +22,20 @@ public struct CheckpointDiff: Sendable {
   }
 
   /// A token whose text is on both sides, at different ids.
-  public struct Moved: Sendable, Equatable {
+  public struct Moved: Encodable, Sendable, Equatable {
     public var text: String
     /// Its id in A and in B.
     public var before: Int
     public var after: Int
+
+    enum CodingKeys: String, CodingKey {
+      case text = "token"
+      case before, after
+    }
   }
 
   /// A token on both sides whose added-token flags differ.
-  public struct FlagChange: Sendable, Equatable {
+  public struct FlagChange: Encodable, Sendable, Equatable {
     /// The token in B (id and text).
     public var id: Int
     public var text: String
@@ -38,14 +43,48 @@ public struct CheckpointDiff: Sendable {
     /// `single_word`) with the value in A and in B. When the token is an added token on one side
     /// only, the changes are `added_token` and `special` (`nil` on the side where it is not an
     /// added token).
-    public var changes: [(flag: String, before: Bool?, after: Bool?)]
+    public var changes: [FlagDifference]
 
-    public static func == (lhs: FlagChange, rhs: FlagChange) -> Bool {
-      lhs.id == rhs.id && lhs.text.utf8.elementsEqual(rhs.text.utf8)
-        && lhs.changes.map(\.flag) == rhs.changes.map(\.flag)
-        && lhs.changes.map(\.before) == rhs.changes.map(\.before)
-        && lhs.changes.map(\.after) == rhs.changes.map(\.after)
+    enum CodingKeys: String, CodingKey {
+      case id
+      case text = "token"
+      case changes
     }
+  }
+
+  /// One flag of a token that differs between A and B; JSON `{"flag", "before", "after"}`.
+  public struct FlagDifference: Encodable, Sendable, Equatable {
+    /// `added_token`, `special`, `normalized`, `lstrip`, `rstrip` or `single_word`.
+    public var flag: String
+    /// The value in A and in B (`nil` where the token is not an added token).
+    public var before: Bool?
+    public var after: Bool?
+
+    /// A flag that was `before` in A and is `after` in B.
+    public init(flag: String, before: Bool?, after: Bool?) {
+      self.flag = flag
+      self.before = before
+      self.after = after
+    }
+  }
+
+  /// A row that differs, and by how much; JSON `{"id", "max_abs_diff"}` (null when infinite).
+  public struct DifferingRow: Encodable, Sendable, Equatable {
+    public var id: Int
+    /// The largest absolute difference of its elements (infinite when a NaN or an infinity is
+    /// involved).
+    public var maxAbsDifference: Double
+
+    enum CodingKeys: String, CodingKey {
+      case id
+      case maxAbsDifference = "max_abs_diff"
+    }
+  }
+
+  /// `config.json`'s `vocab_size` on each side; JSON `{"a", "b"}`.
+  public struct VocabularySizes: Encodable, Sendable, Equatable {
+    public var a: Int?
+    public var b: Int?
   }
 
   /// How the embedding or the head differs.
@@ -59,7 +98,7 @@ public struct CheckpointDiff: Sendable {
     public var comparedRows: Int
     /// Differing rows among those compared, ascending, with their largest absolute difference
     /// (infinite when a NaN or an infinity is involved).
-    public var rows: [(id: Int, maxAbsDifference: Double)]
+    public var rows: [DifferingRow]
     /// Rows only B has, and rows only A has.
     public var addedRows: Range<Int>?
     public var removedRows: Range<Int>?
@@ -67,7 +106,7 @@ public struct CheckpointDiff: Sendable {
     public var problem: String?
 
     /// The largest difference and its row.
-    public var largest: (id: Int, maxAbsDifference: Double)? {
+    public var largest: DifferingRow? {
       rows.max { $0.maxAbsDifference < $1.maxAbsDifference }
     }
 
@@ -88,7 +127,7 @@ public struct CheckpointDiff: Sendable {
   public let moved: [Moved]
   public let flagsChanged: [FlagChange]
   /// `config.json`'s `vocab_size` in A and in B, when both are folders with a config.json.
-  public let vocabularySize: (a: Int?, b: Int?)?
+  public let vocabularySize: VocabularySizes?
   /// The embedding and head comparisons (when both sides have a checkpoint).
   public let matrices: [MatrixDiff]
   /// What could not be compared, and why.
@@ -160,7 +199,7 @@ public struct CheckpointDiff: Sendable {
     self.flagsChanged = flagsChanged
 
     if left.hasConfig, right.hasConfig {
-      vocabularySize = (left.configVocabularySize, right.configVocabularySize)
+      vocabularySize = VocabularySizes(a: left.configVocabularySize, b: right.configVocabularySize)
     } else {
       vocabularySize = nil
     }
@@ -182,14 +221,13 @@ public struct CheckpointDiff: Sendable {
   }
 
   /// The flag differences between two sides' added-token entries of the same text.
-  static func flagChanges(_ before: AddedToken?, _ after: AddedToken?) -> [(flag: String, before: Bool?, after: Bool?)]
-  {
+  static func flagChanges(_ before: AddedToken?, _ after: AddedToken?) -> [FlagDifference] {
     if before == nil, after == nil { return [] }
-    var changes: [(flag: String, before: Bool?, after: Bool?)] = []
+    var changes: [FlagDifference] = []
     if (before == nil) != (after == nil) {
       // A vocabulary token became an added token (or the reverse): say so, and whether it is special.
-      changes.append(("added_token", before != nil, after != nil))
-      changes.append(("special", before?.special, after?.special))
+      changes.append(FlagDifference(flag: "added_token", before: before != nil, after: after != nil))
+      changes.append(FlagDifference(flag: "special", before: before?.special, after: after?.special))
       return changes
     }
     let flags: [(String, KeyPath<AddedToken, Bool>)] = [
@@ -199,7 +237,7 @@ public struct CheckpointDiff: Sendable {
     for (name, path) in flags {
       let old = before?[keyPath: path]
       let new = after?[keyPath: path]
-      if old != new { changes.append((name, old, new)) }
+      if old != new { changes.append(FlagDifference(flag: name, before: old, after: new)) }
     }
     return changes
   }

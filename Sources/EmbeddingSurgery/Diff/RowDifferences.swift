@@ -13,7 +13,7 @@
 /// or an infinity against anything else is an infinite difference.
 struct RowDifferences: Sendable {
   /// The differing rows and their largest absolute difference, ascending by id.
-  var rows: [(id: Int, maxAbsDifference: Double)] = []
+  var rows: [CheckpointDiff.DifferingRow] = []
 
   /// Compares rows `0..<count` of `a` and `b`.
   ///
@@ -22,7 +22,7 @@ struct RowDifferences: Sendable {
   init(_ a: MatrixRows, _ b: MatrixRows, count: Int) {
     let dimension = a.dimension
     let sameFormat = a.format == b.format
-    var found: [(id: Int, maxAbsDifference: Double)] = []
+    var found: [CheckpointDiff.DifferingRow] = []
     withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, 2 * dimension)) { scratch in
       guard let left = scratch.baseAddress else { return }
       let right = left + dimension
@@ -43,7 +43,7 @@ struct RowDifferences: Sendable {
               let difference = abs(x - y)
               largest = max(largest, difference.isNaN ? .infinity : difference)
             }
-            if largest > 0 { found.append((id, largest)) }
+            if largest > 0 { found.append(CheckpointDiff.DifferingRow(id: id, maxAbsDifference: largest)) }
           }
         }
         b.file.releasePages(in: b.byteRange(first: aWindow.firstRow, count: aWindow.rowCount))

@@ -1,10 +1,10 @@
-import StrictJSON
-
 /// A row flagged in the embedding, the head, or both, with its token: an entry of `audit`'s and
 /// `fix-untrained`'s reports.
-public struct FlaggedRow: Sendable, Equatable {
+///
+/// JSON: `{"id", "token" (or null), "where" (or null), "embedding": [findings], "head": [findings]}`.
+public struct FlaggedRow: Encodable, Sendable, Equatable {
   /// Where a row was flagged.
-  public enum Location: String, Sendable {
+  public enum Location: String, Sendable, Encodable {
     case embedding, head, both
   }
 
@@ -16,6 +16,12 @@ public struct FlaggedRow: Sendable, Equatable {
   public var embedding: [RowFinding]
   /// Its findings in the head, ascending (empty when none, or when the head is tied).
   public var head: [RowFinding]
+
+  enum CodingKeys: String, CodingKey {
+    case id, token
+    case location = "where"
+    case embedding, head
+  }
 
   /// Creates a flagged row.
   public init(id: Int, token: String?, embedding: [RowFinding], head: [RowFinding]) {
@@ -35,14 +41,12 @@ public struct FlaggedRow: Sendable, Equatable {
     }
   }
 
-  /// `{"id", "token" (or null), "where" (or null), "embedding": [findings], "head": [findings]}`.
-  public var json: JSONValue {
-    .object([
-      JSONMember("id", .number(JSONNumber(id))),
-      JSONMember("token", token.map { .string($0) } ?? .null),
-      JSONMember("where", location.map { .string($0.rawValue) } ?? .null),
-      JSONMember("embedding", .array(embedding.map { .string($0.rawValue) })),
-      JSONMember("head", .array(head.map { .string($0.rawValue) })),
-    ])
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(id, forKey: .id)
+    try container.encodeIfPresent(token, forKey: .token)
+    try container.encodeIfPresent(location, forKey: .location)
+    try container.encode(embedding, forKey: .embedding)
+    try container.encode(head, forKey: .head)
   }
 }

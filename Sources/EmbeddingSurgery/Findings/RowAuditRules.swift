@@ -16,13 +16,19 @@ public enum RowAuditRules {
   public static let cosineThreshold = 0.99
 
   /// The robust statistics of the log norms that the low-norm rule uses.
-  public struct LowNormStatistics: Sendable, Equatable {
+  public struct LowNormStatistics: Encodable, Sendable, Equatable {
     /// Median of the log norms of the rows considered (finite, not all zero).
     public var medianLogNorm: Double
     /// Median absolute deviation of those log norms.
     public var madLogNorm: Double
     /// The ``RowAuditRules/lowQuantile`` quantile of those rows' norms.
     public var lowQuantileNorm: Double
+
+    enum CodingKeys: String, CodingKey {
+      case medianLogNorm = "median_log_norm"
+      case madLogNorm = "mad_log_norm"
+      case lowQuantileNorm = "low_quantile_norm"
+    }
   }
 
   /// The flags of each row, from per-row statistics.

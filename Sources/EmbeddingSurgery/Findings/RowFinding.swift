@@ -1,6 +1,6 @@
 /// What is wrong with a row of the embedding or the head: the one spelling of a finding, which
 /// `audit` reports and `fix-untrained` acts on (the ``untrained`` ones).
-public enum RowFinding: String, Sendable, CaseIterable, Comparable {
+public enum RowFinding: String, Sendable, CaseIterable, Comparable, Encodable {
   /// Every element is zero (Llama 3's reserved rows, rows added with `--init zeros`).
   case zero
   /// The row holds a NaN or an infinity.

@@ -108,7 +108,7 @@ public struct FixUntrainedPlan: SurgeryPlan {
     var notes = notes
     if rows.isEmpty, notes.isEmpty { notes.append("no untrained rows") }
     return FixUntrainedReport(
-      rows: rows, initialization: ruleApplied ?? request.initialization, changed: changedTensors, tied: roles.isTied,
+      rows: rows, initialization: ruleApplied ?? request.initialization, resized: changedTensors, tied: roles.isTied,
       output: output, written: written, notes: notes)
   }
 }

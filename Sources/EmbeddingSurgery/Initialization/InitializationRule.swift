@@ -1,6 +1,6 @@
 /// How rewritten rows are initialized: the rows of new tokens (resize) and untrained rows
 /// (fix-untrained).
-public enum InitializationRule: String, Sendable, CaseIterable {
+public enum InitializationRule: String, Sendable, CaseIterable, Encodable {
   /// The mean of the original rows, leaving out rows whose every element is zero.
   case mean
   /// The mean of the rows of the pieces the original tokenizer splits the token into

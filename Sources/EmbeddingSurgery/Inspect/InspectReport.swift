@@ -3,23 +3,56 @@ import StrictJSON
 
 /// What `inspect` reports of a model: its files and tensors, its embedding and output head, and
 /// how its vocabulary sizes agree.
-public struct InspectReport: Sendable {
+///
+/// JSON (`inspect --json`): `{"schema_version", "files": [{"path", "tensors", "bytes"}],
+/// "tensors": [{"name", "dtype", "shape", "file"}], "metadata": {...} or null, "embedding":
+/// ``MatrixDescription`` or null, "head": the same or null, "tied", "vocab": {"rows", "config",
+/// "tokenizer"}}` (sizes null when unknown; metadata keys sorted by their bytes).
+public struct InspectReport: SurgeryReport {
   /// One safetensors file of the checkpoint.
-  public struct File: Sendable, Equatable {
+  public struct File: Encodable, Sendable, Equatable {
     /// Its name in the folder (or the path of a bare file).
     public var name: String
     /// How many tensors it holds.
     public var tensorCount: Int
     /// Its size in bytes.
     public var bytes: Int
+
+    enum CodingKeys: String, CodingKey {
+      case name = "path"
+      case tensorCount = "tensors"
+      case bytes
+    }
   }
 
   /// One tensor with the file that holds it.
-  public struct Tensor: Sendable, Equatable {
+  public struct Tensor: Encodable, Sendable, Equatable {
     /// The tensor's header entry.
     public var info: TensorInfo
     /// The file holding it (as in ``File/name``).
     public var file: String
+
+    enum CodingKeys: String, CodingKey {
+      case name, dtype, shape, file
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(info.name.string, forKey: .name)
+      try container.encode(info.dtype.rawValue, forKey: .dtype)
+      try container.encode(info.dimensions, forKey: .shape)
+      try container.encode(file, forKey: .file)
+    }
+  }
+
+  /// The vocabulary sizes; JSON `{"rows", "config", "tokenizer"}`.
+  public struct VocabularySizes: Encodable, Sendable, Equatable {
+    /// Rows of the embedding, when one is found.
+    public var rows: Int?
+    /// config.json's `vocab_size`.
+    public var config: Int?
+    /// The tokenizer's size.
+    public var tokenizer: Int?
   }
 
   /// The path inspected.
@@ -89,52 +122,33 @@ public struct InspectReport: Sendable {
     configVocabularySize = model.configVocabularySize
     tokenizerSize = model.vocabulary?.size
   }
+}
 
-  /// The `inspect --json` document:
-  /// `{"files":[{"path","tensors","bytes"}], "tensors":[{"name","dtype","shape","file"}],
-  /// "metadata":{...} or null, "embedding":``MatrixDescription/json`` or null, "head": the same or
-  /// null, "tied", "vocab":{"rows","config","tokenizer"}}` (sizes null when unknown).
-  public var json: JSONValue {
-    func optionalNumber(_ value: Int?) -> JSONValue { value.map { .number(JSONNumber($0)) } ?? .null }
-    return .object([
-      JSONMember(
-        "files",
-        .array(
-          files.map { file in
-            .object([
-              JSONMember("path", .string(file.name)), JSONMember("tensors", .number(JSONNumber(file.tensorCount))),
-              JSONMember("bytes", .number(JSONNumber(file.bytes))),
-            ])
-          })),
-      JSONMember(
-        "tensors",
-        .array(
-          tensors.map { tensor in
-            .object([
-              JSONMember("name", .string(tensor.info.name.string)),
-              JSONMember("dtype", .string(tensor.info.dtype.rawValue)),
-              JSONMember("shape", .array(tensor.info.dimensions.map { .number(JSONNumber($0)) })),
-              JSONMember("file", .string(tensor.file)),
-            ])
-          })),
-      JSONMember(
-        "metadata",
-        metadata.map { map in
-          .object(
-            map.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map {
-              JSONMember($0, .string(map[$0] ?? ""))
-            })
-        } ?? .null),
-      JSONMember("embedding", embedding?.json ?? .null),
-      JSONMember("head", head?.json ?? .null),
-      JSONMember("tied", .bool(tied)),
-      JSONMember(
-        "vocab",
-        .object([
-          JSONMember("rows", optionalNumber(embedding?.rows)),
-          JSONMember("config", optionalNumber(configVocabularySize)),
-          JSONMember("tokenizer", optionalNumber(tokenizerSize)),
-        ])),
-    ])
+extension InspectReport {
+  enum CodingKeys: String, CodingKey {
+    case files, tensors, metadata, embedding, head, tied, vocab
+  }
+
+  /// The vocabulary sizes side by side.
+  public var vocabularySizes: VocabularySizes {
+    VocabularySizes(rows: embedding?.rows, config: configVocabularySize, tokenizer: tokenizerSize)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(files, forKey: .files)
+    try container.encode(tensors, forKey: .tensors)
+    if let metadata {
+      var members = container.nestedContainer(keyedBy: JSONCodingKey.self, forKey: .metadata)
+      for key in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+        try members.encode(metadata[key] ?? "", forKey: JSONCodingKey(stringValue: key))
+      }
+    } else {
+      try container.encodeNil(forKey: .metadata)
+    }
+    try container.encodeIfPresent(embedding, forKey: .embedding)
+    try container.encodeIfPresent(head, forKey: .head)
+    try container.encode(tied, forKey: .tied)
+    try container.encode(vocabularySizes, forKey: .vocab)
   }
 }

@@ -10,7 +10,9 @@ extension ResizePlan {
   /// The report of the plan without writing anything (`--dry-run`).
   public func dryRunReport(output: SurgeryOutput) throws(SurgeryError) -> ResizeReport {
     let pieces = try nearestPieces()
-    return report(output: outputPath(for: output), pieces: pieces)
+    var report = report(output: outputPath(for: output), pieces: pieces)
+    report.written = false
+    return report
   }
 
   /// Carries out the plan: writes the resized checkpoint (and, for a folder, every other file,
@@ -107,8 +109,7 @@ extension ResizePlan {
     }
     return ResizeReport(
       added: addedTokens, skipped: skipped, rowsBefore: rowsBefore, rowsAfter: rowsAfter,
-      resized: changedTensors, tied: roles.isTied, output: output, notes: notes,
-      reportsSlots: reservedSlots != nil)
+      resized: changedTensors, tied: roles.isTied, output: output, notes: notes)
   }
 
   func usablePieces(_ pieces: [Int]) -> [Int] {

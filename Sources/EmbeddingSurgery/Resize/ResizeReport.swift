@@ -1,10 +1,14 @@
-import StrictJSON
 import Tokenization
 
 /// What a resize did (or, for a dry run, would do): the value a training pipeline reads.
-public struct ResizeReport: SurgeryReport, Sendable, Equatable {
+///
+/// JSON (`resize --json`): `{"schema_version", "added": [{"token", "id", "init", "pieces",
+/// "slot"}], "skipped": [{"token", "reason"}], "rows_before", "rows_after", "resized": [names],
+/// "tied", "output", "written", "notes": [text]}`; `slot` is the reserved placeholder a token
+/// replaced (`--reuse-reserved`), else null.
+public struct ResizeReport: SurgeryReport, Equatable {
   /// A token that was added, and how its rows were initialized.
-  public struct InitializedToken: Sendable, Equatable {
+  public struct InitializedToken: Encodable, Sendable, Equatable {
     /// The token and its id (the row of its vector).
     public var token: Token
     /// The rule that initialized its rows (`mean` when `nearest` fell back).
@@ -13,10 +17,25 @@ public struct ResizeReport: SurgeryReport, Sendable, Equatable {
     public var pieces: [Int]
     /// The reserved placeholder token it replaced (`--reuse-reserved`), or `nil` for a new row.
     public var slot: String? = nil
+
+    enum CodingKeys: String, CodingKey {
+      case token, id
+      case initialization = "init"
+      case pieces, slot
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(token.text, forKey: .token)
+      try container.encode(token.id, forKey: .id)
+      try container.encode(initialization, forKey: .initialization)
+      try container.encode(pieces, forKey: .pieces)
+      try container.encodeIfPresent(slot, forKey: .slot)
+    }
   }
 
   /// A token that was not added, and why.
-  public struct SkippedToken: Sendable, Equatable {
+  public struct SkippedToken: Encodable, Sendable, Equatable {
     /// The token's text.
     public var token: String
     /// Why it was skipped ("duplicate", "already in the vocabulary as id 42").
@@ -43,43 +62,19 @@ public struct ResizeReport: SurgeryReport, Sendable, Equatable {
   public var tied: Bool
   /// Where the result was written (for a dry run, where it would be).
   public var output: String
+  /// Whether a checkpoint was written (false for a dry run).
+  public var written = true
   /// Remarks for a person (tokenizer files left unchanged, fallbacks, ...).
   public var notes: [String]
-  /// Whether each added entry of ``json`` carries a `"slot"` (`--reuse-reserved`).
-  public var reportsSlots = false
+
+  enum CodingKeys: String, CodingKey {
+    case added, skipped
+    case rowsBefore = "rows_before"
+    case rowsAfter = "rows_after"
+    case resized, tied, output, written
+    case notes
+  }
 
   /// The ids of the added tokens, ready for PEFT's `trainable_token_indices`.
   public var newIDs: [Int] { added.map(\.token.id) }
-
-  /// The report as JSON, exactly:
-  /// `{"added":[{"token","id","init","pieces":[ids]}], "skipped":[{"token","reason"}],
-  /// "rows_before":n, "rows_after":n, "resized":[names], "tied":bool, "output":path}`; with
-  /// `--reuse-reserved` each added entry also has `"slot"`: the placeholder it replaced, or null.
-  public var json: JSONValue {
-    .object([
-      JSONMember(
-        "added",
-        .array(
-          added.map {
-            .object(
-              [
-                JSONMember("token", .string($0.token.text)),
-                JSONMember("id", .number(JSONNumber($0.token.id))),
-                JSONMember("init", .string($0.initialization.rawValue)),
-                JSONMember("pieces", .array($0.pieces.map { .number(JSONNumber($0)) })),
-              ] + (reportsSlots ? [JSONMember("slot", $0.slot.map { .string($0) } ?? .null)] : []))
-          })),
-      JSONMember(
-        "skipped",
-        .array(
-          skipped.map {
-            .object([JSONMember("token", .string($0.token)), JSONMember("reason", .string($0.reason))])
-          })),
-      JSONMember("rows_before", .number(JSONNumber(rowsBefore))),
-      JSONMember("rows_after", .number(JSONNumber(rowsAfter))),
-      JSONMember("resized", .array(resized.map { .string($0) })),
-      JSONMember("tied", .bool(tied)),
-      JSONMember("output", .string(output)),
-    ])
-  }
 }

@@ -7,7 +7,16 @@ import SystemPackage
 /// A text file holds one token per line (UTF-8; `\n` or `\r\n` removed; empty lines skipped;
 /// everything else, leading and trailing spaces included, is part of the token). A file whose
 /// name ends in `.json` holds an array of strings instead (for tokens that contain newlines).
+/// The path `-` is standard input.
 public struct TokenList: Sendable, Equatable {
+  /// How a token file holds its tokens.
+  public enum Format: String, Sendable, CaseIterable {
+    /// One token per line.
+    case lines
+    /// A JSON array of strings.
+    case json
+  }
+
   /// The tokens in file order, duplicates included.
   public var tokens: [String]
 
@@ -22,9 +31,13 @@ public struct TokenList: Sendable, Equatable {
   ///   or (for `.json`) anything but an array of strings; ``SurgeryError/io(path:operation:code:)``
   ///   when the file cannot be read.
   /// - Complexity: O(*n*) in the size of the file.
-  public init(contentsOf path: String) throws(SurgeryError) {
-    let bytes = try fileSystem { () throws(FileSystemError) in try FilePath(path).readAll() }
-    if FilePath(path).extension?.lowercased() == "json" {
+  /// - Parameter format: how the file holds its tokens (default: `json` for a `.json` file, else
+  ///   lines; standard input as lines).
+  public init(contentsOf path: String, format: Format? = nil) throws(SurgeryError) {
+    let opened = FilePath(path == "-" ? "/dev/stdin" : path)
+    let bytes = try fileSystem { () throws(FileSystemError) in try opened.readAll() }
+    let isJSON = path != "-" && FilePath(path).extension?.lowercased() == "json"
+    if format ?? (isJSON ? .json : .lines) == .json {
       tokens = try TokenList.parseJSON(bytes, path: path)
     } else {
       tokens = try TokenList.parseLines(bytes, path: path)

@@ -32,12 +32,6 @@ public protocol SurgeryPlan: Sendable {
   ) throws(SurgeryError) -> Report
 }
 
-/// A surgery's report: what the command prints, and its `--json` form.
-public protocol SurgeryReport {
-  /// The report as JSON, as `--json` prints it.
-  var json: JSONValue { get }
-}
-
 extension SurgeryPlan {
   /// Where the output goes by default: `NAME-SUFFIX.safetensors` beside a file, `DIR-SUFFIX`
   /// beside a folder (see ``outputSuffix``); for a model named by a Hugging Face repository id,

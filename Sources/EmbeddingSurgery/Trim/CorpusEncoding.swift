@@ -7,17 +7,19 @@ import Tokenization
 /// work, each thread records into its own usage, and the usages are merged at the end (a sum and a
 /// union, so the result does not depend on the number of threads).
 package enum CorpusEncoding {
-  /// The usage of every text of `paths` (and of `extraTexts`, encoded first).
+  /// The usage of every text of `paths` (and of `extraTexts`, encoded first); `-` is standard
+  /// input, in `standardInputFormat` (default: lines); a file is in the format its extension says
+  /// (see ``CorpusFormat/of(_:)``).
   ///
   /// - Throws: ``SurgeryError`` for a file that cannot be read or a line that is not a text (the
   ///   first such problem), or a text the tokenizer cannot encode.
   /// - Complexity: the encoding of every text, over `threads` threads; memory holds a batch of
   ///   about 1 MiB per thread.
   package static func usage(
-    of paths: [String], tokenizer: Tokenizer, extraTexts: [String] = [],
+    of paths: [String], standardInputFormat: CorpusFormat? = nil, tokenizer: Tokenizer, extraTexts: [String] = [],
     threads: Int = ParallelWork.defaultThreadCount
   ) throws(SurgeryError) -> TokenUsage {
-    let queue = CorpusQueue(paths: paths)
+    let queue = CorpusQueue(paths: paths, standardInputFormat: standardInputFormat)
     let usages = Mutex<[TokenUsage]>([])
     var first = TokenUsage(for: tokenizer)
     for text in extraTexts {
@@ -51,6 +53,7 @@ package enum CorpusEncoding {
 private final class CorpusQueue: Sendable {
   private struct State: ~Copyable {
     var paths: [String]
+    var standardInputFormat: CorpusFormat?
     var next = 0
     var reader: CorpusReader?
     var error: SurgeryError?
@@ -58,8 +61,8 @@ private final class CorpusQueue: Sendable {
 
   private let state: Mutex<State>
 
-  init(paths: [String]) {
-    state = Mutex(State(paths: paths))
+  init(paths: [String], standardInputFormat: CorpusFormat?) {
+    state = Mutex(State(paths: paths, standardInputFormat: standardInputFormat))
   }
 
   /// The first problem met, if any.
@@ -77,7 +80,9 @@ private final class CorpusQueue: Sendable {
         if state.reader == nil {
           guard state.next < state.paths.count else { return nil }
           do throws(SurgeryError) {
-            state.reader = try CorpusReader(path: state.paths[state.next])
+            let path = state.paths[state.next]
+            state.reader = try CorpusReader(
+              path: path, format: path == "-" ? state.standardInputFormat ?? .lines : .of(path))
           } catch {
             state.error = error
             return nil

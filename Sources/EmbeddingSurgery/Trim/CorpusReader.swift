@@ -5,7 +5,8 @@ import SystemPackage
 /// Reads the texts of a corpus file a batch at a time, so that a corpus of gigabytes is never
 /// held in memory: each non-empty line is a text (`\n` or `\r\n` ends it), or, in a `.jsonl` file,
 /// a JSON object whose `"text"` member is the text. A line that is not UTF-8, holds a NUL, or (in
-/// `.jsonl`) is not such an object is an error naming the file and the line.
+/// `.jsonl`) is not such an object is an error naming the file and the line. The path `-` is
+/// standard input, read in order.
 struct CorpusReader: ~Copyable {
   /// A batch of texts.
   struct Batch: Sendable {
@@ -16,6 +17,7 @@ struct CorpusReader: ~Copyable {
   let path: String
   private let file: InputFile
   private let isJSONLines: Bool
+  private let isStandardInput: Bool
   private var offset: Int64 = 0
   private var lineNumber = 0
   /// Bytes read and not yet returned as lines: `pending[start...]`.
@@ -26,11 +28,13 @@ struct CorpusReader: ~Copyable {
   /// Bytes read at a time.
   static let readBytes = 1 << 20
 
-  /// Opens the corpus file at `path`.
-  init(path: String) throws(SurgeryError) {
+  /// Opens the corpus file at `path` (`-`: standard input), whose texts are in `format`.
+  init(path: String, format: CorpusFormat) throws(SurgeryError) {
     self.path = path
-    isJSONLines = FilePath(path).extension?.lowercased() == "jsonl"
-    let file = try fileSystem { () throws(FileSystemError) in try InputFile(path: path) }
+    isJSONLines = format == .jsonl
+    isStandardInput = path == "-"
+    let opened = isStandardInput ? "/dev/stdin" : path
+    let file = try fileSystem { () throws(FileSystemError) in try InputFile(path: opened) }
     if try fileSystem({ () throws(FileSystemError) in try file.status() }).kind == .directory {
       throw .fileSystem(.failed(operation: "read", path: path, errno: .isDirectory))
     }
@@ -75,7 +79,9 @@ struct CorpusReader: ~Copyable {
       pending.append(contentsOf: repeatElement(0, count: Self.readBytes))
       let read = pending.withUnsafeMutableBytes { buffer in
         let free = UnsafeMutableRawBufferPointer(rebasing: buffer[kept...])
-        return Result { () throws(FileSystemError) in try file.read(at: offset, into: free) }
+        return Result { () throws(FileSystemError) in
+          isStandardInput ? try file.read(into: free) : try file.read(at: offset, into: free)
+        }
       }
       let count = try fileSystem { () throws(FileSystemError) in try read.get() }
       pending.removeSubrange((kept + count)...)

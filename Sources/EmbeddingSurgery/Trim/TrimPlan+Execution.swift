@@ -55,8 +55,9 @@ extension TrimPlan {
     return TrimReport(
       rowsBefore: rowsBefore, rowsAfter: rowsAfter, kept: kept.count, removed: idMap.oldCount - kept.count,
       bytesBefore: bytesBefore, bytesAfter: bytesBefore + change, resized: changedTensors, output: output,
-      idMap: kept.enumerated().map { ($1, $0) }, skipped: tokenizerTrim.skippedKeepTokens,
-      corpusTexts: usage.textCount, corpusTokens: usage.tokenCount, written: written, notes: notes)
+      renumbering: kept.enumerated().map { TrimReport.Renumbered(old: $1, new: $0) },
+      skipped: tokenizerTrim.skippedKeepTokens,
+      corpus: TrimReport.Corpus(texts: usage.textCount, tokens: usage.tokenCount), written: written, notes: notes)
   }
 
   /// The data bytes of the checkpoint's safetensors files (their tensors).

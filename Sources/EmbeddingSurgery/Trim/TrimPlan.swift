@@ -77,7 +77,7 @@ public struct TrimPlan: SurgeryPlan {
       sentencePieceModel = nil
     }
     usage = try CorpusEncoding.usage(
-      of: request.corpora, tokenizer: tokenizer,
+      of: request.corpora, standardInputFormat: request.standardInputFormat, tokenizer: tokenizer,
       extraTexts: sentencePieceModel?.selfTestSamples.map(\.input) ?? [],
       threads: threads ?? ParallelWork.defaultThreadCount)
     // What the model's files name is kept whatever the corpus says.

@@ -1,8 +1,36 @@
-import StrictJSON
-
 /// What a trim did (or, for a dry run, would do): sizes before and after, and the renumbering a
 /// pipeline needs to remap an already tokenized dataset.
-public struct TrimReport: SurgeryReport, Sendable, Equatable {
+///
+/// JSON (`trim --json`): `{"schema_version", "rows_before", "rows_after", "kept", "removed",
+/// "bytes_before", "bytes_after", "resized": [names], "output", "id_map": [[old, new], ...],
+/// "skipped": [tokens], "corpus": {"texts", "tokens"}, "written", "notes": [text]}`.
+public struct TrimReport: SurgeryReport, Equatable {
+  /// A kept token's old and new id; JSON `[old, new]`.
+  public struct Renumbered: Encodable, Sendable, Equatable {
+    public var old: Int
+    public var new: Int
+
+    /// The token that had id `old` has id `new`.
+    public init(old: Int, new: Int) {
+      self.old = old
+      self.new = new
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.unkeyedContainer()
+      try container.encode(old)
+      try container.encode(new)
+    }
+  }
+
+  /// How much text the corpus held; JSON `{"texts", "tokens"}`.
+  public struct Corpus: Encodable, Sendable, Equatable {
+    /// The texts of the corpus.
+    public var texts: Int
+    /// The tokens they encoded to, with the tokenizer before the trim.
+    public var tokens: Int
+  }
+
   /// Rows of the embedding before and after.
   public var rowsBefore: Int
   public var rowsAfter: Int
@@ -16,47 +44,28 @@ public struct TrimReport: SurgeryReport, Sendable, Equatable {
   public var resized: [String]
   /// Where the result was (or would be) written.
   public var output: String
-  /// `[old id, new id]` of every kept token, ascending.
-  public var idMap: [(old: Int, new: Int)]
+  /// Every kept token's old and new id, ascending.
+  public var renumbering: [Renumbered]
   /// Requested `keep` tokens that are not in the vocabulary.
   public var skipped: [String]
   /// The texts of the corpus, and the tokens they encoded to.
-  public var corpusTexts: Int
-  public var corpusTokens: Int
+  public var corpus: Corpus
   /// Whether a checkpoint was written.
   public var written: Bool
   /// Remarks for a person (an empty corpus, nothing to remove, hard links...).
   public var notes: [String]
 
-  public static func == (lhs: TrimReport, rhs: TrimReport) -> Bool {
-    lhs.rowsBefore == rhs.rowsBefore && lhs.rowsAfter == rhs.rowsAfter && lhs.kept == rhs.kept
-      && lhs.removed == rhs.removed && lhs.bytesBefore == rhs.bytesBefore && lhs.bytesAfter == rhs.bytesAfter
-      && lhs.resized == rhs.resized && lhs.output == rhs.output && lhs.idMap.map(\.old) == rhs.idMap.map(\.old)
-      && lhs.idMap.map(\.new) == rhs.idMap.map(\.new) && lhs.skipped == rhs.skipped && lhs.written == rhs.written
-      && lhs.corpusTexts == rhs.corpusTexts && lhs.corpusTokens == rhs.corpusTokens
-      && lhs.notes == rhs.notes
+  enum CodingKeys: String, CodingKey {
+    case rowsBefore = "rows_before"
+    case rowsAfter = "rows_after"
+    case kept, removed
+    case bytesBefore = "bytes_before"
+    case bytesAfter = "bytes_after"
+    case resized, output
+    case renumbering = "id_map"
+    case skipped, corpus, written, notes
   }
 
-  /// The report as JSON, in this order: `{"rows_before", "rows_after", "kept", "removed",
-  /// "bytes_before", "bytes_after", "resized": [names], "output", "id_map": [[old, new], ...],
-  /// "skipped": [tokens], "corpus": {"texts", "tokens"}, "written", "notes": [text]}`.
-  public var json: JSONValue {
-    func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
-    return .object([
-      JSONMember("rows_before", number(rowsBefore)),
-      JSONMember("rows_after", number(rowsAfter)),
-      JSONMember("kept", number(kept)),
-      JSONMember("removed", number(removed)),
-      JSONMember("bytes_before", number(bytesBefore)),
-      JSONMember("bytes_after", number(bytesAfter)),
-      JSONMember("resized", .array(resized.map { .string($0) })),
-      JSONMember("output", .string(output)),
-      JSONMember("id_map", .array(idMap.map { .array([number($0.old), number($0.new)]) })),
-      JSONMember("skipped", .array(skipped.map { .string($0) })),
-      JSONMember(
-        "corpus", .object([JSONMember("texts", number(corpusTexts)), JSONMember("tokens", number(corpusTokens))])),
-      JSONMember("written", .bool(written)),
-      JSONMember("notes", .array(notes.map { .string($0) })),
-    ])
-  }
+  /// `(old id, new id)` of every kept token, ascending (``renumbering`` as pairs).
+  public var idMap: [(old: Int, new: Int)] { renumbering.map { ($0.old, $0.new) } }
 }

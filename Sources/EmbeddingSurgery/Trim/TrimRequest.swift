@@ -2,8 +2,11 @@
 /// keep besides.
 public struct TrimRequest: Sendable {
   /// The corpus files: each non-empty line is one text, or (for a `.jsonl` file) a JSON object
-  /// whose `"text"` member is the text.
+  /// whose `"text"` member is the text. `-` is standard input.
   public var corpora: [String]
+  /// How standard input (the corpus `-`) holds its texts (default: lines); a file's format is
+  /// told by its extension (`.jsonl`, else lines).
+  public var standardInputFormat: CorpusFormat?
   /// Tokens to keep whatever the corpus says, as vocabulary strings (`Ġhello`, `▁hello`, `##ing`);
   /// those not in the vocabulary are reported as skipped.
   public var keep: [String]
