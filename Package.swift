@@ -40,7 +40,9 @@ let package = Package(
     // The engine and public library API.
     .target(
       name: "EmbeddingSurgery",
-      dependencies: ["CBLAS", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON"]
+      dependencies: ["CBLAS", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON"],
+      // The kernels check their buffers' counts in debug builds (and so in `swift test`).
+      swiftSettings: [.define("EMBSURGERY_INTERNAL_CHECKS", .when(configuration: .debug))]
     ),
     .executableTarget(
       name: "embsurgery",

@@ -8,12 +8,19 @@ enum ColumnSumKernel {
   /// Adds the rows of `window` that are not all zero to `sums` (and their squares to
   /// `squares`), `window.dimension` accumulators each.
   ///
+  /// - Precondition: `sums` (and `squares`) hold `window.dimension` accumulators (checked in
+  ///   builds with internal checks).
   /// - Returns: the number of rows added.
   /// - Complexity: O(*rows* × *dimension*), one pass.
   package static func accumulate(
-    _ window: RowWindow, sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>?
+    _ window: RowWindow, sums: UnsafeMutableBufferPointer<Float>, squares: UnsafeMutableBufferPointer<Float>?
   ) -> Int {
-    switch window.format {
+    internalCheck(
+      sums.count == window.dimension && (squares?.count ?? window.dimension) == window.dimension,
+      "\(sums.count) and \(squares?.count ?? 0) accumulators for rows of \(window.dimension)")
+    guard let sums = sums.baseAddress else { return 0 }
+    let squares = squares?.baseAddress
+    return switch window.format {
     case .bfloat16: accumulate(BFloat16Decoder.self, window, sums, squares)
     case .float16: accumulate(Float16Decoder.self, window, sums, squares)
     case .float32: accumulate(Float32Decoder.self, window, sums, squares)

@@ -42,8 +42,8 @@ package struct CovarianceMatrix {
         guard let block = scratch.baseAddress else { return }
         let product = block + rowCount * dimension
         for (index, id) in window.rowIDs.enumerated() {
-          let target = block + index * dimension
-          if let source = window.row(id).baseAddress { format.decode(source, count: dimension, into: target) }
+          let target = UnsafeMutableBufferPointer(rebasing: scratch[(index * dimension)..<((index + 1) * dimension)])
+          format.decode(window.row(id), into: target)
           for column in 0..<dimension { target[column] -= mean[column] }
         }
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, 1, block, n, 0, product, n)
@@ -58,8 +58,8 @@ package struct CovarianceMatrix {
         let product = block + rowCount * dimension
         let floatMean = mean.map { Float($0) }
         for (index, id) in window.rowIDs.enumerated() {
-          let target = block + index * dimension
-          if let source = window.row(id).baseAddress { format.decode(source, count: dimension, into: target) }
+          let target = UnsafeMutableBufferPointer(rebasing: scratch[(index * dimension)..<((index + 1) * dimension)])
+          format.decode(window.row(id), into: target)
           for column in 0..<dimension { target[column] -= floatMean[column] }
         }
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, 1, block, n, 0, product, n)
