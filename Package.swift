@@ -49,6 +49,7 @@ let package = Package(
       dependencies: [
         "EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"]),
@@ -59,7 +60,10 @@ let package = Package(
       exclude: ["Resources"]),
     .testTarget(
       name: "EmbeddingSurgeryTests",
-      dependencies: ["EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "TestSupport"]
+      dependencies: [
+        "EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "TestSupport",
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
     ),
     .testTarget(
       name: "CommandLineTests",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
+import SystemPackage
 
 // The option declarations that `resize`, `fix-untrained` and `audit` share, each declared once.
 // Every command lists them where it always did, with the same names and help.
@@ -27,7 +28,7 @@ struct ModelLocationOptions: ParsableArguments {
 
   /// The model `name` names: a path, or a repository id in the local Hugging Face cache.
   func open(_ name: String, tokenizer: String? = nil) throws(SurgeryError) -> ModelCheckpoint {
-    try ModelCheckpoint.open(name, revision: revision, tokenizerPath: tokenizer)
+    try ModelCheckpoint.open(name, revision: revision, tokenizerPath: tokenizer.map { FilePath($0) })
   }
 }
 

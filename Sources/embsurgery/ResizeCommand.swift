@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
+import SystemPackage
 
 /// `embsurgery resize`: add tokens to a checkpoint.
 struct Resize: ParsableCommand {
@@ -72,7 +73,7 @@ struct Resize: ParsableCommand {
   }
 
   private func resize() throws(SurgeryError) {
-    let list = try TokenList(contentsOf: tokens)
+    let list = try TokenList(contentsOf: FilePath(tokens))
     guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = ResizeRequest(
@@ -83,7 +84,8 @@ struct Resize: ParsableCommand {
     request.reuseReserved = reuseReserved
     let plan = try ResizePlan(model: checkpoint, request: request)
     let destination: SurgeryOutput =
-      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+      inPlace
+      ? .inPlace : .path(output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
     try outputOptions.run(plan, into: destination) { ResizeSummary(report: $0, dryRun: $1).text }
   }
 }

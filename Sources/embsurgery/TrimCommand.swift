@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
+import SystemPackage
 
 /// `embsurgery trim`: shrink the vocabulary to what a corpus uses.
 struct Trim: ParsableCommand {
@@ -59,14 +60,16 @@ struct Trim: ParsableCommand {
   }
 
   private func trim() throws(SurgeryError) {
-    let keepTokens = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: path).tokens } ?? []
+    let keepTokens =
+      try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: FilePath(path)).tokens } ?? []
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     let request = TrimRequest(
       corpora: corpus, keep: keepTokens, keepSource: keep, minimumCount: minCount,
       embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
     let plan = try TrimPlan(model: checkpoint, request: request)
     let destination: SurgeryOutput =
-      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+      inPlace
+      ? .inPlace : .path(output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
     try outputOptions.run(plan, into: destination) { TrimSummary(report: $0, dryRun: $1).text }
   }
 }

@@ -98,8 +98,8 @@ public struct ModelAudit: Sendable {
   /// - Throws: ``SurgeryError`` when the checkpoint cannot be read or has no usable embedding.
   /// - Complexity: O(*rows* × *dimension*) per matrix; memory O(*rows*) plus a few MiB.
   public init(model: ModelCheckpoint, embeddingName: String? = nil, headName: String? = nil) throws(SurgeryError) {
-    self.model = model.path
-    tokenizerPath = model.tokenizerPath
+    self.model = model.path.string
+    tokenizerPath = model.tokenizerPath?.string
     let vocabulary = model.vocabulary
     self.vocabulary = vocabulary
     vocabularySize = vocabulary?.size

@@ -100,16 +100,17 @@ public struct CheckpointDiff: Sendable {
       && (vocabularySize.map { $0.a == $0.b } ?? true) && !matrices.contains { $0.differs }
   }
 
-  /// Compares `a` and `b`.
+  /// Compares `a` and `b`: each a path, or a Hugging Face repository id in the local cache
+  /// (at `revisionA` or `revisionB`, default `main`).
   ///
   /// - Throws: ``SurgeryError`` when a path does not exist or a file is malformed.
   /// - Complexity: O(tokens) for the tokenizers; O(rows × dimension) for each matrix pair, in
   ///   windows whose pages are released.
-  public init(a: String, b: String) throws(SurgeryError) {
+  public init(a: String, b: String, revisionA: String? = nil, revisionB: String? = nil) throws(SurgeryError) {
     self.a = a
     self.b = b
-    let left = try DiffSide(path: a)
-    let right = try DiffSide(path: b)
+    let left = try DiffSide(a, revision: revisionA)
+    let right = try DiffSide(b, revision: revisionB)
     var notes: [String] = []
 
     var added: [TokenizerVocabulary.Entry] = []

@@ -31,7 +31,7 @@ public struct FixUntrainedPlan: RowRewritingPlan {
     self.request = request
     if request.initialization == .nearest {
       throw .invalidRequest(
-        path: model.path, reason: "the nearest-token rule is for new tokens; use mean, random, zeros or mvn")
+        path: model.path.string, reason: "the nearest-token rule is for new tokens; use mean, random, zeros or mvn")
     }
     let tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
     self.tensors = tensors
@@ -46,7 +46,8 @@ public struct FixUntrainedPlan: RowRewritingPlan {
     let ids: [Int]
     if let given = request.ids {
       for id in given where id < 0 || id >= rowCount {
-        throw .invalidRequest(path: model.path, reason: "id \(id) is not a row (the embedding has \(rowCount) rows)")
+        throw .invalidRequest(
+          path: model.path.string, reason: "id \(id) is not a row (the embedding has \(rowCount) rows)")
       }
       ids = Array(Set(given)).sorted()
     } else {

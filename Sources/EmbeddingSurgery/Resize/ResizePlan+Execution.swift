@@ -95,15 +95,15 @@ extension ResizePlan {
     {
       if renames.isEmpty {
         edited[model.relativePath(of: "tokenizer.json")] = try ModelFileEdits.addTokens(
-          records, toTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath)
+          records, toTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath.string)
       } else {
         let renamed = try ModelFileEdits.renameSlots(
-          renames, inTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath)
+          renames, inTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath.string)
         let entries = (renamed.needingEntries + appended).sorted { $0.id < $1.id }
         edited[model.relativePath(of: "tokenizer.json")] =
           entries.isEmpty
           ? renamed.bytes
-          : try ModelFileEdits.addTokens(entries, toTokenizerJSON: renamed.bytes, path: tokenizerPath)
+          : try ModelFileEdits.addTokens(entries, toTokenizerJSON: renamed.bytes, path: tokenizerPath.string)
       }
     }
     let configPath = folder.appending("tokenizer_config.json").string

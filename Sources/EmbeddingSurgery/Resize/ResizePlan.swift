@@ -57,7 +57,8 @@ public struct ResizePlan: RowRewritingPlan {
     self.model = model
     self.request = request
     if let multiple = request.padToMultipleOf, multiple < 1 {
-      throw .invalidRequest(path: model.path, reason: "the row count cannot be padded to a multiple of \(multiple)")
+      throw .invalidRequest(
+        path: model.path.string, reason: "the row count cannot be padded to a multiple of \(multiple)")
     }
     tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
     rowsBefore = tensors.roles.embedding.shape[0]
@@ -66,7 +67,7 @@ public struct ResizePlan: RowRewritingPlan {
     if request.reuseReserved {
       guard model.isFolder, model.ownsTokenizerJSON else {
         throw .invalidRequest(
-          path: model.path,
+          path: model.path.string,
           reason:
             "reusing reserved slots needs a model folder with its tokenizer.json (the reserved tokens are renamed there)"
         )
@@ -107,7 +108,7 @@ public struct ResizePlan: RowRewritingPlan {
     }
     rowsAfter = rows
     if request.initialization == .nearest, model.vocabulary == nil {
-      throw .missingTokenizer(path: model.path, for: .nearestRule)
+      throw .missingTokenizer(path: model.path.string, for: .nearestRule)
     }
   }
 }

@@ -22,12 +22,12 @@ public struct TokenList: Sendable, Equatable {
   ///   or (for `.json`) anything but an array of strings; ``SurgeryError/io(path:operation:code:)``
   ///   when the file cannot be read.
   /// - Complexity: O(*n*) in the size of the file.
-  public init(contentsOf path: String) throws(SurgeryError) {
-    let bytes = try fileSystem { () throws(FileSystemError) in try FilePath(path).readAll() }
-    if FilePath(path).extension?.lowercased() == "json" {
-      tokens = try TokenList.parseJSON(bytes, path: path)
+  public init(contentsOf path: FilePath) throws(SurgeryError) {
+    let bytes = try fileSystem { () throws(FileSystemError) in try path.readAll() }
+    if path.extension?.lowercased() == "json" {
+      tokens = try TokenList.parseJSON(bytes, path: path.string)
     } else {
-      tokens = try TokenList.parseLines(bytes, path: path)
+      tokens = try TokenList.parseLines(bytes, path: path.string)
     }
   }
 

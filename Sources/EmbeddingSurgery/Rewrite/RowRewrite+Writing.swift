@@ -243,7 +243,7 @@ extension RowRewrite {
   /// names no removed token): those files are cloned, or linked, as unchanged files are.
   private func realEdits(_ edited: [String: [UInt8]]) -> [String: [UInt8]] {
     edited.filter { (name, bytes) in
-      let path = FilePath(model.path).appending(name)
+      let path = model.path.appending(name)
       guard path.status()?.size == Int64(bytes.count) else { return true }
       return (try? fileSystem({ () throws(FileSystemError) in try path.readAll() })) != bytes
     }
@@ -274,7 +274,7 @@ extension RowRewrite {
         if isFolder { try walk(path, relative: relativePath) }
       }
     }
-    try walk(FilePath(model.path), relative: "")
+    try walk(model.path, relative: "")
     return files
   }
 
@@ -292,7 +292,7 @@ extension RowRewrite {
   private func copy(
     _ others: [OtherFile], to root: FilePath, edited: [String: [UInt8]], linking: Bool, counter: ProgressCounter
   ) throws(SurgeryError) {
-    let input = FilePath(model.path)
+    let input = model.path
     for file in others {
       let source = input.appending(file.relativePath)
       let destination = root.appending(file.relativePath)

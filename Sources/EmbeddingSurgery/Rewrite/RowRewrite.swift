@@ -48,7 +48,7 @@ struct RowRewrite: Sendable {
       tensors.append(
         try RewrittenTensor(
           tensor, named: fileName, in: try model.safeTensorsFile(named: fileName), isBias: isBias,
-          modelPath: model.path))
+          modelPath: model.path.string))
     }
     self.tensors = tensors
   }

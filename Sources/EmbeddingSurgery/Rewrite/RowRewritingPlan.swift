@@ -56,7 +56,7 @@ public protocol RowRewritingPlan: SurgeryPlan {
 extension RowRewritingPlan {
   /// The report of the plan without writing anything (`--dry-run`).
   public func dryRunReport(output: SurgeryOutput) throws(SurgeryError) -> Report {
-    try report(output: FilePath(outputPath(for: output)), run: .dryRun)
+    try report(output: outputPath(for: output), run: .dryRun)
   }
 
   /// Carries out the plan into `output`: writes the new checkpoint (and, for a folder, every other
@@ -76,7 +76,7 @@ extension RowRewritingPlan {
     into output: SurgeryOutput, linkingUnchanged: Bool = false,
     progress: (@Sendable (Int64, Int64) -> Void)? = nil
   ) throws(SurgeryError) -> Report {
-    guard writesAnything else { return try report(output: FilePath(outputPath(for: output)), run: .nothingToWrite) }
+    guard writesAnything else { return try report(output: outputPath(for: output), run: .nothingToWrite) }
     let destination = try destination(for: output, linkingUnchanged: linkingUnchanged)
     let rewrite = try RowRewrite(self)
     let edited = model.isFolder ? try rewrite.shardIndexEdit(editedFiles()) : [:]
@@ -84,7 +84,7 @@ extension RowRewritingPlan {
     try rewrite.write(
       &rows, edited: edited, to: destination, linkingUnchanged: linkingUnchanged, progress: progress)
     return try report(
-      output: FilePath(destination.path), run: .written(rows.outcome, notes: linkNotes(linkingUnchanged)))
+      output: destination.path, run: .written(rows.outcome, notes: linkNotes(linkingUnchanged)))
   }
 
   /// The names of the tensors that change (none when the plan writes nothing or keeps every row

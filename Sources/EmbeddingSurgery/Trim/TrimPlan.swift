@@ -51,7 +51,7 @@ public struct TrimPlan: RowRewritingPlan {
     guard let tokenizerPath = model.tokenizerPath, let bytes = model.tokenizerBytes, let json = model.tokenizerJSON,
       let tokenizer = try model.makeTokenizer()
     else {
-      throw .missingTokenizer(path: model.path, for: .trimming)
+      throw .missingTokenizer(path: model.path.string, for: .trimming)
     }
     if model.isFolder, !model.ownsTokenizerJSON {
       for name in ["tokenizer.json", "vocab.txt", "tokenizer.model"] where model.folder.appending(name).exists {
@@ -62,7 +62,7 @@ public struct TrimPlan: RowRewritingPlan {
     }
     tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
     rowsBefore = tensors.roles.embedding.shape[0]
-    let file = TokenizerFile(path: tokenizerPath, bytes: bytes, json: json, tokenizer: tokenizer)
+    let file = TokenizerFile(path: tokenizerPath.string, bytes: bytes, json: json, tokenizer: tokenizer)
     tokenizerFile = file
     let sentencePiecePath = model.folder.appending("tokenizer.model")
     if model.ownsTokenizerJSON, sentencePiecePath.exists {
@@ -97,7 +97,7 @@ public struct TrimPlan: RowRewritingPlan {
     }
     if let past = tokenizerTrim.keptIDs.last, past >= rowsBefore {
       throw .invalidRequest(
-        path: tokenizerPath,
+        path: tokenizerPath.string,
         reason:
           "token \(past) is kept but the embedding has only \(rowsBefore) rows; the tokenizer and the checkpoint disagree"
       )
