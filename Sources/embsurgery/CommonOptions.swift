@@ -63,6 +63,12 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension OutputOptions {
+  /// Where the result of `plan` goes: over the input with `--in-place`, else at `--output`
+  /// (`output`; `nil` for the plan's default beside the input).
+  func destination<Plan: SurgeryPlan>(of plan: Plan, output: String?, inPlace: Bool = false) -> SurgeryOutput {
+    inPlace ? .inPlace : .path(output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: force)
+  }
+
   /// The shared end of `resize`, `fix-untrained` and `trim`: the plan's dry-run report with
   /// `--dry-run`, else the report of executing it into `destination` (with a progress bar when
   /// standard error is a terminal, unless `--quiet` or the plan writes nothing; `--json` goes to

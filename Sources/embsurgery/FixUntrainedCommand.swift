@@ -1,7 +1,6 @@
 import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
-import SystemPackage
 
 /// `embsurgery fix-untrained`: re-initialize untrained rows of the embedding and the head.
 struct FixUntrained: ParsableCommand {
@@ -63,7 +62,7 @@ struct FixUntrained: ParsableCommand {
       ids: ids?.ids, initialization: initialization, seed: seed,
       noiseScale: noiseScale, embeddingName: tensors.embedding, headName: tensors.head)
     let plan = try FixUntrainedPlan(model: checkpoint, request: request)
-    let destination = SurgeryOutput.path(FilePath(output), replacingExisting: outputOptions.force)
+    let destination = outputOptions.destination(of: plan, output: output)
     try outputOptions.run(plan, into: destination) { FixUntrainedSummary(report: $0, dryRun: $1).text }
   }
 }

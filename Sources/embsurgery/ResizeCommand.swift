@@ -83,9 +83,7 @@ struct Resize: ParsableCommand {
     request.noiseScale = noiseScale
     request.reuseReserved = reuseReserved
     let plan = try ResizePlan(model: checkpoint, request: request)
-    let destination: SurgeryOutput =
-      inPlace
-      ? .inPlace : .path(output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
     try outputOptions.run(plan, into: destination) { ResizeSummary(report: $0, dryRun: $1).text }
   }
 }

@@ -67,9 +67,7 @@ struct Trim: ParsableCommand {
       corpora: corpus, keep: keepTokens, keepSource: keep, minimumCount: minCount,
       embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
     let plan = try TrimPlan(model: checkpoint, request: request)
-    let destination: SurgeryOutput =
-      inPlace
-      ? .inPlace : .path(output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
     try outputOptions.run(plan, into: destination) { TrimSummary(report: $0, dryRun: $1).text }
   }
 }

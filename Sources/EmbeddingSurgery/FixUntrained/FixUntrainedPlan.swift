@@ -14,13 +14,11 @@ public struct FixUntrainedPlan: RowRewritingPlan {
   public let model: ModelCheckpoint
   /// What was asked.
   public let request: FixUntrainedRequest
-  /// The tensors that change.
-  public var roles: TensorRoles { tensors.roles }
   /// The rows re-initialized, ascending, with their findings (rows flagged in either matrix are
   /// re-initialized in both; rows given by id may have none).
   public let rows: [FlaggedRow]
-  /// The tensors and the files holding them.
-  let tensors: LocatedRoles
+  /// The embedding, an untied head and a head bias: the tensors whose rows are re-initialized.
+  public let roles: TensorRoles
 
   /// Plans the repair: finds the tensors and, without `ids`, scans the embedding and the head
   /// for untrained rows (one streaming pass over each).
@@ -34,8 +32,8 @@ public struct FixUntrainedPlan: RowRewritingPlan {
         path: model.path.string, reason: "the nearest-token rule is for new tokens; use mean, random, zeros or mvn")
     }
     let tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
-    self.tensors = tensors
     let roles = tensors.roles
+    self.roles = roles
     let rowCount = roles.embedding.shape[0]
     func flags(_ tensor: TensorInfo?, _ fileName: String?) throws(SurgeryError) -> [Int: Set<RowFinding>] {
       guard let tensor, let fileName else { return [:] }

@@ -73,9 +73,7 @@ public struct ColumnStatistics: Sendable, Equatable {
   ///
   /// - Complexity: O(*rows* × *dimension*), in blocks of about 4 MiB.
   package mutating func accumulate(_ window: RowWindow) {
-    precondition(window.dimension == dimension, "rows of \(window.dimension) elements, \(dimension) expected")
-    guard dimension > 0 else { return }
-    window.forEachBlock(of: ColumnStatistics.blockRows(dimension: dimension)) { accumulateBlock($0) }
+    window.forEachStatisticsBlock(dimension: dimension) { accumulateBlock($0) }
   }
 
   private mutating func accumulateBlock(_ window: RowWindow) {

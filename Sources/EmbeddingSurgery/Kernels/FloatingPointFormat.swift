@@ -25,8 +25,7 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
   /// - Complexity: O(*n*); BF16, F16 and F32 are converted 16 elements at a time.
   public func decode(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
     precondition(bytes.count == destination.count * byteWidth, "\(bytes.count) bytes for \(destination.count) elements")
-    guard let source = bytes.baseAddress, let target = destination.baseAddress else { return }
-    decode(source, count: destination.count, into: target)
+    withElements(of: bytes, into: destination) { decode($0, count: destination.count, into: $1) }
   }
 
   /// Converts the elements of `bytes` to `Float` one by one (any host byte order): the reference
@@ -36,10 +35,7 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
   ///   internal checks).
   @inlinable
   package func decodeScalar(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
-    internalCheck(
-      bytes.count == destination.count * byteWidth, "\(bytes.count) bytes for \(destination.count) elements")
-    guard let source = bytes.baseAddress, let target = destination.baseAddress else { return }
-    decodeScalar(source, count: destination.count, into: target)
+    withElements(of: bytes, into: destination) { decodeScalar($0, count: destination.count, into: $1) }
   }
 
   /// Converts the elements of `bytes` to `Double` (exact for every format).
@@ -48,10 +44,20 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
   ///   internal checks).
   @inlinable
   package func decode(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Double>) {
+    withElements(of: bytes, into: destination) { decode($0, count: destination.count, into: $1) }
+  }
+
+  /// Calls `body` with the addresses of `bytes` and `destination` (not for empty buffers), once
+  /// `bytes` is checked to hold `destination.count` elements (in builds with internal checks).
+  @inlinable @inline(__always)
+  func withElements<Element>(
+    of bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Element>,
+    _ body: (UnsafeRawPointer, UnsafeMutablePointer<Element>) -> Void
+  ) {
     internalCheck(
       bytes.count == destination.count * byteWidth, "\(bytes.count) bytes for \(destination.count) elements")
     guard let source = bytes.baseAddress, let target = destination.baseAddress else { return }
-    decode(source, count: destination.count, into: target)
+    body(source, target)
   }
 
   /// Whether every element of `bytes` is zero (either sign).

@@ -70,6 +70,16 @@ package struct RowWindow: @unchecked Sendable {
     }
   }
 
+  /// Calls `body` with consecutive blocks of about 4 MiB of `Float`s once converted
+  /// (``ColumnStatistics/blockRows(dimension:)``): how the statistics reduce a window.
+  ///
+  /// - Precondition: the window's rows have `dimension` elements.
+  func forEachStatisticsBlock(dimension: Int, _ body: (RowWindow) -> Void) {
+    precondition(self.dimension == dimension, "rows of \(self.dimension) elements, \(dimension) expected")
+    guard dimension > 0 else { return }
+    forEachBlock(of: ColumnStatistics.blockRows(dimension: dimension), body)
+  }
+
   /// Calls `body` with each run of consecutive rows not in `excluded`, as windows.
   func forEachRun(excluding excluded: Set<Int>, _ body: (RowWindow) -> Void) {
     var start = rowIDs.lowerBound

@@ -21,10 +21,8 @@ public struct ResizePlan: RowRewritingPlan {
   public let model: ModelCheckpoint
   /// What was asked.
   public let request: ResizeRequest
-  /// The tensors that change.
-  public var roles: TensorRoles { tensors.roles }
-  /// The tensors and the files holding them.
-  let tensors: LocatedRoles
+  /// The embedding, an untied head and a head bias: the tensors that grow.
+  public let roles: TensorRoles
   /// Tokens to add, in id order.
   public let added: [PlannedToken]
   /// Tokens not added.
@@ -60,8 +58,8 @@ public struct ResizePlan: RowRewritingPlan {
       throw .invalidRequest(
         path: model.path.string, reason: "the row count cannot be padded to a multiple of \(multiple)")
     }
-    tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
-    rowsBefore = tensors.roles.embedding.shape[0]
+    roles = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName).roles
+    rowsBefore = roles.embedding.shape[0]
 
     var freeSlots: ArraySlice<ReservedSlots.Slot> = []
     if request.reuseReserved {

@@ -15,10 +15,8 @@ public struct TrimPlan: RowRewritingPlan {
   public let model: ModelCheckpoint
   /// What was asked.
   public let request: TrimRequest
-  /// The tensors that change.
-  public var roles: TensorRoles { tensors.roles }
-  /// The tensors and the files holding them.
-  let tensors: LocatedRoles
+  /// The embedding, an untied head and a head bias: the tensors whose kept rows are gathered.
+  public let roles: TensorRoles
   /// The tokenizer side: kept ids, their renumbering, the merges kept, the rewriters.
   public let tokenizerTrim: TokenizerTrim
   /// The tokenizer.json trimmed.
@@ -60,8 +58,8 @@ public struct TrimPlan: RowRewritingPlan {
           reason: "would not match the trimmed rows: trim with the folder's own tokenizer.json")
       }
     }
-    tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
-    rowsBefore = tensors.roles.embedding.shape[0]
+    roles = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName).roles
+    rowsBefore = roles.embedding.shape[0]
     let file = TokenizerFile(path: tokenizerPath.string, bytes: bytes, json: json, tokenizer: tokenizer)
     tokenizerFile = file
     let sentencePiecePath = model.folder.appending("tokenizer.model")
