@@ -43,13 +43,16 @@ let package = Package(
     // The engine and public library API.
     .target(
       name: "EmbeddingSurgery",
-      dependencies: ["CBLAS", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON"]
+      dependencies: ["CBLAS", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON"],
+      // The kernels check their buffers' counts in debug builds (and so in `swift test`).
+      swiftSettings: [.define("EMBSURGERY_INTERNAL_CHECKS", .when(configuration: .debug))]
     ),
     .executableTarget(
       name: "embsurgery",
       dependencies: [
         "CGlibcCompatibility", "EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"]),
@@ -60,7 +63,10 @@ let package = Package(
       exclude: ["Resources"]),
     .testTarget(
       name: "EmbeddingSurgeryTests",
-      dependencies: ["EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "TestSupport"]
+      dependencies: [
+        "EmbeddingSurgery", "FileSystem", "SafeTensors", "Tokenization", "TestSupport",
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
     ),
     .testTarget(
       name: "CommandLineTests",

@@ -184,31 +184,10 @@ public struct SafeTensorsHeader: Sendable {
         dtype = known
       case Array("shape".utf8):
         guard shape == nil else { throw invalid("duplicate field `shape`") }
-        guard case .array(let elements) = field.value else {
-          throw invalid("shape is \(field.value.kindDescription), not an array")
-        }
-        var dimensions: [UInt64] = []
-        dimensions.reserveCapacity(elements.count)
-        for element in elements {
-          guard case .number(let number) = element, let dimension = number.uint64 else {
-            throw invalid("shape must hold integers from 0 to 2^64-1, not \(JSONWriter.string(element))")
-          }
-          dimensions.append(dimension)
-        }
-        shape = dimensions
+        shape = try unsignedIntegers(field.value, field: "shape", invalid: invalid)
       case Array("data_offsets".utf8):
         guard offsets == nil else { throw invalid("duplicate field `data_offsets`") }
-        guard case .array(let elements) = field.value else {
-          throw invalid("data_offsets is \(field.value.kindDescription), not an array")
-        }
-        var values: [UInt64] = []
-        for element in elements {
-          guard case .number(let number) = element, let offset = number.uint64 else {
-            throw invalid(
-              "data_offsets must hold integers from 0 to 2^64-1, not \(JSONWriter.string(element))")
-          }
-          values.append(offset)
-        }
+        let values = try unsignedIntegers(field.value, field: "data_offsets", invalid: invalid)
         guard values.count == 2 else {
           throw invalid("data_offsets has \(values.count) elements, not 2")
         }
@@ -221,6 +200,25 @@ public struct SafeTensorsHeader: Sendable {
     guard let shape else { throw invalid("missing field `shape`") }
     guard let offsets else { throw invalid("missing field `data_offsets`") }
     return Entry(name: name, dtype: dtype, shape: shape, begin: offsets.0, end: offsets.1)
+  }
+
+  /// The integers of the array field `field` of a tensor entry (`shape`, `data_offsets`), each
+  /// from 0 to 2^64-1.
+  private static func unsignedIntegers(
+    _ value: JSONValue, field: String, invalid: (String) -> SafeTensorsError
+  ) throws(SafeTensorsError) -> [UInt64] {
+    guard case .array(let elements) = value else {
+      throw invalid("\(field) is \(value.kindDescription), not an array")
+    }
+    var integers: [UInt64] = []
+    integers.reserveCapacity(elements.count)
+    for element in elements {
+      guard case .number(let number) = element, let integer = number.uint64 else {
+        throw invalid("\(field) must hold integers from 0 to 2^64-1, not \(JSONWriter.string(element))")
+      }
+      integers.append(integer)
+    }
+    return integers
   }
 
   /// Checks the entries in offset order and returns where the data ends (relative to the data section).

@@ -134,31 +134,7 @@ public enum SafeTensorsWriter {
     atomically: Bool = true, progress: ((Int64, Int64) -> Void)? = nil
   ) throws(SafeTensorsError) {
     let placed = try layout(tensors, path: path)
-    for entry in placed {
-      var total: UInt64 = 0
-      for segment in entry.tensor.segments {
-        if case .file(let file, let range) = segment, range.lowerBound < 0 || range.upperBound > file.size {
-          throw .invalidTensor(
-            path: path, tensor: entry.tensor.name,
-            reason: "segment \(range) lies outside \(file.path) (\(file.size) bytes)")
-        }
-        total += UInt64(segment.count)
-      }
-      guard total == entry.end - entry.begin else {
-        throw .invalidTensor(
-          path: path, tensor: entry.tensor.name,
-          reason:
-            "its segments hold \(total) bytes but \(entry.tensor.dtype.rawValue) \(entry.tensor.shape) needs \(entry.end - entry.begin)"
-        )
-      }
-    }
-    if let target = FilePath(path).status()?.identity {
-      for entry in placed {
-        for case .file(let file, _) in entry.tensor.segments where file.identity == target {
-          throw .sameFile(path: path, source: file.path)
-        }
-      }
-    }
+    try check(placed, path: path)
     let headerBytes = header(for: placed, metadata: metadata)
     let totalBytes = Int64(headerBytes.count) + Int64(placed.last?.end ?? 0)
     let temporary = TemporaryName(for: FilePath(path), kind: .partial)
@@ -186,34 +162,7 @@ public enum SafeTensorsWriter {
       }
       try fileSystem { () throws(FileSystemError) in try output.write(headerBytes) }
       advance(headerBytes.count)
-      for entry in placed {
-        for segment in entry.tensor.segments {
-          switch segment {
-          case .bytes(let bytes):
-            try fileSystem { () throws(FileSystemError) in try output.write(bytes) }
-            advance(bytes.count)
-          case .file(let file, let range):
-            try fileSystem { () throws(FileSystemError) in
-              try output.copy(
-                from: file.input, range: Int64(range.lowerBound)..<Int64(range.upperBound), advance: advance)
-            }
-          case .producer(let byteCount, let chunkBytes, let produce):
-            var offset = 0
-            while offset < byteCount {
-              let count = min(max(chunkBytes, 1), byteCount - offset)
-              let chunk = produce(offset, count)
-              guard chunk.count == count else {
-                throw .invalidTensor(
-                  path: path, tensor: entry.tensor.name,
-                  reason: "its producer made \(chunk.count) bytes at offset \(offset), \(count) were asked for")
-              }
-              try fileSystem { () throws(FileSystemError) in try output.write(chunk) }
-              advance(count)
-              offset += count
-            }
-          }
-        }
-      }
+      for entry in placed { try writeSegments(of: entry.tensor, to: output, path: path, advance: advance) }
       if written == 0 || reported != written { progress?(written, totalBytes) }
       if atomically { try fileSystem { () throws(FileSystemError) in try output.synchronize() } }
       do {
@@ -228,6 +177,67 @@ public enum SafeTensorsWriter {
       // Remove what was written, but never a device or anything else that is not a regular file.
       if opened { FilePath(outputPath).removeRegularFile() }
       throw error
+    }
+  }
+
+  /// Checks that every tensor's segments add up to its size and lie inside their files, and that
+  /// none is read from the file at `path`.
+  private static func check(_ placed: [Placed], path: String) throws(SafeTensorsError) {
+    for entry in placed {
+      var total: UInt64 = 0
+      for segment in entry.tensor.segments {
+        if case .file(let file, let range) = segment, range.lowerBound < 0 || range.upperBound > file.size {
+          throw .invalidTensor(
+            path: path, tensor: entry.tensor.name,
+            reason: "segment \(range) lies outside \(file.path) (\(file.size) bytes)")
+        }
+        total += UInt64(segment.count)
+      }
+      guard total == entry.end - entry.begin else {
+        throw .invalidTensor(
+          path: path, tensor: entry.tensor.name,
+          reason:
+            "its segments hold \(total) bytes but \(entry.tensor.dtype.rawValue) \(entry.tensor.shape) needs \(entry.end - entry.begin)"
+        )
+      }
+    }
+    guard let target = FilePath(path).status()?.identity else { return }
+    for entry in placed {
+      for case .file(let file, _) in entry.tensor.segments where file.identity == target {
+        throw .sameFile(path: path, source: file.path)
+      }
+    }
+  }
+
+  /// Writes the segments of `tensor` to `output`, in order, calling `advance` with the bytes
+  /// written.
+  private static func writeSegments(
+    of tensor: TensorToWrite, to output: borrowing OutputFile, path: String, advance: (Int) -> Void
+  ) throws(SafeTensorsError) {
+    for segment in tensor.segments {
+      switch segment {
+      case .bytes(let bytes):
+        try fileSystem { () throws(FileSystemError) in try output.write(bytes) }
+        advance(bytes.count)
+      case .file(let file, let range):
+        try fileSystem { () throws(FileSystemError) in
+          try output.copy(from: file.input, range: Int64(range.lowerBound)..<Int64(range.upperBound), advance: advance)
+        }
+      case .producer(let byteCount, let chunkBytes, let produce):
+        var offset = 0
+        while offset < byteCount {
+          let count = min(max(chunkBytes, 1), byteCount - offset)
+          let chunk = produce(offset, count)
+          guard chunk.count == count else {
+            throw .invalidTensor(
+              path: path, tensor: tensor.name,
+              reason: "its producer made \(chunk.count) bytes at offset \(offset), \(count) were asked for")
+          }
+          try fileSystem { () throws(FileSystemError) in try output.write(chunk) }
+          advance(count)
+          offset += count
+        }
+      }
     }
   }
 }

@@ -273,7 +273,12 @@ extension JSONParser {
         position += 1
       }
       guard position < bytes.count else { throw JSONError(offset: position, reason: .unexpectedEnd) }
-      // Slow path: collect bytes, decoding escapes.
+      return try parseEscapedString(from: start)
+    }
+
+    /// The slow path of ``parseString()``: the string that started at `start` holds an escape at
+    /// ``position``; collects its bytes, decoding escapes, up to the closing quote.
+    mutating func parseEscapedString(from start: Int) throws(JSONError) -> String {
       var collected = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
       while true {
         guard position < bytes.count else {
@@ -305,31 +310,36 @@ extension JSONParser {
         case UInt8(ascii: "n"): collected.append(0x0A)
         case UInt8(ascii: "r"): collected.append(0x0D)
         case UInt8(ascii: "t"): collected.append(0x09)
-        case UInt8(ascii: "u"):
-          let escapeStart = position - 2
-          var scalarValue = try parseHex4()
-          if (0xDC00...0xDFFF).contains(scalarValue) {
-            throw JSONError(offset: escapeStart, reason: .loneSurrogate)
-          }
-          if (0xD800...0xDBFF).contains(scalarValue) {
-            guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-              bytes[position + 1] == UInt8(ascii: "u")
-            else { throw JSONError(offset: escapeStart, reason: .loneSurrogate) }
-            position += 2
-            let low = try parseHex4()
-            guard (0xDC00...0xDFFF).contains(low) else {
-              throw JSONError(offset: escapeStart, reason: .loneSurrogate)
-            }
-            scalarValue = 0x10000 + ((scalarValue - 0xD800) << 10) + (low - 0xDC00)
-          }
-          guard let scalar = Unicode.Scalar(scalarValue) else {
-            throw JSONError(offset: escapeStart, reason: .loneSurrogate)
-          }
-          collected.append(contentsOf: Character(scalar).utf8)
+        case UInt8(ascii: "u"): collected.append(contentsOf: Character(try parseUnicodeEscape()).utf8)
         default:
           throw JSONError(offset: position - 1, reason: .invalidEscape)
         }
       }
+    }
+
+    /// The scalar of a `\uXXXX` escape (``position`` just past its `u`), a surrogate pair's
+    /// second half included.
+    mutating func parseUnicodeEscape() throws(JSONError) -> Unicode.Scalar {
+      let escapeStart = position - 2
+      var scalarValue = try parseHex4()
+      if (0xDC00...0xDFFF).contains(scalarValue) {
+        throw JSONError(offset: escapeStart, reason: .loneSurrogate)
+      }
+      if (0xD800...0xDBFF).contains(scalarValue) {
+        guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
+          bytes[position + 1] == UInt8(ascii: "u")
+        else { throw JSONError(offset: escapeStart, reason: .loneSurrogate) }
+        position += 2
+        let low = try parseHex4()
+        guard (0xDC00...0xDFFF).contains(low) else {
+          throw JSONError(offset: escapeStart, reason: .loneSurrogate)
+        }
+        scalarValue = 0x10000 + ((scalarValue - 0xD800) << 10) + (low - 0xDC00)
+      }
+      guard let scalar = Unicode.Scalar(scalarValue) else {
+        throw JSONError(offset: escapeStart, reason: .loneSurrogate)
+      }
+      return scalar
     }
 
     mutating func parseHex4() throws(JSONError) -> UInt32 {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
+import SystemPackage
 
 // The option declarations that `resize`, `fix-untrained` and `audit` share, each declared once.
 // Every command lists them where it always did, with the same names and help.
@@ -27,7 +28,7 @@ struct ModelLocationOptions: ParsableArguments {
 
   /// The model `name` names: a path, or a repository id in the local Hugging Face cache.
   func open(_ name: String, tokenizer: String? = nil) throws(SurgeryError) -> ModelCheckpoint {
-    try ModelCheckpoint.open(name, revision: revision, tokenizerPath: tokenizer)
+    try ModelCheckpoint.open(name, revision: revision, tokenizerPath: tokenizer.map { FilePath($0) })
   }
 }
 
@@ -70,6 +71,12 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension OutputOptions {
+  /// Where the result of `plan` goes: over the input with `--in-place`, else at `--output`
+  /// (`output`; `nil` for the plan's default beside the input).
+  func destination<Plan: SurgeryPlan>(of plan: Plan, output: String?, inPlace: Bool = false) -> SurgeryOutput {
+    inPlace ? .inPlace : .path(output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: force)
+  }
+
   /// The shared end of `resize`, `fix-untrained` and `trim`: the plan's dry-run report with
   /// `--dry-run`, else the report of executing it into `destination` (with progress on standard
   /// error as `--progress` says, unless `--quiet` or the plan writes nothing; `--json` goes to

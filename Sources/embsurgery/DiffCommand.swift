@@ -7,7 +7,7 @@ import Tokenization
 struct Diff: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "diff",
-    abstract: "Compare two tokenizer.json files, .safetensors files or model folders.",
+    abstract: "Compare two tokenizer.json files, .safetensors files, model folders or cached models.",
     discussion: """
       Lists tokens added, removed, renamed (same id, new text) and moved (same text, new id), added-token \
       flags changed, config.json's vocab_size, and for the embedding and the head the rows that differ and \
@@ -15,19 +15,42 @@ struct Diff: ParsableCommand {
       """
   )
 
-  @Argument(help: "The first tokenizer.json, .safetensors file or model folder.")
+  @Argument(
+    help:
+      "The first tokenizer.json, .safetensors file, model folder (sentence-transformers folders included) or Hugging Face repository id."
+  )
   var a: String
 
   @Argument(help: "The second.")
   var b: String
 
+  @Option(
+    name: .customLong("revision"), parsing: .upToNextOption,
+    help: ArgumentHelp(
+      "For Hugging Face repository ids: the branch, tag or commit hash of A's and of B's cached snapshot (default: main).",
+      discussion:
+        "Two values, A's then B's; '-' leaves a side at its default (a side that is a path takes '-').",
+      valueName: "revision"))
+  var revisions: [String] = []
+
   @Flag(help: "Print the differences as one line of JSON.")
   var json = false
+
+  func validate() throws {
+    guard revisions.isEmpty || revisions.count == 2 else {
+      throw ValidationError("--revision takes two values, A's and B's ('-' for none), not \(revisions.count)")
+    }
+  }
+
+  /// The revision of side `index` (0 for A, 1 for B), `nil` for none or `-`.
+  private func revision(_ index: Int) -> String? {
+    index < revisions.count && revisions[index] != "-" ? revisions[index] : nil
+  }
 
   func run() throws {
     let diff: CheckpointDiff
     do {
-      diff = try CheckpointDiff(a: a, b: b)
+      diff = try CheckpointDiff(a: a, b: b, revisionA: revision(0), revisionB: revision(1))
     } catch {
       throw CommandOutput.failure(error)
     }

@@ -64,8 +64,7 @@ struct FixUntrained: ParsableCommand {
     } catch {
       throw CommandOutput.failure(error)
     }
-    let destination: SurgeryOutput =
-      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
     try outputOptions.run(plan, into: destination) { FixUntrainedSummary(report: $0, dryRun: $1).text }
   }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
+import SystemPackage
 
 /// `embsurgery resize`: add tokens to a checkpoint.
 struct Resize: ParsableCommand {
@@ -79,13 +80,12 @@ struct Resize: ParsableCommand {
     } catch {
       throw CommandOutput.failure(error)
     }
-    let destination: SurgeryOutput =
-      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
     try outputOptions.run(plan, into: destination) { ResizeSummary(report: $0, dryRun: $1).text }
   }
 
   private func makePlan() throws(SurgeryError) -> ResizePlan {
-    let list = try TokenList(contentsOf: tokens, format: tokensFormat)
+    let list = try TokenList(contentsOf: FilePath(tokens), format: tokensFormat)
     guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = ResizeRequest(

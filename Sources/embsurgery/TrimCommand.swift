@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
+import SystemPackage
 
 /// `embsurgery trim`: shrink the vocabulary to what a corpus uses.
 struct Trim: ParsableCommand {
@@ -69,13 +70,12 @@ struct Trim: ParsableCommand {
     } catch {
       throw CommandOutput.failure(error)
     }
-    let destination: SurgeryOutput =
-      inPlace ? .inPlace : .path(output ?? plan.defaultOutputPath, replacingExisting: outputOptions.force)
+    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
     try outputOptions.run(plan, into: destination) { TrimSummary(report: $0, dryRun: $1).text }
   }
 
   private func makePlan() throws(SurgeryError) -> TrimPlan {
-    let listed = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: path).tokens } ?? []
+    let listed = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: FilePath(path)).tokens } ?? []
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = TrimRequest(
       corpora: corpus, keep: listed + keepToken, keepSource: keep ?? (keepToken.isEmpty ? nil : "--keep-token"),

@@ -206,5 +206,29 @@ import Testing
     #expect(trim.status == 0, "\(trim.stderr)")
     #expect(FileManager.default.fileExists(atPath: trimmed.appendingPathComponent("0_Transformer/vocab.txt").path))
     #expect(FileManager.default.fileExists(atPath: trimmed.appendingPathComponent("1_Pooling/config.json").path))
+    // diff opens the folders as the surgeries do: the two tokens added, and the rows.
+    let diff = try TestEnvironment.embsurgery(["diff", folder.path, output.path, "--json"])
+    #expect(diff.status == 3, "\(diff.stderr)")
+    let differences = try JSONParser.parse(Array(diff.stdout.utf8))
+    #expect(differences["added"]?.elements?.compactMap { $0["id"]?.number?.int } == [30522, 30523])
+  }
+
+  /// `diff --revision A B`: a revision for each side, `-` for a side's default.
+  @Test func diffTakesARevisionPerSide() throws {
+    let scratch = try ScratchDirectory()
+    let cache = try Self.makeCache(in: scratch.url)
+    let environment = ["HF_HUB_CACHE": cache.path]
+    let same = try TestEnvironment.embsurgery(
+      ["diff", "acme/tiny-llama", "acme/tiny-llama", "--revision", "main", "v1"], environment: environment)
+    #expect(same.status == 0, "\(same.stderr)")
+    let missing = try TestEnvironment.embsurgery(
+      ["diff", "acme/tiny-llama", "acme/tiny-llama", "--revision", "-", "v2"], environment: environment)
+    #expect(missing.status == 1 && missing.stderr.contains("acme/tiny-llama at revision v2"), "\(missing.stderr)")
+    let withPath = try TestEnvironment.embsurgery(
+      ["diff", Self.fixture.path, "acme/tiny-llama", "--revision", "v1", "-"], environment: environment)
+    #expect(withPath.status == 1 && withPath.stderr.contains("is a path; a revision applies only"))
+    let one = try TestEnvironment.embsurgery(
+      ["diff", "acme/tiny-llama", "acme/tiny-llama", "--revision", "v1"], environment: environment)
+    #expect(one.status != 0 && one.stderr.contains("--revision takes two values"), "\(one.stderr)")
   }
 }

@@ -53,7 +53,7 @@ private func expectMatches(
   let scratch = try ScratchDirectory()
   let folder = scratch.path("llama3").path
   let reference = try AuditReference.run(["llama3", folder])
-  let audit = try ModelAudit(model: ModelCheckpoint(path: folder))
+  let audit = try ModelAudit(model: ModelCheckpoint.open(folder))
 
   // The exact findings the checkpoint was built with.
   #expect(audit.reservedIDs == [258, 259, 260, 261, 263, 264])
@@ -88,7 +88,7 @@ private func expectMatches(
   let scratch = try ScratchDirectory()
   let folder = scratch.path("gemma").path
   let reference = try AuditReference.run(["gemma", folder])
-  let audit = try ModelAudit(model: ModelCheckpoint(path: folder))
+  let audit = try ModelAudit(model: ModelCheckpoint.open(folder))
   #expect(audit.head == nil)
   #expect(audit.reservedIDs == Array(4...13))
   #expect(audit.embedding.rows(flagged: .nearReservedMean) == Array(4...13) + [50, 102, 103])
@@ -106,7 +106,7 @@ private func expectMatches(
   let folder = scratch.path("llama3").path
   let reference = try AuditReference.run(["llama3", folder])
   let expected = try ExpectedMatrix(reference["embedding"])
-  let model = try ModelCheckpoint(path: folder)
+  let model = try ModelCheckpoint.open(folder)
   let tensors = try model.checkpoint.tensors()
   let info = try #require(tensors.first { $0.info.name.string == "model.embed_tokens.weight" }?.info)
   let scan = RowNorms(scanning: try MatrixRows(info, in: model.checkpoint), selected: { _ in false })
@@ -122,7 +122,7 @@ private func expectMatches(
 
 @Test func auditOfACleanModelFlagsNothing() throws {
   let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama").path
-  let audit = try ModelAudit(model: ModelCheckpoint(path: fixture))
+  let audit = try ModelAudit(model: ModelCheckpoint.open(fixture))
   #expect(audit.flaggedRows.isEmpty)
   #expect(audit.tokensWithoutRow.isEmpty)
   #expect(!audit.hasFindings)
@@ -212,8 +212,8 @@ private func expectMatches(
     arguments: [
       single, sharded, TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Reference").path,
     ])
-  let one = try ModelAudit(model: ModelCheckpoint(path: single))
-  let two = try ModelAudit(model: ModelCheckpoint(path: sharded))
+  let one = try ModelAudit(model: ModelCheckpoint.open(single))
+  let two = try ModelAudit(model: ModelCheckpoint.open(sharded))
   #expect(two.flaggedRows == one.flaggedRows)
   #expect(two.flaggedRows.count == 14)
   #expect(two.embedding.norms == one.embedding.norms)

@@ -23,9 +23,7 @@ import Testing
       let encoded = format.encode(row)
       var decoded = [Double](repeating: 0, count: dimension)
       encoded.withUnsafeBytes { buffer in
-        decoded.withUnsafeMutableBufferPointer {
-          format.decode(buffer.baseAddress!, count: dimension, into: $0.baseAddress!)
-        }
+        decoded.withUnsafeMutableBufferPointer { format.decode(buffer, into: $0) }
       }
       return decoded
     }

@@ -1,12 +1,13 @@
 import EmbeddingSurgery
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 
 @Suite struct FixUntrainedTests {
   func plan(_ folder: URL, _ request: FixUntrainedRequest = FixUntrainedRequest()) throws -> FixUntrainedPlan {
-    try FixUntrainedPlan(model: try ModelCheckpoint(path: folder.path), request: request)
+    try FixUntrainedPlan(model: try ModelCheckpoint.open(folder.path), request: request)
   }
 
   func read(_ url: URL) throws -> [UInt8] { Array(try Data(contentsOf: url)) }
@@ -44,7 +45,7 @@ import Testing
     try model.make(in: folder)
     let output = scratch.path("out")
     let report = try plan(folder, FixUntrainedRequest(initialization: rule))
-      .execute(into: .path(output.path, replacingExisting: false))
+      .execute(into: .path(FilePath(output.path), replacingExisting: false))
     #expect(report.written)
     #expect(report.resized == ["model.embed_tokens.weight", "lm_head.weight"])
     var expectation = HygieneModel.Expectation(dtype: "BF16", rows: 40, rowsAfter: 40, targets: [:])
@@ -65,7 +66,7 @@ import Testing
     try model.make(in: folder)
     let output = scratch.path("out")
     let report = try plan(folder, FixUntrainedRequest(ids: [12, 3, 12]))
-      .execute(into: .path(output.path, replacingExisting: false))
+      .execute(into: .path(FilePath(output.path), replacingExisting: false))
     #expect(report.ids == [3, 12])
     #expect(report.rows.map(\.token) == ["<unk>", "w2"])
     let failures = try HygieneModel.verify(
@@ -83,7 +84,7 @@ import Testing
     let file = folder.appendingPathComponent("model.safetensors")
     #expect(try HygieneModel.untrained(file: file, tensor: "model.embed_tokens.weight", dtype: "BF16").isEmpty)
     let output = scratch.path("out")
-    let report = try plan(folder).execute(into: .path(output.path, replacingExisting: false))
+    let report = try plan(folder).execute(into: .path(FilePath(output.path), replacingExisting: false))
     #expect(report.rows.isEmpty && !report.written)
     #expect(!FileManager.default.fileExists(atPath: output.path))
   }

@@ -26,7 +26,7 @@ import Testing
     let shifted = [0] + bytes
     shifted.withUnsafeBytes { buffer in
       decoded.withUnsafeMutableBufferPointer { destination in
-        format.decode(buffer.baseAddress! + 1, count: values.count, into: destination.baseAddress!)
+        format.decode(UnsafeRawBufferPointer(rebasing: buffer[1...]), into: destination)
       }
     }
     #expect(decoded == values)
@@ -42,7 +42,15 @@ import Testing
   @Test func zeroRowsAreRecognizedWithEitherSign() {
     let negativeZero = FloatingPointFormat.bfloat16.encode([-0.0, 0, -0.0])
     let notZero = FloatingPointFormat.bfloat16.encode([0, 0, 1e-30])
-    negativeZero.withUnsafeBytes { #expect(FloatingPointFormat.bfloat16.isAllZero($0.baseAddress!, count: 3)) }
-    notZero.withUnsafeBytes { #expect(!FloatingPointFormat.bfloat16.isAllZero($0.baseAddress!, count: 3)) }
+    negativeZero.withUnsafeBytes { #expect(FloatingPointFormat.bfloat16.isAllZero($0)) }
+    notZero.withUnsafeBytes { #expect(!FloatingPointFormat.bfloat16.isAllZero($0)) }
+  }
+}
+
+/// The test build checks the kernels' buffer counts (Package.swift defines
+/// EMBSURGERY_INTERNAL_CHECKS in debug builds).
+@Suite struct InternalChecksTests {
+  @Test func theTestBuildChecksBufferCounts() {
+    #expect(internalChecksAreEnabled)
   }
 }

@@ -1,5 +1,6 @@
 import EmbeddingSurgery
 import Foundation
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -9,8 +10,8 @@ import Testing
   ) throws -> ResizeReport {
     var request = ResizeRequest(tokens: tokens, initialization: .mvn, seed: seed)
     request.noiseScale = try #require(NoiseScale(noiseScale))
-    let plan = try ResizePlan(model: try ModelCheckpoint(path: folder.path), request: request)
-    return try plan.execute(into: .path(output.path, replacingExisting: false))
+    let plan = try ResizePlan(model: try ModelCheckpoint.open(folder.path), request: request)
+    return try plan.execute(into: .path(FilePath(output.path), replacingExisting: false))
   }
 
   @Test func choleskyFactorOfAKnownMatrix() throws {

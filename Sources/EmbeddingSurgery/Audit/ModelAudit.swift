@@ -98,8 +98,8 @@ public struct ModelAudit: SurgeryReport {
   /// - Throws: ``SurgeryError`` when the checkpoint cannot be read or has no usable embedding.
   /// - Complexity: O(*rows* × *dimension*) per matrix; memory O(*rows*) plus a few MiB.
   public init(model: ModelCheckpoint, embeddingName: String? = nil, headName: String? = nil) throws(SurgeryError) {
-    self.model = model.path
-    tokenizerPath = model.tokenizerPath
+    self.model = model.path.string
+    tokenizerPath = model.tokenizerPath?.string
     let vocabulary = model.vocabulary
     self.vocabulary = vocabulary
     vocabularySize = vocabulary?.size
@@ -132,39 +132,8 @@ public struct ModelAudit: SurgeryReport {
     let reservedSet = Set(reserved).union(unused)
 
     func audit(_ info: TensorInfo, role: MatrixRole) throws(SurgeryError) -> MatrixAudit {
-      let matrix = try MatrixRows(info, in: model.checkpoint)
-      let scan = RowNorms(scanning: matrix, selected: { reservedSet.contains($0) })
-      var cosines: [Double?]?
-      var meanNorm: Double?
-      if let mean = scan.selectedMean {
-        cosines = scan.cosines(of: matrix, with: mean)
-        meanNorm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
-      } else if !reservedSet.isEmpty {
-        notes.append(
-          "\(role.rawValue): fewer than two reserved or unused rows are non-zero, so the check for rows close to their mean was skipped"
-        )
-      }
-      let duplicates = scan.duplicateGroups(in: matrix)
-      let (flags, lowNorm) = RowAuditRules.flags(
-        norms: scan.norms, isZero: scan.isZero, isNonFinite: scan.isNonFinite, cosines: cosines,
-        duplicates: duplicates)
-      var flagged: [Int: Set<RowFinding>] = [:]
-      for (id, set) in flags.enumerated() where !set.isEmpty { flagged[id] = set }
-      let finite = scan.norms.filter(\.isFinite).sorted()
-      var summary: NormSummary?
-      if let first = finite.first, let last = finite.last {
-        summary = NormSummary(
-          count: finite.count, min: first, p1: Quantiles.quantile(sortedValues: finite, 0.01),
-          p5: Quantiles.quantile(sortedValues: finite, 0.05), p50: Quantiles.quantile(sortedValues: finite, 0.5),
-          p95: Quantiles.quantile(sortedValues: finite, 0.95), p99: Quantiles.quantile(sortedValues: finite, 0.99),
-          max: last)
-      }
-      return MatrixAudit(
-        role: role, matrix: MatrixDescription(info), norms: summary, lowNorm: lowNorm,
-        reservedRowsAveraged: meanNorm == nil ? 0 : scan.selectedCount, reservedMeanNorm: meanNorm,
-        duplicateGroups: duplicates, findings: flagged)
+      try ModelAudit.audit(info, role: role, of: model, averaging: reservedSet, notes: &notes)
     }
-
     let embedding = try audit(roles.embedding, role: .embedding)
     self.embedding = embedding
     let head = try roles.head.map { (info) throws(SurgeryError) in try audit(info, role: .head) }
@@ -181,5 +150,48 @@ public struct ModelAudit: SurgeryReport {
     unusedRows = IDRanges(unused)
     if roles.head == nil { notes.append("the head is tied to the embedding") }
     self.notes = notes
+  }
+
+  /// The findings in one matrix: its norms, rows close to the mean of the `reserved` rows
+  /// (reserved placeholders and rows no token uses), duplicates.
+  private static func audit(
+    _ info: TensorInfo, role: MatrixRole, of model: ModelCheckpoint, averaging reserved: Set<Int>,
+    notes: inout [String]
+  ) throws(SurgeryError) -> MatrixAudit {
+    let matrix = try MatrixRows(info, in: model.checkpoint)
+    let scan = RowNorms(scanning: matrix, selected: { reserved.contains($0) })
+    var cosines: [Double?]?
+    var meanNorm: Double?
+    if let mean = scan.selectedMean {
+      cosines = scan.cosines(of: matrix, with: mean)
+      meanNorm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    } else if !reserved.isEmpty {
+      notes.append(
+        "\(role.rawValue): fewer than two reserved or unused rows are non-zero, so the check for rows close to their mean was skipped"
+      )
+    }
+    let duplicates = scan.duplicateGroups(in: matrix)
+    let (flags, lowNorm) = RowAuditRules.flags(
+      norms: scan.norms, isZero: scan.isZero, isNonFinite: scan.isNonFinite, cosines: cosines,
+      duplicates: duplicates)
+    var flagged: [Int: Set<RowFinding>] = [:]
+    for (id, set) in flags.enumerated() where !set.isEmpty { flagged[id] = set }
+    return MatrixAudit(
+      role: role, matrix: MatrixDescription(info), norms: NormSummary(sorting: scan.norms.filter(\.isFinite)),
+      lowNorm: lowNorm, reservedRowsAveraged: meanNorm == nil ? 0 : scan.selectedCount, reservedMeanNorm: meanNorm,
+      duplicateGroups: duplicates, findings: flagged)
+  }
+}
+
+extension ModelAudit.NormSummary {
+  /// The summary of `norms` (`nil` when there is none).
+  init?(sorting norms: [Double]) {
+    let sorted = norms.sorted()
+    guard let first = sorted.first, let last = sorted.last else { return nil }
+    self.init(
+      count: sorted.count, min: first, p1: Quantiles.quantile(sortedValues: sorted, 0.01),
+      p5: Quantiles.quantile(sortedValues: sorted, 0.05), p50: Quantiles.quantile(sortedValues: sorted, 0.5),
+      p95: Quantiles.quantile(sortedValues: sorted, 0.95), p99: Quantiles.quantile(sortedValues: sorted, 0.99),
+      max: last)
   }
 }

@@ -139,24 +139,77 @@ public struct CheckpointDiff: SurgeryReport {
       && (vocabularySize.map { $0.a == $0.b } ?? true) && !matrices.contains { $0.differs }
   }
 
-  /// Compares `a` and `b`.
+  /// Compares `a` and `b`: each a path, or a Hugging Face repository id in the local cache
+  /// (at `revisionA` or `revisionB`, default `main`).
   ///
   /// - Throws: ``SurgeryError`` when a path does not exist or a file is malformed.
   /// - Complexity: O(tokens) for the tokenizers; O(rows × dimension) for each matrix pair, in
   ///   windows whose pages are released.
-  public init(a: String, b: String) throws(SurgeryError) {
+  public init(a: String, b: String, revisionA: String? = nil, revisionB: String? = nil) throws(SurgeryError) {
     self.a = a
     self.b = b
-    let left = try DiffSide(path: a)
-    let right = try DiffSide(path: b)
+    let left = try DiffSide(a, revision: revisionA)
+    let right = try DiffSide(b, revision: revisionB)
     var notes: [String] = []
+    var tokens = TokenChanges()
+    if let before = left.tokens, let after = right.tokens {
+      tokens = TokenChanges(from: before, to: after)
+    } else if left.tokens != nil || right.tokens != nil {
+      notes.append("tokens not compared: only \(left.tokens != nil ? "A" : "B") has a tokenizer.json")
+    }
+    added = tokens.added
+    removed = tokens.removed
+    renamed = tokens.renamed
+    moved = tokens.moved
+    flagsChanged = tokens.flagsChanged
+    if left.hasConfig, right.hasConfig {
+      vocabularySize = VocabularySizes(a: left.configVocabularySize, b: right.configVocabularySize)
+    } else {
+      vocabularySize = nil
+    }
+    if let first = left.checkpoint, let second = right.checkpoint {
+      matrices = try CheckpointDiff.compareMatrices(
+        of: first, configVocabularySize: left.configVocabularySize, path: a, with: second,
+        configVocabularySize: right.configVocabularySize, path: b)
+    } else {
+      matrices = []
+      if left.checkpoint != nil || right.checkpoint != nil {
+        notes.append("weights not compared: only \(left.checkpoint != nil ? "A" : "B") has a checkpoint")
+      }
+    }
+    self.notes = notes
+  }
 
+  /// The embeddings of `first` and `second` compared, and their heads when either has one.
+  static func compareMatrices(
+    of first: Checkpoint, configVocabularySize firstRows: Int?, path a: String, with second: Checkpoint,
+    configVocabularySize secondRows: Int?, path b: String
+  ) throws(SurgeryError) -> [MatrixDiff] {
+    let rolesA = try CheckpointDiff.roles(of: first, configVocabularySize: firstRows, path: a)
+    let rolesB = try CheckpointDiff.roles(of: second, configVocabularySize: secondRows, path: b)
+    var matrices = [
+      try CheckpointDiff.compare(rolesA.embedding, in: first, with: rolesB.embedding, in: second, role: .embedding)
+    ]
+    if rolesA.head != nil || rolesB.head != nil {
+      matrices.append(try CheckpointDiff.compare(rolesA.head, in: first, with: rolesB.head, in: second, role: .head))
+    }
+    return matrices
+  }
+
+  /// What changed from one vocabulary to the other, each list in id order.
+  struct TokenChanges {
     var added: [TokenizerVocabulary.Entry] = []
     var removed: [TokenizerVocabulary.Entry] = []
     var renamed: [Renamed] = []
     var moved: [Moved] = []
     var flagsChanged: [FlagChange] = []
-    if let before = left.tokens, let after = right.tokens {
+
+    /// No change (the tokens were not compared).
+    init() {}
+
+    /// Compares `before` with `after` by text: a text only `before` has is removed (renamed when
+    /// `after` has a new text at its id), a text only `after` has is added.
+    init(from before: TokenizerVocabulary, to after: TokenizerVocabulary) {
       var gone: [Int: TokenizerVocabulary.Entry] = [:]
       var new: [Int: TokenizerVocabulary.Entry] = [:]
       for entry in before.entries {
@@ -183,41 +236,12 @@ public struct CheckpointDiff: SurgeryReport {
           removed.append(entry)
         }
       }
-      added = Array(new.values)
-      added.sort { $0.token.id < $1.token.id }
+      added = new.values.sorted { $0.token.id < $1.token.id }
       removed.sort { $0.token.id < $1.token.id }
       renamed.sort { $0.id < $1.id }
       moved.sort { ($0.after, $0.before) < ($1.after, $1.before) }
       flagsChanged.sort { $0.id < $1.id }
-    } else if left.tokens != nil || right.tokens != nil {
-      notes.append("tokens not compared: only \(left.tokens != nil ? "A" : "B") has a tokenizer.json")
     }
-    self.added = added
-    self.removed = removed
-    self.renamed = renamed
-    self.moved = moved
-    self.flagsChanged = flagsChanged
-
-    if left.hasConfig, right.hasConfig {
-      vocabularySize = VocabularySizes(a: left.configVocabularySize, b: right.configVocabularySize)
-    } else {
-      vocabularySize = nil
-    }
-
-    var matrices: [MatrixDiff] = []
-    if let first = left.checkpoint, let second = right.checkpoint {
-      let rolesA = try CheckpointDiff.roles(of: first, configVocabularySize: left.configVocabularySize, path: a)
-      let rolesB = try CheckpointDiff.roles(of: second, configVocabularySize: right.configVocabularySize, path: b)
-      matrices.append(
-        try CheckpointDiff.compare(rolesA.embedding, in: first, with: rolesB.embedding, in: second, role: .embedding))
-      if rolesA.head != nil || rolesB.head != nil {
-        matrices.append(try CheckpointDiff.compare(rolesA.head, in: first, with: rolesB.head, in: second, role: .head))
-      }
-    } else if left.checkpoint != nil || right.checkpoint != nil {
-      notes.append("weights not compared: only \(left.checkpoint != nil ? "A" : "B") has a checkpoint")
-    }
-    self.matrices = matrices
-    self.notes = notes
   }
 
   /// The flag differences between two sides' added-token entries of the same text.

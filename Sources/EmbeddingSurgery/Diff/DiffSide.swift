@@ -11,42 +11,57 @@ struct DiffSide {
   var configVocabularySize: Int?
   var checkpoint: Checkpoint?
 
-  /// Reads what `name` holds: a path, or (when nothing is there) a Hugging Face repository id
-  /// resolved in the local cache at its `main` revision.
-  init(path name: String) throws(SurgeryError) {
-    var path = name
-    if !FilePath(name).exists, HubCache.isRepositoryID(name) {
-      path = try HubCache.current.snapshot(of: name).string
+  /// Reads what `name` holds: a model (a `.safetensors` file, a model folder, a
+  /// sentence-transformers folder), opened as every command opens one
+  /// (``ModelCheckpoint/open(_:revision:tokenizerPath:cache:)``), or a tokenizer.json, or a
+  /// folder with only a tokenizer.json or a config.json. A name where nothing is is a Hugging Face
+  /// repository id, resolved in the local cache at `revision` (default `main`).
+  init(_ name: String, revision: String?) throws(SurgeryError) {
+    let path = try ModelCheckpoint.locate(name, revision: revision).path
+    guard DiffSide.holdsCheckpoint(path) else {
+      self = try DiffSide(notAModel: path)
+      return
     }
-    let location = FilePath(path)
-    guard location.exists else {
-      throw .fileSystem(.failed(operation: "open", path: path, errno: .noSuchFileOrDirectory))
+    let model = try ModelCheckpoint.open(name, revision: revision)
+    // A bare file's side is its tensors alone.
+    self = DiffSide(
+      tokens: model.isFolder ? model.vocabulary : nil, hasConfig: model.isFolder && model.config != nil,
+      configVocabularySize: model.isFolder ? model.configVocabularySize : nil, checkpoint: model.checkpoint)
+  }
+
+  private init(
+    tokens: TokenizerVocabulary?, hasConfig: Bool, configVocabularySize: Int?, checkpoint: Checkpoint?
+  ) {
+    self.tokens = tokens
+    self.hasConfig = hasConfig
+    self.configVocabularySize = configVocabularySize
+    self.checkpoint = checkpoint
+  }
+
+  /// Whether `path` is a checkpoint: a `.safetensors` file, or a folder with `model.safetensors`
+  /// or a shard index (in its transformer's folder, for a sentence-transformers folder).
+  static func holdsCheckpoint(_ path: FilePath) -> Bool {
+    guard path.isFolder else { return path.extension == "safetensors" }
+    if path.appending("modules.json").exists { return true }
+    return path.appending("model.safetensors").exists || path.appending(ShardIndex.fileName).exists
+  }
+
+  /// Reads a tokenizer.json, or a folder with a tokenizer.json or a config.json but no checkpoint.
+  private init(notAModel path: FilePath) throws(SurgeryError) {
+    checkpoint = nil
+    guard path.isFolder else {
+      tokens = try DiffSide.vocabulary(at: path.string)
+      return
     }
-    func open() throws(SurgeryError) -> Checkpoint {
-      do {
-        return try Checkpoint.open(path: path)
-      } catch {
-        throw .safeTensors(error)
-      }
+    let tokenizerPath = path.appending("tokenizer.json")
+    if tokenizerPath.exists { tokens = try DiffSide.vocabulary(at: tokenizerPath.string) }
+    let configPath = path.appending("config.json").string
+    if let config = try JSONFile.readIfPresent(configPath) {
+      hasConfig = true
+      configVocabularySize = ModelConfig(path: configPath, json: config).vocabularySize
     }
-    if location.isFolder {
-      let tokenizerPath = location.appending("tokenizer.json")
-      if tokenizerPath.exists { tokens = try DiffSide.vocabulary(at: tokenizerPath.string) }
-      let configPath = location.appending("config.json").string
-      if let config = try JSONFile.readIfPresent(configPath) {
-        hasConfig = true
-        configVocabularySize = ModelConfig(path: configPath, json: config).vocabularySize
-      }
-      if location.appending("model.safetensors").exists || location.appending(ShardIndex.fileName).exists {
-        checkpoint = try open()
-      }
-      if tokens == nil, !hasConfig, checkpoint == nil {
-        throw .invalidRequest(path: path, reason: "the folder has no tokenizer.json, config.json or checkpoint")
-      }
-    } else if path.hasSuffix(".safetensors") {
-      checkpoint = try open()
-    } else {
-      tokens = try DiffSide.vocabulary(at: path)
+    if tokens == nil, !hasConfig {
+      throw .invalidRequest(path: path.string, reason: "the folder has no tokenizer.json, config.json or checkpoint")
     }
   }
 

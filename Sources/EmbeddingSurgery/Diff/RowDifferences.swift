@@ -24,8 +24,8 @@ struct RowDifferences: Sendable {
     let sameFormat = a.format == b.format
     var found: [CheckpointDiff.DifferingRow] = []
     withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, 2 * dimension)) { scratch in
-      guard let left = scratch.baseAddress else { return }
-      let right = left + dimension
+      let left = UnsafeMutableBufferPointer(rebasing: scratch[..<dimension])
+      let right = UnsafeMutableBufferPointer(rebasing: scratch[dimension..<(2 * dimension)])
       a.forEachWindow(rows: 0..<count) { aWindow in
         b.withWindow(rows: aWindow.rowIDs) { bWindow in
           for id in aWindow.rowIDs {
@@ -33,8 +33,8 @@ struct RowDifferences: Sendable {
             let bBytes = bWindow.row(id)
             guard let aRow = aBytes.baseAddress, let bRow = bBytes.baseAddress else { continue }
             if sameFormat, memcmp(aRow, bRow, aBytes.count) == 0 { continue }
-            a.format.decode(aRow, count: dimension, into: left)
-            b.format.decode(bRow, count: dimension, into: right)
+            a.format.decode(aBytes, into: left)
+            b.format.decode(bBytes, into: right)
             var largest = 0.0
             for column in 0..<dimension {
               let x = left[column]

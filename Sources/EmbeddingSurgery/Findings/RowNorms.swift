@@ -37,32 +37,20 @@ package struct RowNorms: Sendable {
     var hashes = [UInt64](repeating: 0, count: rows)
     var sum = [Double](repeating: 0, count: dimension)
     var selectedCount = 0
-    let blockRows = RowNorms.blockRows(dimension: dimension)
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, blockRows * dimension)) { scratch in
-      guard let values = scratch.baseAddress else { return }
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, dimension)) { scratch in
+      let row = UnsafeMutableBufferPointer(rebasing: scratch[..<dimension])
       matrix.forEachWindow { window in
-        window.forEachBlock(of: blockRows) { block in
-          for (local, id) in block.rowIDs.enumerated() {
-            let bytes = block.row(id)
-            let row = values + local * dimension
-            hashes[id] = RowNorms.hash(bytes)
-            guard let source = bytes.baseAddress else {
-              isZero[id] = true
-              continue
-            }
-            isZero[id] = format.isAllZero(source, count: dimension)
-            format.decode(source, count: dimension, into: row)
-            var finite = true
-            for column in 0..<dimension where !row[column].isFinite {
-              finite = false
-              break
-            }
-            isNonFinite[id] = !finite
-            norms[id] = finite ? cblas_dnrm2(Int32(dimension), row, 1) : .nan
-            if finite, !isZero[id], selected(id) {
-              for column in 0..<dimension { sum[column] += row[column] }
-              selectedCount += 1
-            }
+        for id in window.rowIDs {
+          let bytes = window.row(id)
+          hashes[id] = RowNorms.hash(bytes)
+          isZero[id] = format.isAllZero(bytes)
+          format.decode(bytes, into: row)
+          let finite = row.allSatisfy(\.isFinite)
+          isNonFinite[id] = !finite
+          norms[id] = finite ? cblas_dnrm2(Int32(dimension), row.baseAddress, 1) : .nan
+          if finite, !isZero[id], selected(id) {
+            for column in 0..<dimension { sum[column] += row[column] }
+            selectedCount += 1
           }
         }
       }
@@ -97,14 +85,14 @@ package struct RowNorms: Sendable {
     guard directionNorm > 0, directionNorm.isFinite else { return result }
     let blockRows = RowNorms.blockRows(dimension: dimension)
     withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, blockRows * (dimension + 1))) { scratch in
-      guard let values = scratch.baseAddress else { return }
-      let dots = values + blockRows * dimension
+      let values = scratch.baseAddress
+      let dots = scratch.baseAddress.map { $0 + blockRows * dimension }
       matrix.forEachWindow { window in
         window.forEachBlock(of: blockRows) { block in
           for (local, id) in block.rowIDs.enumerated() {
-            if let source = block.row(id).baseAddress {
-              format.decode(source, count: dimension, into: values + local * dimension)
-            }
+            let start = local * dimension
+            format.decode(
+              block.row(id), into: UnsafeMutableBufferPointer(rebasing: scratch[start..<(start + dimension)]))
           }
           direction.withUnsafeBufferPointer { vector in
             // dots = block · direction, for a row-major [rows, dimension] block.
@@ -115,7 +103,7 @@ package struct RowNorms: Sendable {
           for (local, id) in block.rowIDs.enumerated() {
             let norm = norms[id]
             guard !isZero[id], !isNonFinite[id], norm > 0 else { continue }
-            result[id] = dots[local] / (norm * directionNorm)
+            result[id] = scratch[blockRows * dimension + local] / (norm * directionNorm)
           }
         }
       }

@@ -56,10 +56,7 @@ package struct RowInitializer {
     var covariance = CovarianceMatrix(mean: mean)
     forEachRun(excluding: excluded) { run in
       // All-zero rows are left out, as in the statistics.
-      let zero = Set(
-        run.rowIDs.filter { id in
-          run.row(id).baseAddress.map { format.isAllZero($0, count: dimension) } ?? true
-        })
+      let zero = Set(run.rowIDs.filter { format.isAllZero(run.row($0)) })
       run.forEachRun(excluding: zero) { covariance.accumulate($0) }
     }
     return covariance
@@ -84,11 +81,7 @@ package struct RowInitializer {
         throw .safeTensors(error)
       }
       bytes.withUnsafeBytes { buffer in
-        guard let base = buffer.baseAddress else { return }
-        row.withUnsafeMutableBufferPointer { destination in
-          guard let target = destination.baseAddress else { return }
-          format.decode(base, count: dimension, into: target)
-        }
+        row.withUnsafeMutableBufferPointer { format.decode(buffer, into: $0) }
       }
       for column in 0..<dimension { sums[column] += row[column] }
     }
@@ -250,11 +243,7 @@ struct BiasInitializer {
     let count = tensor.elementCount
     var values = [Double](repeating: 0, count: count)
     file.withData(of: tensor) { buffer in
-      guard let base = buffer.baseAddress else { return }
-      values.withUnsafeMutableBufferPointer { destination in
-        guard let target = destination.baseAddress else { return }
-        format.decode(base, count: count, into: target)
-      }
+      values.withUnsafeMutableBufferPointer { format.decode(buffer, into: $0) }
     }
     let mean = count > 0 ? values.reduce(0, +) / Double(count) : 0
     return format.encode([mean])

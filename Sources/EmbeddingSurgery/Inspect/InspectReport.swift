@@ -83,7 +83,7 @@ public struct InspectReport: SurgeryReport {
   /// - Throws: ``SurgeryError`` when a file of the checkpoint cannot be read.
   /// - Complexity: O(*t* log *t*) in the number of tensors; headers only.
   public init(model: ModelCheckpoint) throws(SurgeryError) {
-    path = model.path
+    path = model.path.string
     let checkpoint = model.checkpoint
     let display: (String) -> String = { checkpoint.isFolder ? $0 : checkpoint.path }
     let listed: [(info: TensorInfo, fileName: String)]
@@ -105,7 +105,7 @@ public struct InspectReport: SurgeryReport {
     // The same detection as every surgery; when it fails, the tensors are still listed.
     do {
       let roles = try TensorRoles.find(
-        in: listed.map(\.info), configVocabularySize: model.configVocabularySize, path: model.path)
+        in: listed.map(\.info), configVocabularySize: model.configVocabularySize, path: model.path.string)
       embedding = MatrixDescription(roles.embedding)
       head = roles.head.map(MatrixDescription.init)
       embeddingProblem = nil

@@ -57,13 +57,23 @@ public struct ColumnStatistics: Sendable, Equatable {
   /// Rows reduced per block before the `Float` sums go into the `Double` ones: about 4 MiB of `Float`s.
   package static func blockRows(dimension: Int) -> Int { max(1, (1 << 20) / max(dimension, 1)) }
 
+  /// Adds the rows held in `bytes`: whole rows of ``dimension`` elements of `format`, one after
+  /// the other.
+  ///
+  /// - Precondition: `bytes` holds whole rows.
+  /// - Complexity: O(*rows* × *dimension*), in blocks of about 4 MiB.
+  public mutating func accumulate(rows bytes: UnsafeRawBufferPointer, format: FloatingPointFormat) {
+    let rowBytes = dimension * format.byteWidth
+    let rowCount = rowBytes == 0 ? 0 : bytes.count / rowBytes
+    precondition(bytes.count == rowCount * rowBytes, "\(bytes.count) bytes are not rows of \(rowBytes)")
+    accumulate(RowWindow(bytes, rowCount: rowCount, dimension: dimension, format: format))
+  }
+
   /// Adds the rows of `window` (whose dimension must be this one's).
   ///
   /// - Complexity: O(*rows* × *dimension*), in blocks of about 4 MiB.
-  public mutating func accumulate(_ window: RowWindow) {
-    precondition(window.dimension == dimension, "rows of \(window.dimension) elements, \(dimension) expected")
-    guard dimension > 0 else { return }
-    window.forEachBlock(of: ColumnStatistics.blockRows(dimension: dimension)) { accumulateBlock($0) }
+  package mutating func accumulate(_ window: RowWindow) {
+    window.forEachStatisticsBlock(dimension: dimension) { accumulateBlock($0) }
   }
 
   private mutating func accumulateBlock(_ window: RowWindow) {
@@ -74,22 +84,22 @@ public struct ColumnStatistics: Sendable, Equatable {
     var kept = 0
     if format == .float64 {
       withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount * dimension) { block in
-        guard let base = block.baseAddress else { return }
         for id in window.rowIDs {
-          guard let source = window.row(id).baseAddress else { continue }
-          if format.isAllZero(source, count: dimension) { continue }
-          format.decode(source, count: dimension, into: base + kept * dimension)
+          let bytes = window.row(id)
+          if format.isAllZero(bytes) { continue }
+          let start = kept * dimension
+          format.decode(bytes, into: UnsafeMutableBufferPointer(rebasing: block[start..<(start + dimension)]))
           kept += 1
         }
-        addColumnSums(of: base, rowCount: kept)
+        addColumnSums(of: UnsafeMutableBufferPointer(rebasing: block[..<(kept * dimension)]))
       }
     } else {
       // One fused pass: convert and add to Float accumulators while the row is in the cache.
       let squared = sumsOfSquares != nil
       withUnsafeTemporaryAllocation(of: Float.self, capacity: (squared ? 2 : 1) * dimension) { scratch in
-        guard let sums = scratch.baseAddress else { return }
-        sums.initialize(repeating: 0, count: scratch.count)
-        let squares = squared ? sums + dimension : nil
+        scratch.initialize(repeating: 0)
+        let sums = UnsafeMutableBufferPointer(rebasing: scratch[..<dimension])
+        let squares = squared ? UnsafeMutableBufferPointer(rebasing: scratch[dimension...]) : nil
         kept = ColumnSumKernel.accumulate(window, sums: sums, squares: squares)
         for column in 0..<dimension { self.sums[column] += Double(sums[column]) }
         if let squares {
@@ -101,9 +111,12 @@ public struct ColumnStatistics: Sendable, Equatable {
     zeroRows += rowCount - kept
   }
 
-  private mutating func addColumnSums(of block: UnsafeMutablePointer<Double>, rowCount: Int) {
-    guard rowCount > 0 else { return }
+  /// Adds the column sums (and sums of squares) of `block`, whole rows of ``dimension`` values.
+  private mutating func addColumnSums(of block: UnsafeMutableBufferPointer<Double>) {
     let dimension = self.dimension
+    internalCheck(block.count % dimension == 0, "\(block.count) values are not rows of \(dimension)")
+    let rowCount = block.count / dimension
+    guard rowCount > 0, let block = block.baseAddress else { return }
     withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount + dimension) { scratch in
       guard let ones = scratch.baseAddress else { return }
       let result = ones + rowCount

@@ -8,12 +8,19 @@ enum ColumnSumKernel {
   /// Adds the rows of `window` that are not all zero to `sums` (and their squares to
   /// `squares`), `window.dimension` accumulators each.
   ///
+  /// - Precondition: `sums` (and `squares`) hold `window.dimension` accumulators (checked in
+  ///   builds with internal checks).
   /// - Returns: the number of rows added.
   /// - Complexity: O(*rows* × *dimension*), one pass.
   package static func accumulate(
-    _ window: RowWindow, sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>?
+    _ window: RowWindow, sums: UnsafeMutableBufferPointer<Float>, squares: UnsafeMutableBufferPointer<Float>?
   ) -> Int {
-    switch window.format {
+    internalCheck(
+      sums.count == window.dimension && (squares?.count ?? window.dimension) == window.dimension,
+      "\(sums.count) and \(squares?.count ?? 0) accumulators for rows of \(window.dimension)")
+    guard let sums = sums.baseAddress else { return 0 }
+    let squares = squares?.baseAddress
+    return switch window.format {
     case .bfloat16: accumulate(BFloat16Decoder.self, window, sums, squares)
     case .float16: accumulate(Float16Decoder.self, window, sums, squares)
     case .float32: accumulate(Float32Decoder.self, window, sums, squares)
@@ -27,66 +34,78 @@ enum ColumnSumKernel {
     _ squares: UnsafeMutablePointer<Float>?
   ) -> Int {
     guard FloatingPointFormat.hostIsLittleEndian else { return accumulateScalar(window, sums, squares) }
-    let dimension = window.dimension
-    let format = window.format
-    let vectorColumns = dimension & ~15
-    let sumBytes = UnsafeMutableRawPointer(sums)
     var kept = 0
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tail in
       guard let tail = tail.baseAddress else { return }
       for id in window.rowIDs {
-        // Every row is added: an all-zero row adds nothing (x + ±0 is x, and the sums start at
-        // +0), so it is only counted out, by OR-ing its bits in the same pass.
         guard let source = window.row(id).baseAddress else { continue }
-        var bits = SIMD4<UInt64>()
-        var column = 0
-        if let squares {
-          let squareBytes = UnsafeMutableRawPointer(squares)
-          while column < vectorColumns {
-            let address = source + column * D.byteWidth
-            bits |= orBits(address, byteWidth: D.byteWidth)
-            let (first, second) = D.load16(address)
-            add(first, to: sumBytes, at: column * 4)
-            add(second, to: sumBytes, at: column * 4 + 32)
-            add(first * first, to: squareBytes, at: column * 4)
-            add(second * second, to: squareBytes, at: column * 4 + 32)
-            column += 16
-          }
-        } else {
-          while column < vectorColumns {
-            let address = source + column * D.byteWidth
-            bits |= orBits(address, byteWidth: D.byteWidth)
-            let (first, second) = D.load16(address)
-            add(first, to: sumBytes, at: column * 4)
-            add(second, to: sumBytes, at: column * 4 + 32)
-            column += 16
-          }
+        if addRow(D.self, source, dimension: window.dimension, format: window.format, sums, squares, tail: tail) {
+          kept += 1
         }
-        var isZero = (bits[0] | bits[1] | bits[2] | bits[3]) & signlessMask(format) == 0
-        if column < dimension {
-          let rest = dimension - column
-          isZero = isZero && format.isAllZero(source + column * D.byteWidth, count: rest)
-          format.decodeScalar(source + column * D.byteWidth, count: rest, into: tail)
-          for index in 0..<rest {
-            sums[column + index] += tail[index]
-            squares?[column + index] += tail[index] * tail[index]
-          }
-        }
-        if !isZero { kept += 1 }
       }
     }
     // The vector columns were summed in the decoder's lane order: put them back in place.
     if kept > 0, D.slot(of: 1) != 1 {
-      var group = SIMD16<Float>()
-      for start in stride(from: 0, to: vectorColumns, by: 16) {
-        for destination in [sums, squares] {
-          guard let destination else { continue }
-          for index in 0..<16 { group[index] = destination[start + D.slot(of: index)] }
-          for index in 0..<16 { destination[start + index] = group[index] }
-        }
+      for destination in [sums, squares] {
+        guard let destination else { continue }
+        restoreColumnOrder(D.self, destination, columns: window.dimension & ~15)
       }
     }
     return kept
+  }
+
+  /// Adds the row at `source` (and its squares), 16 columns at a time in the decoder's lane
+  /// order, the rest (fewer than 16) through `tail`.
+  ///
+  /// Every row is added: an all-zero row adds nothing (x + ±0 is x, and the sums start at +0),
+  /// so it is only counted out, by OR-ing its bits in the same pass.
+  ///
+  /// - Returns: whether the row is not all zero.
+  @inline(__always)
+  private static func addRow<D: ElementDecoder>(
+    _ decoder: D.Type, _ source: UnsafeRawPointer, dimension: Int, format: FloatingPointFormat,
+    _ sums: UnsafeMutablePointer<Float>, _ squares: UnsafeMutablePointer<Float>?, tail: UnsafeMutablePointer<Float>
+  ) -> Bool {
+    let vectorColumns = dimension & ~15
+    let sumBytes = UnsafeMutableRawPointer(sums)
+    let squareBytes = squares.map(UnsafeMutableRawPointer.init)
+    var bits = SIMD4<UInt64>()
+    var column = 0
+    while column < vectorColumns {
+      let address = source + column * D.byteWidth
+      bits |= orBits(address, byteWidth: D.byteWidth)
+      let (first, second) = D.load16(address)
+      add(first, to: sumBytes, at: column * 4)
+      add(second, to: sumBytes, at: column * 4 + 32)
+      if let squareBytes {
+        add(first * first, to: squareBytes, at: column * 4)
+        add(second * second, to: squareBytes, at: column * 4 + 32)
+      }
+      column += 16
+    }
+    var isZero = (bits[0] | bits[1] | bits[2] | bits[3]) & signlessMask(format) == 0
+    if column < dimension {
+      let rest = dimension - column
+      isZero = isZero && format.isAllZero(source + column * D.byteWidth, count: rest)
+      format.decodeScalar(source + column * D.byteWidth, count: rest, into: tail)
+      for index in 0..<rest {
+        sums[column + index] += tail[index]
+        squares?[column + index] += tail[index] * tail[index]
+      }
+    }
+    return !isZero
+  }
+
+  /// Puts the first `columns` accumulators (a multiple of 16), kept in the decoder's lane order,
+  /// back in column order.
+  private static func restoreColumnOrder<D: ElementDecoder>(
+    _ decoder: D.Type, _ accumulators: UnsafeMutablePointer<Float>, columns: Int
+  ) {
+    var group = SIMD16<Float>()
+    for start in stride(from: 0, to: columns, by: 16) {
+      for index in 0..<16 { group[index] = accumulators[start + D.slot(of: index)] }
+      for index in 0..<16 { accumulators[start + index] = group[index] }
+    }
   }
 
   @inline(__always)

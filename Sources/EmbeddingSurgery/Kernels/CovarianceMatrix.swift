@@ -25,50 +25,48 @@ package struct CovarianceMatrix {
   ///
   /// - Complexity: O(*rows* × *dimension*²), in blocks of about 4 MiB.
   package mutating func accumulate(_ window: RowWindow) {
-    precondition(window.dimension == dimension, "rows of \(window.dimension) elements, \(dimension) expected")
-    guard dimension > 0 else { return }
-    window.forEachBlock(of: ColumnStatistics.blockRows(dimension: dimension)) { accumulateBlock($0) }
+    window.forEachStatisticsBlock(dimension: dimension) { accumulateBlock($0) }
   }
 
+  /// Adds a block: F64 rows in `Double` (`dsyrk`), the others in `Float` (`ssyrk`).
   private mutating func accumulateBlock(_ window: RowWindow) {
-    let dimension = self.dimension
-    let format = window.format
-    let rowCount = window.rowCount
     let n = Int32(dimension)
-    let k = Int32(rowCount)
+    let k = Int32(window.rowCount)
+    let format = window.format
     if format == .float64 {
-      withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount * dimension + dimension * dimension) {
-        scratch in
-        guard let block = scratch.baseAddress else { return }
-        let product = block + rowCount * dimension
-        for (index, id) in window.rowIDs.enumerated() {
-          let target = block + index * dimension
-          if let source = window.row(id).baseAddress { format.decode(source, count: dimension, into: target) }
-          for column in 0..<dimension { target[column] -= mean[column] }
-        }
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, 1, block, n, 0, product, n)
-        for i in 0..<dimension {
-          for j in i..<dimension { sums[i * dimension + j] += product[i * dimension + j] }
-        }
-      }
+      reduce(
+        window, centeredOn: mean, decode: { format.decode($0, into: $1) },
+        product: { cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, 1, $0, n, 0, $1, n) })
     } else {
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: rowCount * dimension + dimension * dimension) {
-        scratch in
-        guard let block = scratch.baseAddress else { return }
-        let product = block + rowCount * dimension
-        let floatMean = mean.map { Float($0) }
-        for (index, id) in window.rowIDs.enumerated() {
-          let target = block + index * dimension
-          if let source = window.row(id).baseAddress { format.decode(source, count: dimension, into: target) }
-          for column in 0..<dimension { target[column] -= floatMean[column] }
-        }
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, 1, block, n, 0, product, n)
-        for i in 0..<dimension {
-          for j in i..<dimension { sums[i * dimension + j] += Double(product[i * dimension + j]) }
-        }
+      reduce(
+        window, centeredOn: mean.map { Float($0) }, decode: { format.decode($0, into: $1) },
+        product: { cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, 1, $0, n, 0, $1, n) })
+    }
+    countedRows += window.rowCount
+  }
+
+  /// Decodes the rows of `window` into a block, subtracts `mean` from each, and adds the upper
+  /// triangle of the block's product with itself (`product(block, result)`) to ``sums``.
+  private mutating func reduce<Scalar: BinaryFloatingPoint>(
+    _ window: RowWindow, centeredOn mean: [Scalar],
+    decode: (UnsafeRawBufferPointer, UnsafeMutableBufferPointer<Scalar>) -> Void,
+    product: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void
+  ) {
+    let dimension = self.dimension
+    let rowCount = window.rowCount
+    withUnsafeTemporaryAllocation(of: Scalar.self, capacity: rowCount * dimension + dimension * dimension) { scratch in
+      guard let block = scratch.baseAddress else { return }
+      for (index, id) in window.rowIDs.enumerated() {
+        let row = UnsafeMutableBufferPointer(rebasing: scratch[(index * dimension)..<((index + 1) * dimension)])
+        decode(window.row(id), row)
+        for column in 0..<dimension { row[column] -= mean[column] }
+      }
+      let result = block + rowCount * dimension
+      product(block, result)
+      for i in 0..<dimension {
+        for j in i..<dimension { sums[i * dimension + j] += Double(result[i * dimension + j]) }
       }
     }
-    countedRows += rowCount
   }
 
   /// The full symmetric covariance, row-major [dimension, dimension] (zeros when no row was added).

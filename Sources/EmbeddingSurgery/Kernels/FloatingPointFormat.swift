@@ -25,17 +25,57 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
   /// - Complexity: O(*n*); BF16, F16 and F32 are converted 16 elements at a time.
   public func decode(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
     precondition(bytes.count == destination.count * byteWidth, "\(bytes.count) bytes for \(destination.count) elements")
-    guard let source = bytes.baseAddress, let target = destination.baseAddress else { return }
-    decode(source, count: destination.count, into: target)
+    withElements(of: bytes, into: destination) { decode($0, count: destination.count, into: $1) }
   }
 
-  /// Converts `count` elements starting at `source` to `Float`, writing them to `destination`.
+  /// Converts the elements of `bytes` to `Float` one by one (any host byte order): the reference
+  /// of the vectorized ``decode(_:into:)-(_,UnsafeMutableBufferPointer<Float>)``.
+  ///
+  /// - Precondition: `bytes` holds exactly `destination.count` elements (checked in builds with
+  ///   internal checks).
+  @inlinable
+  package func decodeScalar(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
+    withElements(of: bytes, into: destination) { decodeScalar($0, count: destination.count, into: $1) }
+  }
+
+  /// Converts the elements of `bytes` to `Double` (exact for every format).
+  ///
+  /// - Precondition: `bytes` holds exactly `destination.count` elements (checked in builds with
+  ///   internal checks).
+  @inlinable
+  package func decode(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Double>) {
+    withElements(of: bytes, into: destination) { decode($0, count: destination.count, into: $1) }
+  }
+
+  /// Calls `body` with the addresses of `bytes` and `destination` (not for empty buffers), once
+  /// `bytes` is checked to hold `destination.count` elements (in builds with internal checks).
+  @inlinable @inline(__always)
+  func withElements<Element>(
+    of bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Element>,
+    _ body: (UnsafeRawPointer, UnsafeMutablePointer<Element>) -> Void
+  ) {
+    internalCheck(
+      bytes.count == destination.count * byteWidth, "\(bytes.count) bytes for \(destination.count) elements")
+    guard let source = bytes.baseAddress, let target = destination.baseAddress else { return }
+    body(source, target)
+  }
+
+  /// Whether every element of `bytes` is zero (either sign).
+  ///
+  /// - Precondition: `bytes` holds whole elements (checked in builds with internal checks).
+  @inlinable
+  package func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    internalCheck(bytes.count % byteWidth == 0, "\(bytes.count) bytes are not whole \(rawValue) elements")
+    guard let source = bytes.baseAddress else { return true }
+    return isAllZero(source, count: bytes.count / byteWidth)
+  }
+
+  /// Converts `count` elements starting at `source` to `Float`, writing them to `destination`:
+  /// the loop behind the buffer functions, for the kernels' inner steps.
   ///
   /// - Complexity: O(*count*); BF16, F16 and F32 are converted 16 elements at a time.
   @inlinable
-  package func decode(
-    _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
-  ) {
+  func decode(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
     guard FloatingPointFormat.hostIsLittleEndian else {
       decodeScalar(source, count: count, into: destination)
       return
@@ -50,9 +90,7 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
 
   /// The element-by-element conversion (any host byte order).
   @inlinable
-  package func decodeScalar(
-    _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
-  ) {
+  func decodeScalar(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
     switch self {
     case .bfloat16:
       for index in 0..<count {
@@ -79,9 +117,7 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
 
   /// Converts `count` elements starting at `source` to `Double` (exact for every format).
   @inlinable
-  package func decode(
-    _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Double>
-  ) {
+  func decode(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Double>) {
     if self == .float64 {
       for index in 0..<count {
         let bits = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self))
@@ -113,7 +149,7 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
 
   /// Whether every element of the `count` elements at `source` is zero (either sign).
   @inlinable
-  package func isAllZero(_ source: UnsafeRawPointer, count: Int) -> Bool {
+  func isAllZero(_ source: UnsafeRawPointer, count: Int) -> Bool {
     switch self {
     case .bfloat16, .float16:
       var bits: UInt16 = 0

@@ -14,7 +14,7 @@ import Tokenization
 public final class ModelCheckpoint: Sendable {
   /// The path of the model: the `.safetensors` file or the model folder the user gave, or the
   /// snapshot folder of a Hugging Face repository id.
-  public let path: String
+  public let path: FilePath
   /// The Hugging Face repository id the model was named by, when it was (``open(_:revision:tokenizerPath:cache:)``).
   public let repositoryID: String?
   /// The folder, relative to ``path``, of a sentence-transformers folder's transformer (`""` when
@@ -25,7 +25,7 @@ public final class ModelCheckpoint: Sendable {
   /// The safetensors files.
   public let checkpoint: Checkpoint
   /// The tokenizer.json used to assign ids and split tokens, when there is one.
-  public let tokenizerPath: String?
+  public let tokenizerPath: FilePath?
   /// The parsed tokenizer.json.
   let tokenizerJSON: JSONValue?
   /// The raw bytes of the tokenizer.json.
@@ -35,47 +35,49 @@ public final class ModelCheckpoint: Sendable {
   /// The config.json of a folder, when present.
   public let config: ModelConfig?
 
-  /// Opens a model.
+  /// Opens a model named by a path (a `.safetensors` file, a model folder, a sentence-transformers
+  /// folder) or, when no file or folder is there, by a Hugging Face repository id resolved offline
+  /// in the local cache (``HubCache``). A path that exists always wins over an id. The one way a
+  /// model is opened.
   ///
   /// - Parameters:
-  ///   - path: a `.safetensors` file or a model folder.
-  ///   - tokenizerPath: a tokenizer.json to use instead of the one in the folder (or beside the file).
-  /// - Throws: ``SurgeryError`` naming the file that is missing or malformed.
-  public convenience init(path: String, tokenizerPath: String? = nil) throws(SurgeryError) {
-    try self.init(path: path, tokenizerPath: tokenizerPath, repositoryID: nil)
-  }
-
-  /// Opens a model named by a path or, when no file or folder is there, by a Hugging Face
-  /// repository id resolved offline in the local cache (``HubCache``). A path that exists always
-  /// wins over an id.
-  ///
-  /// - Parameters:
+  ///   - name: a path, or a repository id (`ORG/NAME`).
   ///   - revision: for a repository id, a branch, a tag or a commit hash (default `main`).
+  ///   - tokenizerPath: a tokenizer.json to use instead of the one in the folder (or beside the file).
   ///   - cache: the cache to look in (default: the one the environment names).
   /// - Throws: ``SurgeryError/notInCache(id:revision:lookedIn:)`` for an id the cache does not hold;
-  ///   ``SurgeryError/invalidRequest(path:reason:)`` for a revision with a path.
+  ///   ``SurgeryError/invalidRequest(path:reason:)`` for a revision with a path; ``SurgeryError``
+  ///   naming the file that is missing or malformed.
   public static func open(
-    _ name: String, revision: String? = nil, tokenizerPath: String? = nil, cache: HubCache = .current
+    _ name: String, revision: String? = nil, tokenizerPath: FilePath? = nil, cache: HubCache = .current
   ) throws(SurgeryError) -> ModelCheckpoint {
+    let (path, repositoryID) = try locate(name, revision: revision, cache: cache)
+    return try ModelCheckpoint(path: path, tokenizerPath: tokenizerPath, repositoryID: repositoryID)
+  }
+
+  /// Where the model `name` is: the path itself when something is there, else the snapshot folder
+  /// of the repository id `name` at `revision`, with the id.
+  package static func locate(_ name: String, revision: String?, cache: HubCache = .current) throws(SurgeryError)
+    -> (path: FilePath, repositoryID: String?)
+  {
     if FilePath(name).exists {
       if revision != nil {
         throw .invalidRequest(path: name, reason: "is a path; a revision applies only to a Hugging Face repository id")
       }
-      return try ModelCheckpoint(path: name, tokenizerPath: tokenizerPath)
+      return (FilePath(name), nil)
     }
     guard HubCache.isRepositoryID(name) else {
       throw .fileSystem(.failed(operation: "open", path: name, errno: .noSuchFileOrDirectory))
     }
-    let snapshot = try cache.snapshot(of: name, revision: revision)
-    return try ModelCheckpoint(path: snapshot.string, tokenizerPath: tokenizerPath, repositoryID: name)
+    return (try cache.snapshot(of: name, revision: revision), name)
   }
 
-  init(path: String, tokenizerPath: String?, repositoryID: String?) throws(SurgeryError) {
+  private init(path: FilePath, tokenizerPath: FilePath?, repositoryID: String?) throws(SurgeryError) {
     self.path = path
     self.repositoryID = repositoryID
-    let root = FilePath(path)
+    let root = path
     guard root.exists else {
-      throw .fileSystem(.failed(operation: "open", path: path, errno: .noSuchFileOrDirectory))
+      throw .fileSystem(.failed(operation: "open", path: path.string, errno: .noSuchFileOrDirectory))
     }
     isFolder = root.isFolder
     transformerFolder = isFolder ? try ModelCheckpoint.transformerFolder(in: root) : ""
@@ -88,15 +90,15 @@ public final class ModelCheckpoint: Sendable {
     let folder = isFolder ? location : location.folder
     var tokenizer = tokenizerPath
     if tokenizer == nil, folder.appending("tokenizer.json").exists {
-      tokenizer = folder.appending("tokenizer.json").string
+      tokenizer = folder.appending("tokenizer.json")
     }
     self.tokenizerPath = tokenizer
     if let tokenizer {
-      let (bytes, json) = try JSONFile.read(tokenizer)
+      let (bytes, json) = try JSONFile.read(tokenizer.string)
       tokenizerBytes = bytes
       tokenizerJSON = json
       do {
-        vocabulary = try TokenizerVocabulary(json: json, path: tokenizer)
+        vocabulary = try TokenizerVocabulary(json: json, path: tokenizer.string)
       } catch {
         throw .tokenization(error)
       }
@@ -121,7 +123,7 @@ public final class ModelCheckpoint: Sendable {
   func makeTokenizer() throws(SurgeryError) -> Tokenizer? {
     guard let tokenizerJSON, let tokenizerPath, let vocabulary else { return nil }
     do {
-      return try Tokenizer(json: tokenizerJSON, vocabulary: vocabulary, path: tokenizerPath)
+      return try Tokenizer(json: tokenizerJSON, vocabulary: vocabulary, path: tokenizerPath.string)
     } catch {
       throw .tokenization(error)
     }
@@ -130,8 +132,8 @@ public final class ModelCheckpoint: Sendable {
   /// The folder holding the model's files: the folder itself (its transformer's folder, for a
   /// sentence-transformers folder), or the folder of a bare file.
   var folder: FilePath {
-    guard isFolder else { return FilePath(path).folder }
-    return transformerFolder.isEmpty ? FilePath(path) : FilePath(path).appending(transformerFolder)
+    guard isFolder else { return path.folder }
+    return transformerFolder.isEmpty ? path : path.appending(transformerFolder)
   }
 
   /// The path, relative to ``path``, of the file `name` of the model's folder (``folder``).
@@ -158,7 +160,7 @@ public final class ModelCheckpoint: Sendable {
 
   /// Whether the tokenizer.json used is the model folder's own (a surgery then edits it).
   var ownsTokenizerJSON: Bool {
-    isFolder && tokenizerPath.map { FilePath($0) == folder.appending("tokenizer.json") } == true
+    isFolder && tokenizerPath == folder.appending("tokenizer.json")
   }
 
   /// The safetensors file `name` of the checkpoint (see ``Checkpoint/file(named:)``).

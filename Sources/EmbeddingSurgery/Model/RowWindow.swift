@@ -4,23 +4,23 @@
 ///
 /// A window does not own its memory: it is valid only inside the closure that provides it
 /// (``MatrixRows/forEachWindow(rows:_:)``, or the caller's own buffer).
-public struct RowWindow: @unchecked Sendable {
+package struct RowWindow: @unchecked Sendable {
   /// The bytes of the rows, `rowCount × rowBytes` of them.
-  public let bytes: UnsafeRawBufferPointer
+  package let bytes: UnsafeRawBufferPointer
   /// The id of the first row.
-  public let firstRow: Int
+  package let firstRow: Int
   /// The number of rows.
-  public let rowCount: Int
+  package let rowCount: Int
   /// Elements per row.
-  public let dimension: Int
+  package let dimension: Int
   /// The element format.
-  public let format: FloatingPointFormat
+  package let format: FloatingPointFormat
 
   /// A window over `bytes`, which holds `rowCount` rows of `dimension` elements of `format`;
   /// the first is row `firstRow`.
   ///
   /// - Precondition: `bytes.count` is `rowCount` times the row size.
-  public init(
+  package init(
     _ bytes: UnsafeRawBufferPointer, firstRow: Int = 0, rowCount: Int, dimension: Int, format: FloatingPointFormat
   ) {
     precondition(rowCount >= 0 && bytes.count == rowCount * dimension * format.byteWidth, "a window holds whole rows")
@@ -32,16 +32,16 @@ public struct RowWindow: @unchecked Sendable {
   }
 
   /// Bytes per row.
-  public var rowBytes: Int { dimension * format.byteWidth }
+  package var rowBytes: Int { dimension * format.byteWidth }
 
   /// The ids of the rows.
-  public var rowIDs: Range<Int> { firstRow..<(firstRow + rowCount) }
+  package var rowIDs: Range<Int> { firstRow..<(firstRow + rowCount) }
 
   /// The bytes of row `id`.
   ///
   /// - Precondition: `id` is in ``rowIDs``.
   @inline(__always)
-  public func row(_ id: Int) -> UnsafeRawBufferPointer {
+  package func row(_ id: Int) -> UnsafeRawBufferPointer {
     precondition(rowIDs.contains(id), "row \(id) is outside the window \(rowIDs)")
     let start = (id - firstRow) * rowBytes
     return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + rowBytes)])
@@ -50,7 +50,7 @@ public struct RowWindow: @unchecked Sendable {
   /// The rows `ids`, as a window of their own.
   ///
   /// - Precondition: `ids` lies in ``rowIDs``.
-  public func rows(_ ids: Range<Int>) -> RowWindow {
+  package func rows(_ ids: Range<Int>) -> RowWindow {
     precondition(
       ids.isEmpty || (rowIDs.contains(ids.lowerBound) && ids.upperBound <= rowIDs.upperBound),
       "rows \(ids) are outside the window \(rowIDs)")
@@ -61,13 +61,23 @@ public struct RowWindow: @unchecked Sendable {
   }
 
   /// Calls `body` with consecutive sub-windows of at most `rows` rows each, in order.
-  public func forEachBlock(of rows: Int, _ body: (RowWindow) -> Void) {
+  package func forEachBlock(of rows: Int, _ body: (RowWindow) -> Void) {
     var start = rowIDs.lowerBound
     while start < rowIDs.upperBound {
       let end = min(start + max(rows, 1), rowIDs.upperBound)
       body(self.rows(start..<end))
       start = end
     }
+  }
+
+  /// Calls `body` with consecutive blocks of about 4 MiB of `Float`s once converted
+  /// (``ColumnStatistics/blockRows(dimension:)``): how the statistics reduce a window.
+  ///
+  /// - Precondition: the window's rows have `dimension` elements.
+  func forEachStatisticsBlock(dimension: Int, _ body: (RowWindow) -> Void) {
+    precondition(self.dimension == dimension, "rows of \(self.dimension) elements, \(dimension) expected")
+    guard dimension > 0 else { return }
+    forEachBlock(of: ColumnStatistics.blockRows(dimension: dimension), body)
   }
 
   /// Calls `body` with each run of consecutive rows not in `excluded`, as windows.

@@ -39,71 +39,90 @@ public struct TensorRoles: Sendable, Equatable {
     in tensors: [TensorInfo], embeddingName: String? = nil, headName: String? = nil,
     configVocabularySize: Int? = nil, path: String
   ) throws(SurgeryError) -> TensorRoles {
-    func named(_ name: String) -> TensorInfo? {
-      let key = TensorName(name)
-      return tensors.first { $0.name == key }
-    }
-    let embedding: TensorInfo
-    if let embeddingName {
-      guard let found = named(embeddingName) else {
-        throw .tensorNotFound(path: path, name: embeddingName)
-      }
-      embedding = found
-    } else {
-      var candidates = embeddingNames.compactMap(named)
-      candidates += tensors.filter {
-        let name = $0.name.string
-        return name == embeddingSuffix || name.hasSuffix("." + embeddingSuffix)
-      }
-      if candidates.isEmpty, let rows = configVocabularySize {
-        let excluded = Set((headNames + headBiasNames).map { TensorName($0) })
-        candidates = tensors.filter {
-          $0.shape.count == 2 && $0.shape[0] == rows && !excluded.contains($0.name)
-        }
-      }
-      guard !candidates.isEmpty else {
-        throw .embeddingNotFound(path: path, configRows: configVocabularySize)
-      }
-      guard candidates.count == 1 else {
-        throw .ambiguousTensor(path: path, role: .embedding, candidates: candidates.map(\.name.string))
-      }
-      embedding = candidates[0]
-    }
+    let embedding = try findEmbedding(
+      in: tensors, named: embeddingName, configVocabularySize: configVocabularySize, path: path)
     try checkMatrix(embedding, path: path)
+    let head = try findHead(in: tensors, named: headName, embedding: embedding, path: path)
+    let bias = try findHeadBias(in: tensors, rows: embedding.shape[0], path: path)
+    return TensorRoles(embedding: embedding, head: head, headBias: bias)
+  }
 
-    var head: TensorInfo?
-    if let headName {
-      guard let found = named(headName) else { throw .tensorNotFound(path: path, name: headName) }
+  /// The tensor called `name` among `tensors`.
+  private static func tensor(_ name: String, in tensors: [TensorInfo]) -> TensorInfo? {
+    let key = TensorName(name)
+    return tensors.first { $0.name == key }
+  }
+
+  /// The embedding: `name`, or the one tensor with a known embedding name, or (with none) the one
+  /// matrix with config.json's vocabulary size in rows.
+  private static func findEmbedding(
+    in tensors: [TensorInfo], named name: String?, configVocabularySize: Int?, path: String
+  ) throws(SurgeryError) -> TensorInfo {
+    if let name {
+      guard let found = tensor(name, in: tensors) else { throw .tensorNotFound(path: path, name: name) }
+      return found
+    }
+    var candidates = embeddingNames.compactMap { tensor($0, in: tensors) }
+    candidates += tensors.filter {
+      let name = $0.name.string
+      return name == embeddingSuffix || name.hasSuffix("." + embeddingSuffix)
+    }
+    if candidates.isEmpty, let rows = configVocabularySize {
+      let excluded = Set((headNames + headBiasNames).map { TensorName($0) })
+      candidates = tensors.filter {
+        $0.shape.count == 2 && $0.shape[0] == rows && !excluded.contains($0.name)
+      }
+    }
+    guard !candidates.isEmpty else {
+      throw .embeddingNotFound(path: path, configRows: configVocabularySize)
+    }
+    guard candidates.count == 1 else {
+      throw .ambiguousTensor(path: path, role: .embedding, candidates: candidates.map(\.name.string))
+    }
+    return candidates[0]
+  }
+
+  /// The untied head: `name`, or the one tensor with a known head name other than the embedding
+  /// (`nil`: tied), checked against the embedding.
+  private static func findHead(
+    in tensors: [TensorInfo], named name: String?, embedding: TensorInfo, path: String
+  ) throws(SurgeryError) -> TensorInfo? {
+    let head: TensorInfo?
+    if let name {
+      guard let found = tensor(name, in: tensors) else { throw .tensorNotFound(path: path, name: name) }
       head = found
     } else {
-      let candidates = headNames.compactMap(named).filter { $0.name != embedding.name }
+      let candidates = headNames.compactMap { tensor($0, in: tensors) }.filter { $0.name != embedding.name }
       if candidates.count > 1 {
         throw .ambiguousTensor(path: path, role: .head, candidates: candidates.map(\.name.string))
       }
       head = candidates.first
     }
-    if let head {
-      guard head.name != embedding.name else {
-        throw .invalidRequest(path: path, reason: "the head and the embedding are the same tensor '\(head.name)'")
-      }
-      try checkMatrix(head, path: path)
-      guard head.shape[0] == embedding.shape[0] else {
-        throw .unsupportedTensor(
-          path: path, name: head.name.string,
-          reason: "has \(head.shape[0]) rows but the embedding '\(embedding.name)' has \(embedding.shape[0])")
-      }
+    guard let head else { return nil }
+    guard head.name != embedding.name else {
+      throw .invalidRequest(path: path, reason: "the head and the embedding are the same tensor '\(head.name)'")
     }
-    let bias = headBiasNames.compactMap(named).first
-    if let bias {
-      let rows = embedding.shape[0]
-      guard bias.shape == [rows] || bias.shape == [1, rows] else {
-        throw .unsupportedTensor(
-          path: path, name: bias.name.string,
-          reason: "has shape \(bias.shape); a head bias of \(rows) entries was expected")
-      }
-      _ = try FloatingPointFormat.of(bias, path: path)
+    try checkMatrix(head, path: path)
+    guard head.shape[0] == embedding.shape[0] else {
+      throw .unsupportedTensor(
+        path: path, name: head.name.string,
+        reason: "has \(head.shape[0]) rows but the embedding '\(embedding.name)' has \(embedding.shape[0])")
     }
-    return TensorRoles(embedding: embedding, head: head, headBias: bias)
+    return head
+  }
+
+  /// The head bias, by name: `rows` entries (`[rows]` or `[1, rows]`) of a floating-point format.
+  private static func findHeadBias(in tensors: [TensorInfo], rows: Int, path: String) throws(SurgeryError)
+    -> TensorInfo?
+  {
+    guard let bias = headBiasNames.compactMap({ tensor($0, in: tensors) }).first else { return nil }
+    guard bias.shape == [rows] || bias.shape == [1, rows] else {
+      throw .unsupportedTensor(
+        path: path, name: bias.name.string,
+        reason: "has shape \(bias.shape); a head bias of \(rows) entries was expected")
+    }
+    _ = try FloatingPointFormat.of(bias, path: path)
+    return bias
   }
 
   private static func checkMatrix(_ tensor: TensorInfo, path: String) throws(SurgeryError) {

@@ -3,8 +3,9 @@ import Tokenization
 
 /// The complete plan of a resize: which tokens get which ids, which rows are written and how,
 /// which tensors change. Making a plan reads only headers and the tokenizer;
-/// ``execute(into:progress:)`` does the work.
-public struct ResizePlan: SurgeryPlan {
+/// ``execute(into:linkingUnchanged:progress:)`` (the pipeline of ``RowRewritingPlan``) does the work:
+/// every row kept, the new rows written from ``rowSource``, the tokenizer files edited.
+public struct ResizePlan: RowRewritingPlan {
   /// A token that will be added: its id, and the reserved slot it takes (`nil` for a new row).
   public struct PlannedToken: Sendable, Equatable {
     /// The token and the id it gets.
@@ -14,15 +15,14 @@ public struct ResizePlan: SurgeryPlan {
   }
 
   public static let outputSuffix = "resized"
+  public typealias Report = ResizeReport
 
   /// The model being resized.
   public let model: ModelCheckpoint
   /// What was asked.
   public let request: ResizeRequest
-  /// The tensors that change.
-  public var roles: TensorRoles { tensors.roles }
-  /// The tensors and the files holding them.
-  let tensors: LocatedRoles
+  /// The embedding, an untied head and a head bias: the tensors that grow.
+  public let roles: TensorRoles
   /// Tokens to add, in id order.
   public let added: [PlannedToken]
   /// Tokens not added.
@@ -42,13 +42,11 @@ public struct ResizePlan: SurgeryPlan {
     return (rowsBefore..<rowsAfter).filter { !taken.contains($0) }
   }
 
+  /// A resize always writes its output (with nothing to add, a copy of the input).
+  public var writesAnything: Bool { true }
+
   /// Rows that exist already and are re-initialized for new tokens (padded vocabularies).
   public var reusedRows: [Int] { added.filter { $0.slot == nil }.map(\.token.id).filter { $0 < rowsBefore } }
-
-  /// The names of the tensors that change (none when nothing is added).
-  public var changedTensors: [String] {
-    rowsAfter != rowsBefore || !added.isEmpty ? rewrittenTensors : []
-  }
 
   /// Plans a resize.
   ///
@@ -57,16 +55,17 @@ public struct ResizePlan: SurgeryPlan {
     self.model = model
     self.request = request
     if let multiple = request.padToMultipleOf, multiple < 1 {
-      throw .invalidRequest(path: model.path, reason: "the row count cannot be padded to a multiple of \(multiple)")
+      throw .invalidRequest(
+        path: model.path.string, reason: "the row count cannot be padded to a multiple of \(multiple)")
     }
-    tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
-    rowsBefore = tensors.roles.embedding.shape[0]
+    roles = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName).roles
+    rowsBefore = roles.embedding.shape[0]
 
     var freeSlots: ArraySlice<ReservedSlots.Slot> = []
     if request.reuseReserved {
       guard model.isFolder, model.ownsTokenizerJSON else {
         throw .invalidRequest(
-          path: model.path,
+          path: model.path.string,
           reason:
             "reusing reserved slots needs a model folder with its tokenizer.json (the reserved tokens are renamed there)"
         )
@@ -107,7 +106,7 @@ public struct ResizePlan: SurgeryPlan {
     }
     rowsAfter = rows
     if request.initialization == .nearest, model.vocabulary == nil {
-      throw .missingTokenizer(path: model.path, for: .nearestRule)
+      throw .missingTokenizer(path: model.path.string, for: .nearestRule)
     }
   }
 }

@@ -33,14 +33,15 @@ public struct TokenList: Sendable, Equatable {
   /// - Complexity: O(*n*) in the size of the file.
   /// - Parameter format: how the file holds its tokens (default: `json` for a `.json` file, else
   ///   lines; standard input as lines).
-  public init(contentsOf path: String, format: Format? = nil) throws(SurgeryError) {
-    let opened = FilePath(path == "-" ? "/dev/stdin" : path)
+  public init(contentsOf path: FilePath, format: Format? = nil) throws(SurgeryError) {
+    let isStandardInput = path == "-"
+    let opened: FilePath = isStandardInput ? "/dev/stdin" : path
     let bytes = try fileSystem { () throws(FileSystemError) in try opened.readAll() }
-    let isJSON = path != "-" && FilePath(path).extension?.lowercased() == "json"
+    let isJSON = !isStandardInput && path.extension?.lowercased() == "json"
     if format ?? (isJSON ? .json : .lines) == .json {
-      tokens = try TokenList.parseJSON(bytes, path: path)
+      tokens = try TokenList.parseJSON(bytes, path: path.string)
     } else {
-      tokens = try TokenList.parseLines(bytes, path: path)
+      tokens = try TokenList.parseLines(bytes, path: path.string)
     }
   }
 

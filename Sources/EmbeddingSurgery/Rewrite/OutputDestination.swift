@@ -4,51 +4,49 @@ import SystemPackage
 /// Where the result goes, checked against the input.
 struct OutputDestination {
   /// The final path.
-  let path: String
+  let path: FilePath
   /// Whether something is already there and will be replaced.
   let replaces: Bool
   /// The temporary path the result is built at, beside the final path.
   let temporary: TemporaryName
-  var temporaryPath: String { temporary.path.string }
-
   /// Checks `output` against the model at `inputPath`.
-  init(_ output: SurgeryOutput, inputPath: String, inputIsFolder: Bool)
+  init(_ output: SurgeryOutput, inputPath: FilePath, inputIsFolder: Bool)
     throws(SurgeryError)
   {
     switch output {
     case .inPlace:
       path = inputPath
       // What a killed earlier run left: partial outputs removed, a moved-aside output put back.
-      TemporaryName.cleanStale(besides: FilePath(inputPath))
+      TemporaryName.cleanStale(besides: inputPath)
       replaces = true
     case .path(let requested, let replacingExisting):
       path = requested
-      let target = FilePath(requested)
+      let target = requested
       TemporaryName.cleanStale(besides: target)
-      let input = FilePath(inputPath).canonical ?? FilePath(inputPath)
+      let input = inputPath.canonical ?? inputPath
       let output = target.canonicalForNewFile
       if output == input {
-        throw .invalidOutput(path: requested, .isTheInput)
+        throw .invalidOutput(path: requested.string, .isTheInput)
       }
       if inputIsFolder, output.starts(with: input) {
-        throw .invalidOutput(path: requested, .insideInput(folder: inputPath))
+        throw .invalidOutput(path: requested.string, .insideInput(folder: inputPath.string))
       }
       if target.exists {
         guard replacingExisting else {
-          throw .invalidOutput(path: requested, .exists)
+          throw .invalidOutput(path: requested.string, .exists)
         }
         if target.isFolder != inputIsFolder {
-          throw .invalidOutput(path: requested, .kindMismatch(outputIsFolder: inputIsFolder))
+          throw .invalidOutput(path: requested.string, .kindMismatch(outputIsFolder: inputIsFolder))
         }
         replaces = true
       } else {
         replaces = false
       }
       guard target.folder.isFolder else {
-        throw .invalidOutput(path: requested, .missingFolder(target.folder.string))
+        throw .invalidOutput(path: requested.string, .missingFolder(target.folder.string))
       }
     }
-    temporary = TemporaryName(for: FilePath(path), kind: .partial)
+    temporary = TemporaryName(for: path, kind: .partial)
   }
 
   /// Registers the temporary path for removal on interruption (see ``TemporaryOutputs``).
@@ -59,7 +57,7 @@ struct OutputDestination {
   /// Moves the completed result from the temporary path to the final one. An existing result is
   /// replaced only now; a folder is first moved aside and removed once the new one is in place.
   func commit(isFolder: Bool) throws(SurgeryError) {
-    let target = FilePath(path)
+    let target = path
     guard isFolder, replaces else {
       try fileSystem { () throws(FileSystemError) in try temporary.path.rename(to: target) }
       TemporaryOutputs.unregister(.remove(temporary.path))

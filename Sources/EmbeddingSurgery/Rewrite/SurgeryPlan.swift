@@ -3,8 +3,9 @@ import StrictJSON
 import SystemPackage
 
 /// What every surgery plan has: a model and the tensors it rewrites (the embedding, an untied
-/// head, a head bias). Resize, fix-untrained and trim share through it where their output goes
-/// by default and which tensors they change.
+/// head, a head bias), where its output goes by default, and a way to run it or dry-run it: what
+/// the command line needs. Every plan of the library is a ``RowRewritingPlan``, whose pipeline
+/// implements ``execute(into:linkingUnchanged:progress:)`` and ``dryRunReport(output:)``.
 public protocol SurgeryPlan: Sendable {
   /// The model operated on.
   var model: ModelCheckpoint { get }
@@ -36,21 +37,21 @@ extension SurgeryPlan {
   /// Where the output goes by default: `NAME-SUFFIX.safetensors` beside a file, `DIR-SUFFIX`
   /// beside a folder (see ``outputSuffix``); for a model named by a Hugging Face repository id,
   /// `NAME-SUFFIX` in the current folder (never inside the cache).
-  public var defaultOutputPath: String {
+  public var defaultOutputPath: FilePath {
     if let id = model.repositoryID {
-      return (id.split(separator: "/").last.map(String.init) ?? id) + "-" + Self.outputSuffix
+      return FilePath((id.split(separator: "/").last.map(String.init) ?? id) + "-" + Self.outputSuffix)
     }
-    let input = FilePath(model.path)
+    let input = model.path
     var name = input.name + "-" + Self.outputSuffix
     if !model.isFolder, input.extension == "safetensors", let stem = input.stem {
       name = stem + "-" + Self.outputSuffix + ".safetensors"
     }
     let parent = input.removingLastComponent()
-    return parent.isEmpty ? name : parent.appending(name).string
+    return parent.isEmpty ? FilePath(name) : parent.appending(name)
   }
 
   /// The path `output` names (the input's own for ``SurgeryOutput/inPlace``).
-  public func outputPath(for output: SurgeryOutput) -> String {
+  public func outputPath(for output: SurgeryOutput) -> FilePath {
     switch output {
     case .inPlace: model.path
     case .path(let path, _): path
@@ -73,10 +74,10 @@ extension SurgeryPlan {
     }
     let destination = try OutputDestination(output, inputPath: model.path, inputIsFolder: model.isFolder)
     if linkingUnchanged, model.isFolder {
-      let input = FilePath(model.path).status()?.identity.device
-      let output = FilePath(destination.path).folder.status()?.identity.device
+      let input = model.path.status()?.identity.device
+      let output = destination.path.folder.status()?.identity.device
       guard input != nil, input == output else {
-        throw .invalidOutput(path: destination.path, .notOnInputFileSystem(input: model.path))
+        throw .invalidOutput(path: destination.path.string, .notOnInputFileSystem(input: model.path.string))
       }
     }
     return destination

@@ -7,17 +7,16 @@ import Tokenization
 /// ``TokenizerTrim``), their new dense ids in the same order, and the rows the embedding, an
 /// untied head and a head bias keep. Making a plan encodes the corpus (all cores, streamed) and
 /// reads only headers; ``execute(into:linkingUnchanged:progress:)`` does the work.
-public struct TrimPlan: SurgeryPlan {
+public struct TrimPlan: RowRewritingPlan {
   public static let outputSuffix = "trimmed"
+  public typealias Report = TrimReport
 
   /// The model being trimmed.
   public let model: ModelCheckpoint
   /// What was asked.
   public let request: TrimRequest
-  /// The tensors that change.
-  public var roles: TensorRoles { tensors.roles }
-  /// The tensors and the files holding them.
-  let tensors: LocatedRoles
+  /// The embedding, an untied head and a head bias: the tensors whose kept rows are gathered.
+  public let roles: TensorRoles
   /// The tokenizer side: kept ids, their renumbering, the merges kept, the rewriters.
   public let tokenizerTrim: TokenizerTrim
   /// The tokenizer.json trimmed.
@@ -37,9 +36,6 @@ public struct TrimPlan: SurgeryPlan {
   /// nothing writes nothing.
   public var writesAnything: Bool { rowsAfter != rowsBefore || tokenizerTrim.idMap.oldCount != rowsAfter }
 
-  /// The names of the tensors that change (none when nothing is removed).
-  public var changedTensors: [String] { writesAnything ? rewrittenTensors : [] }
-
   /// Plans a trim: reads the tokenizer, encodes the corpus, works out what to keep.
   ///
   /// - Throws: ``SurgeryError`` when the model has no tokenizer.json, a corpus file cannot be read
@@ -53,7 +49,7 @@ public struct TrimPlan: SurgeryPlan {
     guard let tokenizerPath = model.tokenizerPath, let bytes = model.tokenizerBytes, let json = model.tokenizerJSON,
       let tokenizer = try model.makeTokenizer()
     else {
-      throw .missingTokenizer(path: model.path, for: .trimming)
+      throw .missingTokenizer(path: model.path.string, for: .trimming)
     }
     if model.isFolder, !model.ownsTokenizerJSON {
       for name in ["tokenizer.json", "vocab.txt", "tokenizer.model"] where model.folder.appending(name).exists {
@@ -62,9 +58,9 @@ public struct TrimPlan: SurgeryPlan {
           reason: "would not match the trimmed rows: trim with the folder's own tokenizer.json")
       }
     }
-    tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
-    rowsBefore = tensors.roles.embedding.shape[0]
-    let file = TokenizerFile(path: tokenizerPath, bytes: bytes, json: json, tokenizer: tokenizer)
+    roles = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName).roles
+    rowsBefore = roles.embedding.shape[0]
+    let file = TokenizerFile(path: tokenizerPath.string, bytes: bytes, json: json, tokenizer: tokenizer)
     tokenizerFile = file
     let sentencePiecePath = model.folder.appending("tokenizer.model")
     if model.ownsTokenizerJSON, sentencePiecePath.exists {
@@ -99,7 +95,7 @@ public struct TrimPlan: SurgeryPlan {
     }
     if let past = tokenizerTrim.keptIDs.last, past >= rowsBefore {
       throw .invalidRequest(
-        path: tokenizerPath,
+        path: tokenizerPath.string,
         reason:
           "token \(past) is kept but the embedding has only \(rowsBefore) rows; the tokenizer and the checkpoint disagree"
       )

@@ -64,23 +64,9 @@ struct LayoutSearch {
       let shift = item.size & mask
       let alignmentMask = item.alignment - 1
       let moveCost = loss + 2
-      withoutFiller.withUnsafeBufferPointer { without in
-        withFiller.withUnsafeBufferPointer { with in
-          nextWithout.withUnsafeMutableBufferPointer { nextWithout in
-            nextWith.withUnsafeMutableBufferPointer { nextWith in
-              steps.withUnsafeMutableBufferPointer { steps in
-                // Two contiguous passes (the source residue wraps around once), without branches.
-                Self.step(
-                  targets: shift..<blockSize, offset: -shift, alignmentMask: alignmentMask, moveCost: moveCost,
-                  without: without, with: with, nextWithout: nextWithout, nextWith: nextWith, steps: steps)
-                Self.step(
-                  targets: 0..<shift, offset: blockSize - shift, alignmentMask: alignmentMask, moveCost: moveCost,
-                  without: without, with: with, nextWithout: nextWithout, nextWith: nextWith, steps: steps)
-              }
-            }
-          }
-        }
-      }
+      Self.moveOrKeepAll(
+        shift: shift, alignmentMask: alignmentMask, moveCost: moveCost, from: withoutFiller, withFiller,
+        to: &nextWithout, &nextWith, steps: &steps)
       for (residue, bytes) in context.keptValues[position] where residue & alignmentMask == 0 {
         let target = (residue + shift) & mask
         nextWithout[target] = withoutFiller[residue] + 4 * bytes
@@ -89,15 +75,47 @@ struct LayoutSearch {
           steps[target] = Step.kept.rawValue
         }
       }
-      let base = position * blockSize / 4
-      for residue in stride(from: 0, to: blockSize, by: 4) {
-        decisions[base + residue / 4] =
-          steps[residue] | steps[residue + 1] << 2 | steps[residue + 2] << 4 | steps[residue + 3] << 6
-      }
+      record(steps, at: position)
       swap(&withoutFiller, &nextWithout)
       swap(&withFiller, &nextWith)
     }
     return finish(movers: movers, withoutFiller: withoutFiller, withFiller: withFiller)
+  }
+
+  /// One tensor's transitions for every target residue, from the states `without` and `with` (no
+  /// filler moved yet, one moved) to `nextWithout` and `nextWith`, with each step taken: in two
+  /// contiguous passes (the source residue wraps around once), without branches.
+  private static func moveOrKeepAll(
+    shift: Int, alignmentMask: Int, moveCost: Int, from without: [Int], _ with: [Int],
+    to nextWithout: inout [Int], _ nextWith: inout [Int], steps: inout [UInt8]
+  ) {
+    let blockSize = without.count
+    without.withUnsafeBufferPointer { without in
+      with.withUnsafeBufferPointer { with in
+        nextWithout.withUnsafeMutableBufferPointer { nextWithout in
+          nextWith.withUnsafeMutableBufferPointer { nextWith in
+            steps.withUnsafeMutableBufferPointer { steps in
+              step(
+                targets: shift..<blockSize, offset: -shift, alignmentMask: alignmentMask, moveCost: moveCost,
+                without: without, with: with, nextWithout: nextWithout, nextWith: nextWith, steps: steps)
+              step(
+                targets: 0..<shift, offset: blockSize - shift, alignmentMask: alignmentMask, moveCost: moveCost,
+                without: without, with: with, nextWithout: nextWithout, nextWith: nextWith, steps: steps)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Packs the steps taken for the tensor at `position` (two bits per residue) into ``decisions``.
+  private mutating func record(_ steps: [UInt8], at position: Int) {
+    let blockSize = context.blockSize
+    let base = position * blockSize / 4
+    for residue in stride(from: 0, to: blockSize, by: 4) {
+      decisions[base + residue / 4] =
+        steps[residue] | steps[residue + 1] << 2 | steps[residue + 2] << 4 | steps[residue + 3] << 6
+    }
   }
 
   /// One tensor's transitions for `targets`, whose source residues are `target + offset`: kept
