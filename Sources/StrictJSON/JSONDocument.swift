@@ -265,16 +265,20 @@ extension JSONDocument {
     }
 
     mutating func skipString() {
-      position += 1
-      while position < bytes.count {
-        switch bytes[position] {
-        case UInt8(ascii: "\\"): position += 2
-        case UInt8(ascii: "\""):
-          position += 1
-          return
-        default: position += 1
-        }
+      position = bytes.withUnsafeBufferPointer { Self.end(ofStringAt: position, in: $0) }
+    }
+
+    /// The offset just past the string whose opening quote is at `start` (a tight loop: a
+    /// tokenizer.json's megabytes are mostly strings).
+    @inline(__always)
+    static func end(ofStringAt start: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+      var cursor = start + 1
+      while cursor < buffer.count {
+        let byte = buffer[cursor]
+        if byte == UInt8(ascii: "\"") { return cursor + 1 }
+        cursor += byte == UInt8(ascii: "\\") ? 2 : 1
       }
+      return cursor
     }
 
     mutating func readString() -> [UInt8] {
@@ -292,18 +296,22 @@ extension JSONDocument {
       switch bytes[position] {
       case UInt8(ascii: "\""): skipString()
       case UInt8(ascii: "["), UInt8(ascii: "{"):
-        var depth = 0
-        repeat {
-          switch bytes[position] {
-          case UInt8(ascii: "\""):
-            skipString()
-            continue
-          case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-          case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-          default: break
-          }
-          position += 1
-        } while depth > 0 && position < bytes.count
+        position = bytes.withUnsafeBufferPointer { buffer in
+          var cursor = position
+          var depth = 0
+          repeat {
+            switch buffer[cursor] {
+            case UInt8(ascii: "\""):
+              cursor = Self.end(ofStringAt: cursor, in: buffer)
+              continue
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+            cursor += 1
+          } while depth > 0 && cursor < buffer.count
+          return cursor
+        }
       default:
         while position < bytes.count {
           switch bytes[position] {

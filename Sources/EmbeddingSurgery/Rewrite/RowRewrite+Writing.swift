@@ -167,6 +167,7 @@ extension RowRewrite {
   private func copySteps(of job: FileJob, counter: ProgressCounter) throws(SurgeryError) {
     let output = try fileSystem { () throws(FileSystemError) in try OutputFile(updating: job.outputPath) }
     let file = job.input
+    var copies: [(from: Range<Int64>, to: Int64)] = []
     for (index, operation) in job.plan.operations.enumerated() {
       try fileSystem { () throws(FileSystemError) in
         switch operation {
@@ -182,13 +183,14 @@ extension RowRewrite {
               from: file.input, range: Int64(from.lowerBound)..<Int64(from.upperBound), to: Int64(to),
               advance: counter.advance)
           }
-        case .copy(let from, let to):
-          try output.copy(
-            from: file.input, range: Int64(from.lowerBound)..<Int64(from.upperBound), to: Int64(to),
-            advance: counter.advance)
+        case .copy(let from, let to): copies.append((Int64(from.lowerBound)..<Int64(from.upperBound), Int64(to)))
         case .fresh: break
         }
       }
+    }
+    // Together: the many small pieces of a gather (a trim's rows) are read and written in batches.
+    try fileSystem { () throws(FileSystemError) in
+      try output.copy(pieces: copies, from: file.input, advance: counter.advance)
     }
     do {
       try output.close()

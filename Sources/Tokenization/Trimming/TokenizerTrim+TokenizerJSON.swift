@@ -22,19 +22,15 @@ extension TokenizerTrim {
     }
     // 1. The ids outside the vocabulary, each a number replaced where it stands.
     let references = try TokenizerIDReferences(json: json, path: path)
-    let document = JSONDocument(validBytes: file.bytes)
-    var splices: [(range: Range<Int>, text: [UInt8])] = []
+    var edits: [(path: [JSONDocument.PathComponent], value: JSONValue)] = []
+    edits.reserveCapacity(references.references.count + 2)
     for reference in references.references {
       guard let newID = idMap[reference.id] else {
         throw .malformed(
           path: path, what: "\(reference.name) is \(reference.id), which the trim removes")
       }
-      guard let range = document.range(of: reference.path) else {
-        throw .malformed(path: path, what: "\(reference.name) cannot be found in the text")
-      }
-      splices.append((range, Array(String(newID).utf8)))
+      edits.append((reference.path, .number(JSONNumber(newID))))
     }
-    var edited = JSONDocument(validBytes: try Self.splice(file.bytes, splices, path: path))
     // 2. The vocabulary.
     switch json["model"]?["vocab"] {
     case .object(let members)?:
@@ -45,10 +41,9 @@ extension TokenizerTrim {
           kept.append(JSONMember(member.key, .number(JSONNumber(newID))))
         }
       }
-      edited.replace(["model", "vocab"], with: .object(kept))
+      edits.append((["model", "vocab"], .object(kept)))
     case .array(let pieces)?:
-      edited.replace(
-        ["model", "vocab"], with: .array(pieces.indices.filter { idMap[$0] != nil }.map { pieces[$0] }))
+      edits.append((["model", "vocab"], .array(pieces.indices.filter { idMap[$0] != nil }.map { pieces[$0] })))
     default:
       throw .malformed(path: path, what: "model.vocab must be an object or an array")
     }
@@ -57,31 +52,20 @@ extension TokenizerTrim {
     switch (keptMergeRanks, merges) {
     case (nil, nil): break
     case (let ranks?, let merges?) where merges.count == mergeCount:
-      edited.replace(["model", "merges"], with: .array(ranks.map { merges[$0] }))
+      edits.append((["model", "merges"], .array(ranks.map { merges[$0] })))
     default:
       throw .malformed(
         path: path, what: "model.merges does not match the trim plan (\(mergeCount) merges)")
     }
-    return edited.bytes
-  }
-
-  /// `bytes` with each range replaced by its text (the ranges must not overlap).
-  static func splice(
-    _ bytes: [UInt8], _ splices: [(range: Range<Int>, text: [UInt8])], path: String
-  ) throws(TokenizationError) -> [UInt8] {
-    let sorted = splices.sorted { $0.range.lowerBound < $1.range.lowerBound }
-    var output: [UInt8] = []
-    output.reserveCapacity(bytes.count)
-    var position = 0
-    for splice in sorted {
-      guard splice.range.lowerBound >= position else {
-        throw .malformed(path: path, what: "two edits overlap at byte \(splice.range.lowerBound)")
+    // Every edit found and written in one pass over the text.
+    var document = JSONDocument(validBytes: file.bytes)
+    guard document.replace(edits) else {
+      let ranges = document.ranges(of: edits.map(\.path))
+      for (reference, range) in zip(references.references, ranges) where range == nil {
+        throw .malformed(path: path, what: "\(reference.name) cannot be found in the text")
       }
-      output.append(contentsOf: bytes[position..<splice.range.lowerBound])
-      output.append(contentsOf: splice.text)
-      position = splice.range.upperBound
+      throw .malformed(path: path, what: "two of its edits overlap")
     }
-    output.append(contentsOf: bytes[position...])
-    return output
+    return document.bytes
   }
 }

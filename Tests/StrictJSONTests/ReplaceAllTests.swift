@@ -1,0 +1,75 @@
+import StrictJSON
+import Testing
+
+/// `replace(_:)` with several edits (one pass) against `replace(_:with:)` called edit by edit.
+@Suite struct ReplaceAllTests {
+  static let documents = [
+    // Pretty, with a repeated key (the first member is the one edited) and an escaped key.
+    "{\n  \"added_tokens\": [\n    {\n      \"id\": 0,\n      \"content\": \"<s>\"\n    },\n    {\n      \"id\": 7\n    }\n  ],\n"
+      + "  \"model\": {\n    \"type\": \"BPE\",\n    \"vocab\": {\n      \"a\": 0,\n      \"b\\\"\": 1\n    },\n"
+      + "    \"merges\": [\n      \"a b\",\n      \"b c\"\n    ],\n    \"a\\u0062\": 3,\n    \"type\": \"X\"\n  },\n"
+      + "  \"tail\": []\n}\n",
+    // One line, spaced and compact.
+    #"{"added_tokens": [{"id": 0}, {"id": 7}], "model": {"vocab": {"a": 0}, "merges": [], "ab": 3}, "tail": []}"#,
+    #"{"added_tokens":[{"id":0},{"id":7}],"model":{"vocab":{},"merges":[["a","b"]],"ab":3},"tail":[1]}"#,
+  ]
+
+  static let edits: [(path: [JSONDocument.PathComponent], value: JSONValue)] = [
+    (["model", "merges"], .array(["x y", .array(["p", "q"])])),
+    (["added_tokens", 1, "id"], 3),
+    (["model", "vocab"], .object([JSONMember("z", 0), JSONMember("y\n", .object([]))])),
+    (["added_tokens", 0, "id"], 1),
+    (["model", "ab"], .array([])),
+    (["tail"], .object([JSONMember("k", .array([1, 2]))])),
+  ]
+
+  @Test(arguments: documents)
+  func oneReplaceOfManyEqualsOneByOne(text: String) throws {
+    var document = try JSONDocument(bytes: Array(text.utf8))
+    var oneByOne = document
+    for edit in Self.edits {
+      let replaced = oneByOne.replace(edit.path, with: edit.value)
+      #expect(replaced)
+    }
+    let replaced = document.replace(Self.edits)
+    #expect(replaced)
+    #expect(String(decoding: document.bytes, as: UTF8.self) == String(decoding: oneByOne.bytes, as: UTF8.self))
+    _ = try document.value()
+  }
+
+  @Test(arguments: documents)
+  func rangesEqualOneByOne(text: String) throws {
+    let document = try JSONDocument(bytes: Array(text.utf8))
+    let paths: [[JSONDocument.PathComponent]] = [
+      ["model", "type"], ["model", "merges", 0], ["added_tokens", 1], [], ["model", "vocab", "b\""], ["model", "ab"],
+      ["tail", 0], ["added_tokens", 2], ["model", "nothing"], ["model", "type", 0], ["added_tokens", "id"],
+      ["model", "vocab"], ["model"],
+    ]
+    #expect(document.ranges(of: paths) == paths.map { document.range(of: $0) })
+  }
+
+  @Test func refusesPathsThatLeadNowhereOrOverlap() throws {
+    let text = #"{"a": {"b": [1, 2]}, "c": 3}"#
+    var document = try JSONDocument(bytes: Array(text.utf8))
+    let nowhere = document.replace([(["c"], 4), (["d"], 5)])
+    let nested = document.replace([(["a"], 4), (["a", "b", 1], 5)])
+    let twice = document.replace([(["c"], 4), (["c"], 5)])
+    #expect(!nowhere && !nested && !twice)
+    #expect(String(decoding: document.bytes, as: UTF8.self) == text)
+    let nothing = document.replace([])
+    #expect(nothing)
+    #expect(String(decoding: document.bytes, as: UTF8.self) == text)
+  }
+
+  @Test func readsIntegersExactly() throws {
+    let cases: [(String, Int?)] = [
+      ("0", 0), ("-0", 0), ("42", 42), ("-17", -17), ("9223372036854775807", .max), ("-9223372036854775808", .min),
+      ("9223372036854775808", nil), ("-9223372036854775809", nil), ("1.0", nil), ("1e3", nil), ("-1E3", nil),
+      ("123456789012345678901234567890", nil),
+    ]
+    for (literal, expected) in cases {
+      let value = try JSONParser.parse(Array(literal.utf8))
+      #expect(value.number?.int == expected, "\(literal)")
+    }
+  }
+}
