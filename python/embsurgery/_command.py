@@ -63,7 +63,7 @@ def executable() -> str:
         return override
     folders = [sysconfig.get_path("scripts")]
     try:
-        folders.append(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))
+        folders.append(sysconfig.get_path("scripts", _user_scheme()))
     except (KeyError, ValueError):
         pass
     for folder in folders:
@@ -74,6 +74,13 @@ def executable() -> str:
     if found is None:
         raise Error(f"the {EXECUTABLE} executable was not found (install the wheel, or set EMBSURGERY_EXECUTABLE)", 127)
     return found
+
+
+def _user_scheme() -> str:
+    """The name of sysconfig's user installation scheme (where ``pip install --user`` puts scripts)."""
+    if sys.version_info >= (3, 10):
+        return sysconfig.get_preferred_scheme("user")
+    return f"{os.name}_user"  # Python 3.9: posix_user (nt_user on Windows), as site and pip name it
 
 
 def run_json(

@@ -12,6 +12,9 @@ import typing
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+# The origins of a union: typing.Union, and from Python 3.10 types.UnionType (`X | Y` evaluated).
+# The generated reports write Optional[X], which Python 3.9's get_type_hints can evaluate.
+_UNIONS: tuple[object, ...] = (typing.Union, getattr(types, "UnionType", typing.Union))
 
 
 class DecodeError(ValueError):
@@ -31,7 +34,7 @@ def decode(cls: type[T], value: Any) -> T:
 def _decode(hint: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(hint)
     arguments = typing.get_args(hint)
-    if origin is typing.Union or origin is types.UnionType:
+    if any(origin is union for union in _UNIONS):
         if value is None and type(None) in arguments:
             return None
         (inner,) = [argument for argument in arguments if argument is not type(None)]
