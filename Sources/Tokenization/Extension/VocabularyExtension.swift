@@ -73,7 +73,7 @@ public struct VocabularyExtension: Sendable {
       throw .unsupported(
         path: tokenizer.path, what: "a Unigram model has no merges to extend (extend grows BPE vocabularies)")
     }
-    if model.continuingSubwordPrefix != nil || model.endOfWordSuffix != nil {
+    if model.continuingSubwordPrefix?.isEmpty == false || model.endOfWordSuffix?.isEmpty == false {
       throw .unsupported(
         path: tokenizer.path,
         what: "extend does not support BPE models with continuing_subword_prefix or end_of_word_suffix")
