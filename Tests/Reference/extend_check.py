@@ -9,7 +9,7 @@ Request (JSON file, argv[1]): {"original": DIR, "extended": DIR, "corpus": [text
   undecoded: texts whose decoding changed (decode(new ids) != decode(old ids));
   old_ids_moved: tokens of the original vocabulary whose id changed;
   words_not_single: --words strings that do not encode to one token inside "a <word> b";
-  spm_mismatch: texts on which sentencepiece on the extended tokenizer.model and tokenizers on the
+  spm_mismatch: texts (on which the original files agree) on which sentencepiece on the extended tokenizer.model and tokenizers on the
     extended tokenizer.json give different ids (only when a tokenizer.model exists).
 """
 
@@ -49,8 +49,11 @@ if os.path.exists(model_path):
     import sentencepiece
 
     processor = sentencepiece.SentencePieceProcessor(model_file=model_path)
+    original = sentencepiece.SentencePieceProcessor(model_file=os.path.join(request["original"], "tokenizer.model"))
     mismatched = []
     for text in corpus + others:
+        if original.encode(text) != old.encode(text, add_special_tokens=False).ids:
+            continue  # the original files disagree already (special tokens matched in text)
         spm = processor.encode(text)
         hf = new.encode(text, add_special_tokens=False).ids
         if spm != hf:

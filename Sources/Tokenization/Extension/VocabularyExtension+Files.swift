@@ -38,8 +38,9 @@ extension VocabularyExtension {
   /// The extended SentencePiece model: the new tokens appended as normal pieces after the last
   /// piece, in id order, with scores below every existing score and falling in the same order
   /// (so that `sentencepiece` merges them last, as the tokenizer.json's merges rank them), and
-  /// the trainer spec's `vocab_size` set to the new number of pieces; every other field and byte
-  /// as it was.
+  /// the trainer spec's `vocab_size` set to the new number of pieces, and the self-test samples'
+  /// expected pieces set to the extended encoding (`sentencepiece` checks them on loading); every
+  /// other field and byte as it was.
   ///
   /// - Throws: ``TokenizationError/malformed(path:what:)`` when the model is not a BPE model or
   ///   its pieces do not end where the new ids start (they would not get the same ids as in the
@@ -97,12 +98,52 @@ extension VocabularyExtension {
           }
         }
         ProtobufWire.appendLengthDelimited(2, spec, to: &output)
+      } else if field.number == 4, field.wireType == .lengthDelimited {
+        ProtobufWire.appendLengthDelimited(4, try rewriteSelfTest(bytes, field.payload, path: path), to: &output)
       } else {
         output.append(contentsOf: bytes[field.record])
       }
       if index == lastPiece { output.append(contentsOf: newPieces) }
     }
     if lastPiece == nil { output = newPieces + output }
+    return output
+  }
+
+  /// The self-test data with each sample's expected pieces (field 2) replaced by the extended
+  /// tokenizer's pieces of its input (field 1), joined by spaces as `sentencepiece` writes them.
+  private func rewriteSelfTest(_ bytes: [UInt8], _ range: Range<Int>, path: String) throws(TokenizationError)
+    -> [UInt8]
+  {
+    func fields(_ range: Range<Int>) throws(TokenizationError) -> [ProtobufWire.Field] {
+      do throws(ProtobufWire.Problem) {
+        return try ProtobufWire.fields(of: bytes, in: range)
+      } catch {
+        throw .malformed(path: path, what: "self_test_data is not a protobuf message: \(error.reason)")
+      }
+    }
+    var output: [UInt8] = []
+    for sample in try fields(range) {
+      guard sample.number == 1, sample.wireType == .lengthDelimited else {
+        output.append(contentsOf: bytes[sample.record])
+        continue
+      }
+      let members = try fields(sample.payload)
+      guard let input = members.first(where: { $0.number == 1 && $0.wireType == .lengthDelimited }) else {
+        output.append(contentsOf: bytes[sample.record])
+        continue
+      }
+      let text = String(decoding: bytes[input.payload], as: UTF8.self)
+      let expected = try encodedTokens(of: text).joined(separator: " ")
+      var rewritten: [UInt8] = []
+      for member in members {
+        if member.number == 2, member.wireType == .lengthDelimited {
+          ProtobufWire.appendLengthDelimited(2, Array(expected.utf8), to: &rewritten)
+        } else {
+          rewritten.append(contentsOf: bytes[member.record])
+        }
+      }
+      ProtobufWire.appendLengthDelimited(1, rewritten, to: &output)
+    }
     return output
   }
 }

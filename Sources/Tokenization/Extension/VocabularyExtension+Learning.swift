@@ -139,4 +139,21 @@ extension VocabularyExtension {
       total + element.value.count * encode(oldTokens: element.value.ids, word: element.key).count
     }
   }
+
+  /// The extended tokenizer's tokens of a text (the model's strings; an added token's content).
+  ///
+  /// - Throws: what ``Tokenizer/encode(_:)`` throws.
+  public func encodedTokens(of text: String) throws(TokenizationError) -> [String] {
+    var tokens: [String] = []
+    for piece in tokenizer.preTokenizedPieces(text) {
+      if let token = piece.token {
+        tokens.append(token.text)
+        continue
+      }
+      var observer = IgnoringObserver()
+      let old = try model.tokenize(piece.text.scalars, path: tokenizer.path, observer: &observer).map(\.id)
+      tokens += encode(oldTokens: old, word: Array(piece.text.string.utf8)).map { self.text(of: $0) }
+    }
+    return tokens
+  }
 }
