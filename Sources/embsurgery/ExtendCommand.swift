@@ -126,7 +126,9 @@ struct ExtendSummary {
     if !shown.isEmpty {
       lines.append("First merges: \(shown.joined(separator: ", "))\(report.merges.count > 10 ? ", …" : "").")
     }
-    if !report.resized.isEmpty, report.written || dryRun { lines.append("Resized: \(report.resized.joined(separator: ", ")).") }
+    if !report.resized.isEmpty, report.written || dryRun {
+      lines.append("Resized: \(report.resized.joined(separator: ", ")).")
+    }
     for skipped in report.skipped { lines.append("Skipped \(JSONWriter.quoted(skipped.token)): \(skipped.reason).") }
     for note in report.notes { lines.append("Note: \(note).") }
     if report.written {

@@ -13,7 +13,9 @@ extension ExtendPlan {
     return RowRewrite(
       model: model, tensors: tensors, rowsBefore: rowsBefore,
       rowMap: .rewriting(rows: rowsBefore, writtenIDs: targetIDs, rowsAfter: rowsAfter),
-      targets: targetIDs.map { $0 >= firstNewID && $0 < firstNewID + tokenIDs.count ? .token($0 - firstNewID) : .padding },
+      targets: targetIDs.map {
+        $0 >= firstNewID && $0 < firstNewID + tokenIDs.count ? .token($0 - firstNewID) : .padding
+      },
       rule: request.initialization, seed: request.seed, noiseScale: request.noiseScale, excluded: [],
       excludingUntrained: false)
   }

@@ -106,7 +106,8 @@ public struct ExtendPlan: SurgeryPlan {
     corpus =
       request.corpora.isEmpty
       ? CorpusWords()
-      : try CorpusWords.counting(request.corpora, tokenizer: tokenizer, threads: threads ?? ParallelWork.defaultThreadCount)
+      : try CorpusWords.counting(
+        request.corpora, tokenizer: tokenizer, threads: threads ?? ParallelWork.defaultThreadCount)
     if let words = request.words {
       do {
         skipped = try learner.addWords(words)

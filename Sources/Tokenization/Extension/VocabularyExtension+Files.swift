@@ -8,7 +8,8 @@ extension VocabularyExtension {
     return false
   }
 
-  /// The extended tokenizer.json: the new tokens appended to `model.vocab` with their ids, the
+  /// The extended tokenizer.json: the new tokens appended to `model.vocab` with their ids (after
+  /// the added tokens that `model.vocab` lacks, with their ids, so that `tokenizers` keeps them), the
   /// new merges appended to `model.merges` in the file's own format (strings or pairs), in rank
   /// order. Every other byte of the file stays.
   ///
@@ -19,7 +20,21 @@ extension VocabularyExtension {
     -> [UInt8]
   {
     var document = JSONDocument(validBytes: bytes)
-    let members = newTokens.map { JSONMember($0.text, .number(JSONNumber($0.id))) }
+    // HF `tokenizers` gives an added token that is not in the model's vocabulary the id
+    // `len(model.vocab)` (or the last added id + 1) when it loads the file, whatever id the file
+    // says: with new tokens in the vocabulary, Llama-3's special tokens would move. In the
+    // vocabulary too, with their own ids, they keep them (they are matched before the model, so
+    // encoding does not change).
+    var members: [JSONMember] = []
+    if !newTexts.isEmpty {
+      let vocabulary = tokenizer.vocabulary
+      var seen = Set<Int>()
+      for token in vocabulary.addedTokens.sorted(by: { $0.id < $1.id })
+      where vocabulary.modelVocabulary[TokenKey(token.content)] == nil && seen.insert(token.id).inserted {
+        members.append(JSONMember(token.content, .number(JSONNumber(token.id))))
+      }
+    }
+    members += newTokens.map { JSONMember($0.text, .number(JSONNumber($0.id))) }
     if !members.isEmpty, !document.append(members: members, toObjectAt: ["model", "vocab"]) {
       throw .malformed(path: path, what: "model.vocab must be an object for a BPE model")
     }
