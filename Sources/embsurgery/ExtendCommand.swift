@@ -63,8 +63,8 @@ struct Extend: ParsableCommand {
     if inPlace, output != nil { throw ValidationError("--output and --in-place cannot be used together") }
     if words == nil {
       if corpus.isEmpty { throw ValidationError("--corpus is required to learn merges (or give --words)") }
-      guard let add else { throw ValidationError("--add is required with --corpus (the number of merges to learn)") }
-      if add < 1 { throw ValidationError("--add must be at least 1") }
+      // --add below 1 is the library's error (one line naming the model).
+      if add == nil { throw ValidationError("--add is required with --corpus (the number of merges to learn)") }
     } else if add != nil {
       throw ValidationError("--add and --words cannot be used together")
     }

@@ -27,6 +27,12 @@ public struct CorpusWords: Sendable {
   /// The number of distinct words.
   public var distinctWords: Int { entries.count }
 
+  /// The distinct words: their UTF-8 bytes, how often each occurs and its tokens, in no
+  /// particular order.
+  public var words: [(word: [UInt8], count: Int, ids: [Int])] {
+    entries.map { ($0.key, $0.value.count, $0.value.ids) }
+  }
+
   /// The tokens of every text recorded, under the tokenizer that recorded them.
   ///
   /// - Complexity: O(*n*) in the distinct words.

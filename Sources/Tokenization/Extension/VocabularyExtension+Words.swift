@@ -6,18 +6,24 @@ extension VocabularyExtension {
   /// token, that already is one token, or whose tokens cannot be merged is skipped.
   ///
   /// - Parameter texts: the texts as they appear in ordinary text (` photosynthesis` with the
-  ///   space the pre-tokenizer keeps).
+  ///   space the pre-tokenizer keeps; for a tokenizer that puts `▁` before every text, that
+  ///   leading space is the `▁`, as inside a text).
   /// - Returns: the texts skipped, with the reason.
   /// - Complexity: the merge loop over each text, once per merge made.
   public mutating func addWords(_ texts: [String]) throws(TokenizationError) -> [SkippedWord] {
     var skipped: [SkippedWord] = []
     var seen = Set<[UInt8]>()
+    // A tokenizer that puts `▁` before the text (Llama-2's Prepend, Metaspace's prepend scheme)
+    // sees a word inside a text as `▁word`: a given word's leading space is that `▁`.
+    let probe = tokenizer.preTokenizedPieces("x").map { $0.text.string }.joined()
+    let prependsSpace = probe != "x" && probe.hasSuffix("x") && probe.hasPrefix("\u{2581}")
     for given in texts {
       guard seen.insert(Array(given.utf8)).inserted else {
         skipped.append(SkippedWord(text: given, reason: "duplicate"))
         continue
       }
-      let pieces = tokenizer.preTokenizedPieces(given).filter { $0.token != nil || !$0.text.isEmpty }
+      let asSeen = prependsSpace && given.hasPrefix(" ") ? String(given.dropFirst()) : given
+      let pieces = tokenizer.preTokenizedPieces(asSeen).filter { $0.token != nil || !$0.text.isEmpty }
       if pieces.contains(where: { $0.token != nil }) {
         skipped.append(SkippedWord(text: given, reason: "holds an added token"))
         continue
