@@ -6,8 +6,9 @@ import Tokenization
 /// tokens they make with ids after the largest id in use, and the rows the embedding, an untied
 /// head and a head bias grow by. Making a plan reads the corpus (all cores, streamed) and learns;
 /// ``execute(into:linkingUnchanged:progress:)`` writes.
-public struct ExtendPlan: SurgeryPlan {
+public struct ExtendPlan: RowRewritingPlan {
   public static let outputSuffix = "extended"
+  public typealias Report = ExtendReport
 
   /// The model being extended.
   public let model: ModelCheckpoint
@@ -47,9 +48,6 @@ public struct ExtendPlan: SurgeryPlan {
 
   /// Whether anything is added.
   public var writesAnything: Bool { !vocabularyExtension.merges.isEmpty || rowsAfter != rowsBefore }
-
-  /// The names of the tensors that change.
-  public var changedTensors: [String] { writesAnything ? rewrittenTensors : [] }
 
   /// Plans an extend: reads the tokenizer, counts the corpus's words, learns the merges (or
   /// chains them for the words).
