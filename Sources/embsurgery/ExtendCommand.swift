@@ -120,11 +120,12 @@ struct ExtendSummary {
         "Corpus: \(report.corpusTexts) texts, \(report.corpusBytes) bytes; tokens \(report.tokensBefore) → \(report.tokensAfter); bytes per token \(perToken(report.tokensBefore)) → \(perToken(report.tokensAfter))."
       )
     }
-    let shown = report.merges.prefix(10).map {
-      "\(JSONWriter.quoted($0.left.text)) + \(JSONWriter.quoted($0.right.text)) → \(JSONWriter.quoted($0.token.text)) (\($0.token.id))"
+    let shown = zip(report.merges, report.readableTokens).filter {
+      $0.0.count > 0 || $0.0.token.id >= report.rowsBefore
     }
+    .prefix(12).map { "\(JSONWriter.quoted($1)) (\($0.token.id))" }
     if !shown.isEmpty {
-      lines.append("First merges: \(shown.joined(separator: ", "))\(report.merges.count > 10 ? ", …" : "").")
+      lines.append("New tokens: \(shown.joined(separator: ", "))\(report.merges.count > shown.count ? ", …" : "").")
     }
     if !report.resized.isEmpty, report.written || dryRun {
       lines.append("Resized: \(report.resized.joined(separator: ", ")).")

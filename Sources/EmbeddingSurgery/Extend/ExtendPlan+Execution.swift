@@ -45,8 +45,10 @@ extension ExtendPlan {
       notes.append("\(reusedRows.count) existing rows past the tokenizer's vocabulary were re-initialized")
     }
     if !paddingRows.isEmpty { notes.append("\(paddingRows.count) padding rows were added with the mean row") }
+    let merges = vocabularyExtension.writtenMerges
     return ExtendReport(
-      rowsBefore: rowsBefore, rowsAfter: rowsAfter, merges: vocabularyExtension.writtenMerges, newTokens: newTokens,
+      rowsBefore: rowsBefore, rowsAfter: rowsAfter, merges: merges,
+      readableTokens: merges.map { vocabularyExtension.displayText($0.token.text) }, newTokens: newTokens,
       pieces: vocabularyExtension.piecesOfNewTokens,
       skipped: skipped.map { ExtendReport.SkippedWord(token: $0.text, reason: $0.reason) },
       corpusTexts: corpus.textCount, corpusBytes: corpus.byteCount, tokensBefore: corpus.tokenCount,
