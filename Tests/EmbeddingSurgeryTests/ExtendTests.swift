@@ -14,8 +14,7 @@ import Tokenization
     let value = try JSONParser.parse(Array(try Data(contentsOf: resources)))
     let texts = try #require(value["texts"]?.elements?.compactMap { $0.string })
     let lines = texts.map { $0.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ") }
-    // Three copies, so that the threads share the batches differently.
-    try Data(String(repeating: lines.joined(separator: "\n") + "\n", count: 3).utf8).write(to: url)
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
   }
 
   @Test func sameMergesOnAnyThreadCount() throws {
@@ -23,6 +22,7 @@ import Tokenization
     let corpus = scratch.path("corpus.txt")
     try Self.writeCorpus(to: corpus)
     let model = try ModelCheckpoint(path: try TestEnvironment.thirdParty("smollm2-135m-hf", "").path)
+    // The file twice: the threads share its batches differently on each count.
     let request = ExtendRequest(corpora: [corpus.path, corpus.path], merges: 200)
     let plans = try [1, 2, 7].map { try ExtendPlan(model: model, request: request, threads: $0) }
     let merges = plans.map { $0.vocabularyExtension.merges }
@@ -30,9 +30,5 @@ import Tokenization
     #expect(merges[1] == merges[0])
     #expect(merges[2] == merges[0])
     #expect(plans.map(\.tokensAfter) == Array(repeating: plans[0].tokensAfter, count: 3))
-    // Learning again over the same words gives the same merges (the order of the words, a
-    // dictionary's, does not matter).
-    let again = try ExtendPlan(model: model, request: request, threads: 2)
-    #expect(again.vocabularyExtension.merges == merges[0])
   }
 }

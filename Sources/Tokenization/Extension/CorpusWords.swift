@@ -13,7 +13,7 @@ public struct CorpusWords: Sendable {
 
   /// The words by their UTF-8 bytes (the model's string of the pre-token: byte-level alphabet,
   /// `▁` for spaces).
-  var entries: [[UInt8]: Entry] = [:]
+  var entries: [TokenKey: Entry] = [:]
   /// The texts recorded.
   public private(set) var textCount = 0
   /// Their UTF-8 bytes.
@@ -30,7 +30,7 @@ public struct CorpusWords: Sendable {
   /// The distinct words: their UTF-8 bytes, how often each occurs and its tokens, in no
   /// particular order.
   public var words: [(word: [UInt8], count: Int, ids: [Int])] {
-    entries.map { ($0.key, $0.value.count, $0.value.ids) }
+    entries.map { (Array($0.key.text.utf8), $0.value.count, $0.value.ids) }
   }
 
   /// The tokens of every text recorded, under the tokenizer that recorded them.
@@ -53,8 +53,8 @@ public struct CorpusWords: Sendable {
   }
 
   /// Records one word `count` times (for tests and for words given directly).
-  package mutating func record(word: [UInt8], ids: [Int], count: Int = 1) {
-    entries[word, default: Entry(count: 0, ids: ids)].count += count
+  package mutating func record(word: String, ids: [Int], count: Int = 1) {
+    entries[TokenKey(word), default: Entry(count: 0, ids: ids)].count += count
   }
 
   mutating func recordText(bytes: Int) {
@@ -80,7 +80,8 @@ extension Tokenizer {
         continue
       }
       if piece.text.isEmpty { continue }
-      let key = Array(piece.text.string.utf8)
+      // Keyed by the word's bytes (hashed in one call, compared as bytes).
+      let key = TokenKey(piece.text.string)
       if let index = words.entries.index(forKey: key) {
         words.entries.values[index].count += 1
         continue

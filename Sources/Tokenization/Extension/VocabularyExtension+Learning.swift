@@ -26,6 +26,7 @@ extension VocabularyExtension {
     symbols.reserveCapacity(corpus.entries.count)
     counts.reserveCapacity(corpus.entries.count)
     for (key, entry) in corpus.entries {
+      let key = Array(key.text.utf8)
       wordKeys.append(key)
       // Words learned from after merges already added (a second run) start from their encoding.
       symbols.append(merges.isEmpty ? entry.ids : encode(oldTokens: entry.ids, word: key))
@@ -136,7 +137,7 @@ extension VocabularyExtension {
   /// - Complexity: the merge loop over every distinct word.
   public func tokenCount(of corpus: CorpusWords) -> Int {
     corpus.entries.reduce(corpus.addedTokenCount) { total, element in
-      total + element.value.count * encode(oldTokens: element.value.ids, word: element.key).count
+      total + element.value.count * encode(oldTokens: element.value.ids, word: Array(element.key.text.utf8)).count
     }
   }
 
