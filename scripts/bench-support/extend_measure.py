@@ -71,7 +71,7 @@ def bits_per_byte(heldout, count, folders):
     result = {}
     for folder in folders:
         tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = AutoModelForCausalLM.from_pretrained(folder, torch_dtype=torch.float32).eval()
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
         bits = 0.0
         size = 0
         tokens = 0
