@@ -118,7 +118,7 @@ public struct JSONDocument: Sendable {
   }
 
   /// Inserts rendered items before the closing bracket of the container spanning `range`.
-  private mutating func insertIntoContainer(
+  mutating func insertIntoContainer(
     _ range: Range<Int>, items: [(JSONWriter.Style, Int) -> String]
   ) {
     guard !items.isEmpty else { return }

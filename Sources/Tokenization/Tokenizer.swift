@@ -98,10 +98,9 @@ public final class Tokenizer: Sendable {
     return try encode(text, observer: &observer)
   }
 
-  /// ``encode(_:)``, telling `observer` the models' inner steps (trimming records them).
-  func encode<Observer: EncodingObserver>(_ text: String, observer: inout Observer)
-    throws(TokenizationError) -> Encoding
-  {
+  /// The pieces the model sees: added tokens matched in the raw text, the rest normalized, added
+  /// tokens matched in the normalized text, then pre-tokenized (steps 1 to 3 of encoding).
+  func preTokenizedPieces(_ text: String) -> [TextPiece] {
     // 1. Added tokens matched in the raw text.
     var pieces = rawMatcher.split(NormalizedText(text))
     // 2. Normalize the rest, then match the normalized added tokens in it.
@@ -118,6 +117,14 @@ public final class Tokenizer: Sendable {
     pieces = normalizedPieces
     // 3. Pre-tokenize.
     preTokenizer?.preTokenize(&pieces, gpt2: gpt2)
+    return pieces
+  }
+
+  /// ``encode(_:)``, telling `observer` the models' inner steps (trimming records them).
+  func encode<Observer: EncodingObserver>(_ text: String, observer: inout Observer)
+    throws(TokenizationError) -> Encoding
+  {
+    let pieces = preTokenizedPieces(text)
     // 4. The model.
     var encoding = Encoding(ids: [], tokens: [])
     for piece in pieces {

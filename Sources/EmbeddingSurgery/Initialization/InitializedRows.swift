@@ -28,6 +28,7 @@ public struct InitializedRows: RowSource {
   private let model: ModelCheckpoint
   private let targets: [RowInitializer.Target]
   private let tokenTexts: [String]
+  private let givenPieces: [[Int]]?
   private let rule: InitializationRule
   private let noiseScale: NoiseScale
   private let excluded: Set<Int>
@@ -41,18 +42,21 @@ public struct InitializedRows: RowSource {
   /// - Parameters:
   ///   - targets: what each written row is for, in output order (`.token(i)` for the `i`th token).
   ///   - tokenTexts: the texts of the new tokens, for `nearest` (none for rows re-initialized).
+  ///   - pieces: for `nearest`, the piece ids of each new token when the caller knows them (extend:
+  ///     the old tokens a new token merges); `tokenTexts` are then not split.
   ///   - seed: the seed of `random` and `mvn`.
   ///   - noiseScale: S of `mvn`.
   ///   - excluded: rows left out of each matrix's statistics besides its all-zero rows.
   ///   - excludingUntrained: whether the statistics also leave out the rows ``UntrainedRows``
   ///     flags in each matrix.
   init(
-    model: ModelCheckpoint, targets: [RowInitializer.Target], tokenTexts: [String] = [], rule: InitializationRule,
-    seed: UInt64, noiseScale: NoiseScale, excluded: Set<Int>, excludingUntrained: Bool
+    model: ModelCheckpoint, targets: [RowInitializer.Target], tokenTexts: [String] = [], pieces: [[Int]]? = nil,
+    rule: InitializationRule, seed: UInt64, noiseScale: NoiseScale, excluded: Set<Int>, excludingUntrained: Bool
   ) {
     self.model = model
     self.targets = targets
     self.tokenTexts = tokenTexts
+    self.givenPieces = pieces
     self.rule = rule
     self.noiseScale = noiseScale
     self.excluded = excluded
@@ -63,7 +67,9 @@ public struct InitializedRows: RowSource {
   /// For `nearest`: the piece ids of each new token, split by the original tokenizer (`nil` for
   /// another rule, no new token or no tokenizer).
   package func nearestPieces() throws(SurgeryError) -> [[Int]]? {
-    guard rule == .nearest, !tokenTexts.isEmpty else { return nil }
+    guard rule == .nearest else { return nil }
+    if let givenPieces { return givenPieces }
+    guard !tokenTexts.isEmpty else { return nil }
     guard let tokenizer = try model.makeTokenizer() else { return nil }
     var pieces: [[Int]] = []
     for text in tokenTexts {

@@ -50,7 +50,7 @@ package enum CorpusEncoding {
 }
 
 /// The corpus files, handed out a batch at a time to the threads that encode them.
-private final class CorpusQueue: Sendable {
+final class CorpusQueue: Sendable {
   private struct State: ~Copyable {
     var paths: [String]
     var standardInputFormat: CorpusFormat?

@@ -1,0 +1,116 @@
+import StrictJSON
+import Tokenization
+
+/// What an extend did (or, for a dry run, would do).
+public struct ExtendReport: SurgeryReport, Sendable, Equatable, Encodable {
+  /// A string of `--words` that got no merges, and why.
+  public struct SkippedWord: Sendable, Equatable, Encodable {
+    public var token: String
+    public var reason: String
+  }
+
+  /// Rows of the embedding before and after.
+  public var rowsBefore: Int
+  public var rowsAfter: Int
+  /// The new merges, in the order the tokenizer file lists them (after the old ones).
+  public var merges: [ExtensionMerge]
+  /// Each merge's token for people (a byte-level token's bytes decoded, `▁` as a space), in the
+  /// order of ``merges``.
+  public var readableTokens: [String]
+  /// The new tokens in id order, with the old pieces their rows are made from (`nearest`).
+  public var newTokens: [Token]
+  public var pieces: [[Int]]
+  /// The `--words` strings skipped.
+  public var skipped: [SkippedWord]
+  /// The corpus: texts, UTF-8 bytes, tokens before and after.
+  public var corpusTexts: Int
+  public var corpusBytes: Int
+  public var tokensBefore: Int
+  public var tokensAfter: Int
+  /// The tensors that grew.
+  public var resized: [String]
+  /// Where the result was (or would be) written.
+  public var output: String
+  /// Whether a checkpoint was written.
+  public var written: Bool
+  /// Remarks for a person (learning stopped early, files left alone...).
+  public var notes: [String]
+
+  /// The report as JSON, in this order: `{"rows_before", "rows_after", "merges": [{"left",
+  /// "right", "token", "id", "count"}], "skipped": [{"token", "reason"}], "corpus": {"texts",
+  /// "bytes", "tokens_before", "tokens_after"}, "resized": [names], "output", "written",
+  /// "notes": [text]}`. Merge tokens are the model's strings (byte-level alphabet, `▁`).
+  public var json: JSONValue {
+    func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
+    return .object([
+      JSONMember("rows_before", number(rowsBefore)),
+      JSONMember("rows_after", number(rowsAfter)),
+      JSONMember(
+        "merges",
+        .array(
+          merges.map {
+            .object([
+              JSONMember("left", .string($0.left.text)), JSONMember("right", .string($0.right.text)),
+              JSONMember("token", .string($0.token.text)), JSONMember("id", number($0.token.id)),
+              JSONMember("count", number($0.count)),
+            ])
+          })),
+      JSONMember(
+        "skipped",
+        .array(
+          skipped.map { .object([JSONMember("token", .string($0.token)), JSONMember("reason", .string($0.reason))]) })
+      ),
+      JSONMember(
+        "corpus",
+        .object([
+          JSONMember("texts", number(corpusTexts)), JSONMember("bytes", number(corpusBytes)),
+          JSONMember("tokens_before", number(tokensBefore)), JSONMember("tokens_after", number(tokensAfter)),
+        ])),
+      JSONMember("resized", .array(resized.map { .string($0) })),
+      JSONMember("output", .string(output)),
+      JSONMember("written", .bool(written)),
+      JSONMember("notes", .array(notes.map { .string($0) })),
+    ])
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case rowsBefore = "rows_before"
+    case rowsAfter = "rows_after"
+    case merges, skipped, corpus, resized, output, written
+    case notes
+  }
+
+  private enum MergeKeys: String, CodingKey { case left, right, token, id, count }
+
+  private enum CorpusKeys: String, CodingKey {
+    case texts, bytes
+    case tokensBefore = "tokens_before"
+    case tokensAfter = "tokens_after"
+  }
+
+  /// The same members, in the same order, as ``json``.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(rowsBefore, forKey: .rowsBefore)
+    try container.encode(rowsAfter, forKey: .rowsAfter)
+    var list = container.nestedUnkeyedContainer(forKey: .merges)
+    for merge in merges {
+      var entry = list.nestedContainer(keyedBy: MergeKeys.self)
+      try entry.encode(merge.left.text, forKey: .left)
+      try entry.encode(merge.right.text, forKey: .right)
+      try entry.encode(merge.token.text, forKey: .token)
+      try entry.encode(merge.token.id, forKey: .id)
+      try entry.encode(merge.count, forKey: .count)
+    }
+    try container.encode(skipped, forKey: .skipped)
+    var corpus = container.nestedContainer(keyedBy: CorpusKeys.self, forKey: .corpus)
+    try corpus.encode(corpusTexts, forKey: .texts)
+    try corpus.encode(corpusBytes, forKey: .bytes)
+    try corpus.encode(tokensBefore, forKey: .tokensBefore)
+    try corpus.encode(tokensAfter, forKey: .tokensAfter)
+    try container.encode(resized, forKey: .resized)
+    try container.encode(output, forKey: .output)
+    try container.encode(written, forKey: .written)
+    try container.encode(notes, forKey: .notes)
+  }
+}

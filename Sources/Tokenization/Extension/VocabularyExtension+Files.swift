@@ -1,0 +1,164 @@
+import StrictJSON
+
+extension VocabularyExtension {
+  /// Whether a tokenizer.json writes its merges as `"a b"` strings (`false` for `["a", "b"]`
+  /// pairs, and for an empty list, which `tokenizers` 0.20 and later write as pairs).
+  public static func writesMergesAsStrings(_ json: JSONValue) -> Bool {
+    if case .string? = json["model"]?["merges"]?.elements?.first { return true }
+    return false
+  }
+
+  /// The extended tokenizer.json: the new tokens appended to `model.vocab` with their ids (after
+  /// the added tokens that `model.vocab` lacks, with their ids, so that `tokenizers` keeps them), the
+  /// new merges appended to `model.merges` in the file's own format (strings or pairs), in rank
+  /// order. Every other byte of the file stays.
+  ///
+  /// - Throws: ``TokenizationError/malformed(path:what:)`` when the file has no `model.vocab`
+  ///   object or `model.merges` array.
+  /// - Complexity: O(*n*) in the size of the file and the new merges.
+  public func rewriteTokenizerJSON(_ bytes: [UInt8], json: JSONValue, path: String) throws(TokenizationError)
+    -> [UInt8]
+  {
+    var document = JSONDocument(validBytes: bytes)
+    // HF `tokenizers` gives an added token that is not in the model's vocabulary the id
+    // `len(model.vocab)` (or the last added id + 1) when it loads the file, whatever id the file
+    // says: with new tokens in the vocabulary, Llama-3's special tokens would move. In the
+    // vocabulary too, with their own ids, they keep them (they are matched before the model, so
+    // encoding does not change).
+    var members: [JSONMember] = []
+    if !newTexts.isEmpty {
+      let vocabulary = tokenizer.vocabulary
+      var seen = Set<Int>()
+      for token in vocabulary.addedTokens.sorted(by: { $0.id < $1.id })
+      where vocabulary.modelVocabulary[TokenKey(token.content)] == nil && seen.insert(token.id).inserted {
+        members.append(JSONMember(token.content, .number(JSONNumber(token.id))))
+      }
+    }
+    members += newTokens.map { JSONMember($0.text, .number(JSONNumber($0.id))) }
+    if !members.isEmpty, !document.append(members: members, toObjectAt: ["model", "vocab"]) {
+      throw .malformed(path: path, what: "model.vocab must be an object for a BPE model")
+    }
+    let asStrings = Self.writesMergesAsStrings(json)
+    let values: [JSONValue] = writtenMerges.map { merge in
+      asStrings
+        ? .string(merge.left.text + " " + merge.right.text)
+        : .array([.string(merge.left.text), .string(merge.right.text)])
+    }
+    if !values.isEmpty, !document.append(values, toArrayAt: ["model", "merges"]) {
+      throw .malformed(path: path, what: "model.merges must be an array")
+    }
+    return document.bytes
+  }
+
+  /// The extended SentencePiece model: the new tokens appended as normal pieces after the last
+  /// piece, in id order, with scores below every existing score and falling in the same order
+  /// (so that `sentencepiece` merges them last, as the tokenizer.json's merges rank them), and
+  /// the trainer spec's `vocab_size` set to the new number of pieces, and the self-test samples'
+  /// expected pieces set to the extended encoding (`sentencepiece` checks them on loading); every
+  /// other field and byte as it was.
+  ///
+  /// - Throws: ``TokenizationError/malformed(path:what:)`` when the model is not a BPE model or
+  ///   its pieces do not end where the new ids start (they would not get the same ids as in the
+  ///   tokenizer.json).
+  /// - Complexity: O(*n*) in the size of the file.
+  public func rewriteSentencePieceModel(_ model: SentencePieceModel) throws(TokenizationError) -> [UInt8] {
+    let path = model.path
+    let bytes = model.bytes
+    guard model.pieces.count == firstNewID else {
+      throw .malformed(
+        path: path,
+        what:
+          "has \(model.pieces.count) pieces but the tokenizer.json's ids end at \(firstNewID - 1): the new pieces would not get the tokenizer.json's ids"
+      )
+    }
+    var modelType: UInt64 = 1
+    for field in model.fields where field.number == 2 && field.wireType == .lengthDelimited {
+      if let spec = try? ProtobufWire.fields(of: bytes, in: field.payload) {
+        for member in spec where member.number == 3 && member.wireType == .varint { modelType = member.varint }
+      }
+    }
+    guard modelType == 2 else {
+      throw .malformed(
+        path: path, what: "is not a BPE model (trainer_spec.model_type is \(modelType)): extend grows BPE")
+    }
+    let lowest = model.pieces.map(\.score).min() ?? 0
+    let start = (lowest.rounded(.down)) - 1
+    var newPieces: [UInt8] = []
+    for (index, token) in newTokens.enumerated() {
+      var piece: [UInt8] = []
+      ProtobufWire.appendLengthDelimited(1, Array(token.text.utf8), to: &piece)
+      // score: float, field 2, fixed32.
+      piece.append(2 << 3 | 5)
+      let bits = (start - Float(index)).bitPattern
+      for shift in 0..<4 { piece.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(shift)))) }
+      ProtobufWire.appendLengthDelimited(1, piece, to: &newPieces)
+    }
+    let lastPiece = model.fields.lastIndex { $0.number == 1 && $0.wireType == .lengthDelimited }
+    var output: [UInt8] = []
+    output.reserveCapacity(bytes.count + newPieces.count)
+    for (index, field) in model.fields.enumerated() {
+      if field.number == 2, field.wireType == .lengthDelimited {
+        var spec: [UInt8] = []
+        let members: [ProtobufWire.Field]
+        do throws(ProtobufWire.Problem) {
+          members = try ProtobufWire.fields(of: bytes, in: field.payload)
+        } catch {
+          throw .malformed(path: path, what: "trainer_spec is not a protobuf message: \(error.reason)")
+        }
+        for member in members {
+          if member.number == 4, member.wireType == .varint {
+            ProtobufWire.appendVarintField(4, UInt64(model.pieces.count + newTexts.count), to: &spec)
+          } else {
+            spec.append(contentsOf: bytes[member.record])
+          }
+        }
+        ProtobufWire.appendLengthDelimited(2, spec, to: &output)
+      } else if field.number == 4, field.wireType == .lengthDelimited {
+        ProtobufWire.appendLengthDelimited(4, try rewriteSelfTest(bytes, field.payload, path: path), to: &output)
+      } else {
+        output.append(contentsOf: bytes[field.record])
+      }
+      if index == lastPiece { output.append(contentsOf: newPieces) }
+    }
+    if lastPiece == nil { output = newPieces + output }
+    return output
+  }
+
+  /// The self-test data with each sample's expected pieces (field 2) replaced by the extended
+  /// tokenizer's pieces of its input (field 1), joined by spaces as `sentencepiece` writes them.
+  private func rewriteSelfTest(_ bytes: [UInt8], _ range: Range<Int>, path: String) throws(TokenizationError)
+    -> [UInt8]
+  {
+    func fields(_ range: Range<Int>) throws(TokenizationError) -> [ProtobufWire.Field] {
+      do throws(ProtobufWire.Problem) {
+        return try ProtobufWire.fields(of: bytes, in: range)
+      } catch {
+        throw .malformed(path: path, what: "self_test_data is not a protobuf message: \(error.reason)")
+      }
+    }
+    var output: [UInt8] = []
+    for sample in try fields(range) {
+      guard sample.number == 1, sample.wireType == .lengthDelimited else {
+        output.append(contentsOf: bytes[sample.record])
+        continue
+      }
+      let members = try fields(sample.payload)
+      guard let input = members.first(where: { $0.number == 1 && $0.wireType == .lengthDelimited }) else {
+        output.append(contentsOf: bytes[sample.record])
+        continue
+      }
+      let text = String(decoding: bytes[input.payload], as: UTF8.self)
+      let expected = try encodedTokens(of: text).joined(separator: " ")
+      var rewritten: [UInt8] = []
+      for member in members {
+        if member.number == 2, member.wireType == .lengthDelimited {
+          ProtobufWire.appendLengthDelimited(2, Array(expected.utf8), to: &rewritten)
+        } else {
+          rewritten.append(contentsOf: bytes[member.record])
+        }
+      }
+      ProtobufWire.appendLengthDelimited(1, rewritten, to: &output)
+    }
+    return output
+  }
+}
