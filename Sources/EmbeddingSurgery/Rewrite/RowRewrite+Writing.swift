@@ -259,7 +259,8 @@ extension RowRewrite {
     let size: Int64
   }
 
-  /// Every file and folder of the model's folder but the changed safetensors files, each folder
+  /// Every file and folder of the model's folder but the changed safetensors files (and the
+  /// plan's removed files), each folder
   /// before what it holds: the one walk of the input folder.
   private func otherFiles() throws(SurgeryError) -> [OtherFile] {
     let changed = Set(changedFiles.map(model.relativePath(of:)))
@@ -268,7 +269,7 @@ extension RowRewrite {
       for name in try fileSystem({ () throws(FileSystemError) in try folder.folderEntries() }) {
         let path = folder.appending(name)
         let relativePath = relative.isEmpty ? name : relative + "/" + name
-        if changed.contains(relativePath) { continue }
+        if changed.contains(relativePath) || removedFiles.contains(relativePath) { continue }
         let isFolder = path.isFolder
         files.append(OtherFile(relativePath: relativePath, isFolder: isFolder, size: path.status()?.size ?? 0))
         if isFolder { try walk(path, relative: relativePath) }
