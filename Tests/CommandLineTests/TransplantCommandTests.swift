@@ -164,6 +164,12 @@ import Testing
     let report = try Self.transplant(base, donor: donor, output: scratch.path("out"), ["--k", "8"])
     let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
     #expect(json?["init"] as? String == "omp")
+    // The donor's tokenizer files, tokenizer.model included (the base has none), replace the base's.
+    for file in ["tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"] {
+      #expect(
+        try Data(contentsOf: scratch.path("out/\(file)")) == (try Data(contentsOf: donor.appendingPathComponent(file))),
+        "\(file)")
+    }
     #expect((json?["worst"] as? [Any])?.count == json?["approximated"] as? Int)
     try Self.reference(["check-omp", base.path, scratch.path("out").path, donor.path, report.path])
   }
