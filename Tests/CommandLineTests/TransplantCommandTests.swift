@@ -105,6 +105,25 @@ import Testing
     try Self.reference(["check-pair", base.path, scratch.path("out").path, donor.path, report.path])
   }
 
+  /// (3) Gemma-3-270M given SmolLM2-135M's tokenizer and weights (omp, k 64; made by
+  /// scripts/convert-gemma3): SmolLM2's tokenizer, the matched rows Gemma's, the specials by role,
+  /// loads and generates; a sample of the pursuits equals numpy's.
+  @Test func gemma3GivenSmolLM2() throws {
+    let scratch = try ScratchDirectory()
+    let base = try TestEnvironment.thirdParty("gemma3-270m-hf", "")
+    let donor = try TestEnvironment.thirdParty("smollm2-135m-hf", "")
+    let report = try Self.transplant(base, donor: donor, output: scratch.path("out"))
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
+    #expect(json?["init"] as? String == "omp")
+    #expect(json?["rows_after"] as? Int == 49152)
+    let matched = json?["matched"] as? [String: Int] ?? [:]
+    #expect((matched["bytes"] ?? 0) > 45_571)  // what mergekit-tokensurgeon copies
+    let specials = json?["special_tokens"] as? [[String: Any]] ?? []
+    #expect(specials.prefix(3).map { $0["base_id"] as? Int } == [3, 2, 1])  // unk, bos, eos by role
+    try Self.reference(["check-pair", base.path, scratch.path("out").path, donor.path, report.path])
+    try Self.reference(["check-omp", base.path, scratch.path("out").path, donor.path, report.path, "24"])
+  }
+
   /// (5) nearest rows are resize's: the tiny byte-level model given the tiny SentencePiece
   /// model's tokenizer; each approximated token whose bytes are text gets, in the embedding and
   /// the untied head, exactly the row `resize --init nearest` gives that text.

@@ -15,12 +15,13 @@ one-line JSON summary and exits 1 with the failures (also on stderr) when anythi
         mistral_instruct_tokenizer_240323.model.v3) as transformers' Llama converter makes one (BPE
         with byte fallback, control pieces as special added tokens), checked to encode like
         sentencepiece, with a tokenizer_config.json naming <s>, </s> and <unk>.
-    python transplant_reference.py check-omp BASE_DIR OUTPUT_DIR DONOR_DIR REPORT_JSON
+    python transplant_reference.py check-omp BASE_DIR OUTPUT_DIR DONOR_DIR REPORT_JSON [SAMPLE]
         --init omp: each approximated row (embedding, untied head) is the plain float64 pursuit of
         omp_reference.py over the donor's rows of the matched tokens (donor head rows for the head;
         a tied donor's embedding for both), its coefficients applied to the base rows of those
         tokens, within 1e-4 relative (targets where two atoms nearly tie are left out, at most a
-        quarter of them); every matched row is the base row bit for bit.
+        quarter of them); every matched row is the base row bit for bit. SAMPLE: check only that
+        many approximated tokens, evenly spread (a big model's pursuits are slow in numpy).
     python transplant_reference.py check-pair BASE_DIR OUTPUT_DIR DONOR_DIR REPORT_JSON
         A real pair: the output's tokenizer (transformers) encodes like the donor's; every row
         the report's id_map names is the base row bit for bit (embedding, untied head); config.json's
@@ -154,7 +155,7 @@ def mistral_v3(model_path, out):
     print(json.dumps({"vocab_size": tokenizer.get_vocab_size(), "special": len(control)}))
 
 
-def check_omp(base, output, donor, report_path):
+def check_omp(base, output, donor, report_path, sample=None):
     import numpy as np
     from omp_reference import pursue
     failures = []
@@ -166,6 +167,9 @@ def check_omp(base, output, donor, report_path):
     donor_rows = donors.info[donor_embedding][1][0]
     anchors = [d for d, b in enumerate(id_map) if b is not None and d < donor_rows]
     approximated = sorted(entry["id"] for entry in report["worst"])
+    if sample is not None and int(sample) < len(approximated):
+        step = len(approximated) / int(sample)
+        approximated = [approximated[int(i * step)] for i in range(int(sample))]
     checked = skipped = 0
     worst = 0.0
     for name, donor_name in [(embedding, donor_embedding)] + ([(head, donor_head or donor_embedding)] if head else []):
@@ -258,7 +262,7 @@ def main():
     if command == "check-permuted":
         failures, summary = check_permuted(*sys.argv[2:6])
     elif command == "check-omp":
-        failures, summary = check_omp(*sys.argv[2:6])
+        failures, summary = check_omp(*sys.argv[2:7])
     elif command == "check-pair":
         failures, summary = check_pair(*sys.argv[2:6])
     else:

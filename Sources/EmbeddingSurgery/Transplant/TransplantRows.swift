@@ -83,14 +83,17 @@ public struct TransplantRows: RowSource {
               targets, rule: initialization == .nearest ? .nearest : .mean, pieces: pieces, threads: threads)))
         continue
       }
-      let needsMean = targets.contains { if case .padding = $0 { true } else { false } }
+      // Padding rows, and tokens past the donor's rows (no donor row to pursue), get the mean.
+      let needsMean =
+        targets.contains { if case .padding = $0 { true } else { false } }
+        || approximatedIDs.contains { $0 >= donorEmbedding.rows }
       let meanRow =
         needsMean ? initializer.matrix.format.encode(initializer.statistics(includingSquares: false).mean) : nil
       let codes: SparseCodes
       if index > 0, donorHead == nil, let embeddingCodes {
         codes = embeddingCodes
       } else {
-        codes = pursue(index == 0 ? donorEmbedding : donorHead ?? donorEmbedding)
+        codes = pursue(index == 0 ? donorEmbedding : donorHead ?? donorEmbedding, threads: min(threads, self.threads))
       }
       if index == 0 {
         embeddingCodes = codes
@@ -104,7 +107,7 @@ public struct TransplantRows: RowSource {
   }
 
   /// The pursuit of the approximated tokens' rows of `donor` over its rows of the anchors.
-  private func pursue(_ donor: MatrixRows) -> SparseCodes {
+  private func pursue(_ donor: MatrixRows, threads: Int) -> SparseCodes {
     let width = donor.dimension
     let dictionary = Self.decodeRows(anchorDonorIDs, of: donor)
     let wanted = approximatedIDs.map { $0 < donor.rows ? $0 : -1 }
