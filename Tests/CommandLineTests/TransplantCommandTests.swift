@@ -124,6 +124,21 @@ import Testing
     try Self.reference(["check-omp", base.path, scratch.path("out").path, donor.path, report.path, "24"])
   }
 
+  /// (3) SmolLM2-135M given Gemma-3's tokenizer (nearest): 262,144 rows, Gemma's specials by role.
+  @Test func smolLM2GivenGemma3() throws {
+    let scratch = try ScratchDirectory()
+    let base = try TestEnvironment.thirdParty("smollm2-135m-hf", "")
+    let donor = try TestEnvironment.thirdParty("gemma3-270m-hf", "")
+    let report = try Self.transplant(base, donor: donor, output: scratch.path("out"), ["--init", "nearest"])
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
+    #expect(json?["rows_after"] as? Int == 262_144)
+    #expect(((json?["matched"] as? [String: Int])?["bytes"] ?? 0) > 45_000)
+    let specials = json?["special_tokens"] as? [[String: Any]] ?? []
+    // <pad> and <eos> take SmolLM2's eos (its pad is its eos), <bos> its bos, <unk> its unk.
+    #expect(specials.prefix(4).map { $0["base_id"] as? Int } == [2, 2, 1, 0])
+    try Self.reference(["check-pair", base.path, scratch.path("out").path, donor.path, report.path])
+  }
+
   /// (5) nearest rows are resize's: the tiny byte-level model given the tiny SentencePiece
   /// model's tokenizer; each approximated token whose bytes are text gets, in the embedding and
   /// the untied head, exactly the row `resize --init nearest` gives that text.
