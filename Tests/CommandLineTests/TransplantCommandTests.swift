@@ -105,23 +105,22 @@ import Testing
     try Self.reference(["check-pair", base.path, scratch.path("out").path, donor.path, report.path])
   }
 
-  /// (3) Gemma-3-270M given SmolLM2-135M's tokenizer and weights (omp, k 64; made by
-  /// scripts/convert-gemma3): SmolLM2's tokenizer, the matched rows Gemma's, the specials by role,
-  /// loads and generates; a sample of the pursuits equals numpy's.
+  /// (3) Gemma-3-270M given SmolLM2-135M's tokenizer (made by scripts/convert-gemma3): SmolLM2's
+  /// tokenizer, the matched rows Gemma's, the specials by role, loads and generates. The rest by
+  /// nearest here: the pursuit of its 3,004 tokens over 46,148 anchors is minutes of netlib sgemm
+  /// (scripts/bench --transplant measures omp on this pair; ompRowsAreNumpys checks the rule).
   @Test func gemma3GivenSmolLM2() throws {
     let scratch = try ScratchDirectory()
     let base = try TestEnvironment.thirdParty("gemma3-270m-hf", "")
     let donor = try TestEnvironment.thirdParty("smollm2-135m-hf", "")
-    let report = try Self.transplant(base, donor: donor, output: scratch.path("out"))
+    let report = try Self.transplant(base, donor: donor, output: scratch.path("out"), ["--init", "nearest"])
     let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
-    #expect(json?["init"] as? String == "omp")
     #expect(json?["rows_after"] as? Int == 49152)
     let matched = json?["matched"] as? [String: Int] ?? [:]
     #expect((matched["bytes"] ?? 0) > 45_571)  // what mergekit-tokensurgeon copies
     let specials = json?["special_tokens"] as? [[String: Any]] ?? []
     #expect(specials.prefix(3).map { $0["base_id"] as? Int } == [3, 2, 1])  // unk, bos, eos by role
     try Self.reference(["check-pair", base.path, scratch.path("out").path, donor.path, report.path])
-    try Self.reference(["check-omp", base.path, scratch.path("out").path, donor.path, report.path, "24"])
   }
 
   /// (3) SmolLM2-135M given Gemma-3's tokenizer (nearest): 262,144 rows, Gemma's specials by role.
