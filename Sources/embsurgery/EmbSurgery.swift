@@ -8,10 +8,12 @@ import StrictJSON
 struct EmbSurgery: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "embsurgery",
-    abstract: "Add tokens to a safetensors checkpoint without loading the model.",
+    abstract:
+      "Edit the vocabulary of a safetensors model without loading it: add, trim, extend or transplant tokens, fix untrained rows.",
     version: "0.1.0",
     subcommands: [
-      Resize.self, Trim.self, Extend.self, Inspect.self, Tokenize.self, Audit.self, Diff.self, FixUntrained.self,
+      Resize.self, Trim.self, Extend.self, Transplant.self, Inspect.self, Tokenize.self, Audit.self, Diff.self,
+      FixUntrained.self,
     ]
   )
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import EmbeddingSurgery
-import SystemPackage
 import StrictJSON
+import SystemPackage
 
 /// `embsurgery extend`: grow a BPE vocabulary with merges learned from a corpus or made for words.
 struct Extend: ParsableCommand {

@@ -547,6 +547,158 @@ class Progress:
     """What is counted."""
 
 
+@dataclass(frozen=True)
+class TransplantMatched:
+    """How many donor tokens took a base row, by how they were matched."""
+
+    bytes: int
+    """Regular tokens matched by the bytes they stand for (and their position kind)."""
+    special: int
+    """Added and special tokens matched by their content."""
+    role: int
+    """Special tokens matched by their role (bos, eos, unk, pad, mask)."""
+
+
+@dataclass(frozen=True)
+class TransplantSpecialToken:
+    """A special or added token of the donor and what became of it."""
+
+    id: int
+    """Its id in the donor's tokenizer (and the output's)."""
+    token: str
+    """Its content."""
+    matched: str
+    """How its row was found."""
+    base_id: Optional[int]
+    """The base row it took; null when approximated."""
+
+
+@dataclass(frozen=True)
+class TransplantApproximation:
+    """An approximated token and how well its pursuit went."""
+
+    id: int
+    """Its donor id."""
+    token: str
+    """The donor's token string."""
+    residual: Optional[float]
+    """Relative residual of the embedding's pursuit, |target − approximation| / |target| (null
+    when not finite).
+    """
+    max_coefficient: Optional[float]
+    """The largest absolute coefficient of the pursuit (null when not finite)."""
+
+
+@dataclass(frozen=True)
+class TransplantReport:
+    """transplant --json: a model given a donor's tokenizer (or, for a dry run, what would be
+    done).
+    """
+
+    schema_version: int
+    """The version of the document's shape (ReportSchema.version)."""
+    rows_before: int
+    """Rows of the embedding before."""
+    rows_after: int
+    """Rows after: the donor's vocabulary size (config vocab_size when at least its tokenizer's
+    size), padded with --pad-to-multiple-of.
+    """
+    matched: TransplantMatched
+    """Donor tokens that took a base row."""
+    approximated: int
+    """Donor tokens whose rows were computed by --init."""
+    init: str
+    """The rule of the approximated rows."""
+    k: int
+    """The pursuit's atoms at most (omp)."""
+    special_tokens: list[TransplantSpecialToken]
+    """Every special and added token of the donor, with how it was matched."""
+    worst: list[TransplantApproximation]
+    """For omp: every approximated token, worst residual first (empty for a dry run and the other
+    rules).
+    """
+    number_split_differs: bool
+    """Whether the two tokenizers split numbers differently (0..999 and a few long numbers)."""
+    resized: list[str]
+    """The tensors whose rows changed."""
+    output: str
+    """Where the result was (or, for a dry run, would be) written."""
+    removed_files: list[str]
+    """The base's tokenizer files that the donor lacks, left out of the output."""
+    written: bool
+    """Whether a checkpoint was written (false for a dry run)."""
+    notes: list[str]
+    """Remarks for a person, each as the text summary prints it after 'Note: '."""
+    id_map: list[Optional[int]]
+    """For each donor id, the base id whose row it took (null: approximated or padding)."""
+
+
+@dataclass(frozen=True)
+class ExtendMerge:
+    """A learned merge, in the order the tokenizer file lists it (after the old merges)."""
+
+    left: str
+    """The left token, as the tokenizer file writes it (byte-level alphabet, ▁)."""
+    right: str
+    """The right token."""
+    token: str
+    """The token the merge makes."""
+    id: int
+    """That token's id (an existing id when the token was already in the vocabulary)."""
+    count: int
+    """How often the pair occurred in the corpus when it was chosen (0 for --words)."""
+
+
+@dataclass(frozen=True)
+class ExtendSkipped:
+    """A --words string that got no merges."""
+
+    token: str
+    """The string."""
+    reason: str
+    """Why it was skipped."""
+
+
+@dataclass(frozen=True)
+class ExtendCorpus:
+    """The corpus extend learned from, and its tokens before and after."""
+
+    texts: int
+    """Texts of the corpus."""
+    bytes: int
+    """Their UTF-8 bytes."""
+    tokens_before: int
+    """Tokens they encode to with the original tokenizer."""
+    tokens_after: int
+    """Tokens they encode to with the extended tokenizer."""
+
+
+@dataclass(frozen=True)
+class ExtendReport:
+    """extend --json: the merges learned (or given by --words) and the rows grown."""
+
+    schema_version: int
+    """The version of the document's shape (ReportSchema.version)."""
+    rows_before: int
+    """Rows of the embedding before."""
+    rows_after: int
+    """Rows after."""
+    merges: list[ExtendMerge]
+    """The new merges, lowest priority first after the old ones."""
+    skipped: list[ExtendSkipped]
+    """The --words strings skipped."""
+    corpus: ExtendCorpus
+    """The corpus and its token counts."""
+    resized: list[str]
+    """The tensors whose rows changed."""
+    output: str
+    """Where the result was (or, for a dry run, would be) written."""
+    written: bool
+    """Whether a checkpoint was written (false for a dry run)."""
+    notes: list[str]
+    """Remarks for a person, each as the text summary prints it after 'Note: '."""
+
+
 DOCUMENTS = {
     "inspect": InspectReport,
     "audit": AuditReport,
@@ -554,6 +706,8 @@ DOCUMENTS = {
     "resize": ResizeReport,
     "fix-untrained": FixUntrainedReport,
     "trim": TrimReport,
+    "extend": ExtendReport,
+    "transplant": TransplantReport,
     "tokenize": TokenizeReport,
     "error": ErrorReport,
     "progress": Progress,

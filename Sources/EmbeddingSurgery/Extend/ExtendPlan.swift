@@ -73,7 +73,8 @@ public struct ExtendPlan: RowRewritingPlan {
       throw .invalidRequest(path: model.path.string, reason: "--min-count must be at least 1")
     }
     if let multiple = request.padToMultipleOf, multiple < 1 {
-      throw .invalidRequest(path: model.path.string, reason: "the row count cannot be padded to a multiple of \(multiple)")
+      throw .invalidRequest(
+        path: model.path.string, reason: "the row count cannot be padded to a multiple of \(multiple)")
     }
     var learner: VocabularyExtension
     do {

@@ -36,43 +36,6 @@ public struct ExtendReport: SurgeryReport, Sendable, Equatable, Encodable {
   /// Remarks for a person (learning stopped early, files left alone...).
   public var notes: [String]
 
-  /// The report as JSON, in this order: `{"rows_before", "rows_after", "merges": [{"left",
-  /// "right", "token", "id", "count"}], "skipped": [{"token", "reason"}], "corpus": {"texts",
-  /// "bytes", "tokens_before", "tokens_after"}, "resized": [names], "output", "written",
-  /// "notes": [text]}`. Merge tokens are the model's strings (byte-level alphabet, `▁`).
-  public var json: JSONValue {
-    func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
-    return .object([
-      JSONMember("rows_before", number(rowsBefore)),
-      JSONMember("rows_after", number(rowsAfter)),
-      JSONMember(
-        "merges",
-        .array(
-          merges.map {
-            .object([
-              JSONMember("left", .string($0.left.text)), JSONMember("right", .string($0.right.text)),
-              JSONMember("token", .string($0.token.text)), JSONMember("id", number($0.token.id)),
-              JSONMember("count", number($0.count)),
-            ])
-          })),
-      JSONMember(
-        "skipped",
-        .array(
-          skipped.map { .object([JSONMember("token", .string($0.token)), JSONMember("reason", .string($0.reason))]) })
-      ),
-      JSONMember(
-        "corpus",
-        .object([
-          JSONMember("texts", number(corpusTexts)), JSONMember("bytes", number(corpusBytes)),
-          JSONMember("tokens_before", number(tokensBefore)), JSONMember("tokens_after", number(tokensAfter)),
-        ])),
-      JSONMember("resized", .array(resized.map { .string($0) })),
-      JSONMember("output", .string(output)),
-      JSONMember("written", .bool(written)),
-      JSONMember("notes", .array(notes.map { .string($0) })),
-    ])
-  }
-
   private enum CodingKeys: String, CodingKey {
     case rowsBefore = "rows_before"
     case rowsAfter = "rows_after"

@@ -261,7 +261,8 @@ extension RowRewrite {
     let size: Int64
   }
 
-  /// Every file and folder of the model's folder but the changed safetensors files, each folder
+  /// Every file and folder of the model's folder but the changed safetensors files (and the
+  /// plan's removed files), each folder
   /// before what it holds: the one walk of the input folder.
   private func otherFiles() throws(SurgeryError) -> [OtherFile] {
     let changed = Set(changedFiles.map(model.relativePath(of:)))
@@ -270,7 +271,7 @@ extension RowRewrite {
       for name in try fileSystem({ () throws(FileSystemError) in try folder.folderEntries() }) {
         let path = folder.appending(name)
         let relativePath = relative.isEmpty ? name : relative + "/" + name
-        if changed.contains(relativePath) { continue }
+        if changed.contains(relativePath) || removedFiles.contains(relativePath) { continue }
         let isFolder = path.isFolder
         files.append(OtherFile(relativePath: relativePath, isFolder: isFolder, size: path.status()?.size ?? 0))
         if isFolder { try walk(path, relative: relativePath) }
@@ -282,14 +283,16 @@ extension RowRewrite {
 
   /// The bytes the output will hold: the changed files, the edited files and the rest.
   private func totalBytes(jobs: [FileJob], others: [OtherFile], edited: [String: [UInt8]]) -> Int64 {
-    others.reduce(Int64(jobs.reduce(0) { $0 + $1.plan.fileSize })) { total, file in
+    let present = Set(others.map(\.relativePath))
+    let added = edited.reduce(Int64(0)) { $0 + (present.contains($1.key) ? 0 : Int64($1.value.count)) }
+    return others.reduce(Int64(jobs.reduce(0) { $0 + $1.plan.fileSize }) + added) { total, file in
       if file.isFolder { return total }
       return total + (edited[file.relativePath].map { Int64($0.count) } ?? file.size)
     }
   }
 
-  /// Writes `others` (files of the input folder) into the folder `root`: edited files replaced,
-  /// every other file cloned whole (or hard-linked: to the file a link leads to, as in a Hugging
+  /// Writes `others` (files of the input folder) into the folder `root`: edited files replaced
+  /// (and written when the input has no such file), every other file cloned whole (or hard-linked: to the file a link leads to, as in a Hugging
   /// Face cache snapshot, whose files are links into its blobs).
   private func copy(
     _ others: [OtherFile], to root: FilePath, edited: [String: [UInt8]], linking: Bool, counter: ProgressCounter
@@ -312,6 +315,13 @@ extension RowRewrite {
           counter.advance(Int(file.size))
         }
       }
+    }
+    // Edited files the input does not have (transplant: a donor's tokenizer file the base lacks).
+    let present = Set(others.map(\.relativePath))
+    for (relativePath, bytes) in edited.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+    where !present.contains(relativePath) {
+      try fileSystem { () throws(FileSystemError) in try root.appending(relativePath).writeNewFile(bytes) }
+      counter.advance(bytes.count)
     }
   }
 }

@@ -17,6 +17,8 @@ struct RowRewrite: Sendable {
   let model: ModelCheckpoint
   /// Where each output row comes from.
   let rowMap: RowMap
+  /// Files of the model's folder left out of the output (relative to its root).
+  let removedFiles: Set<String>
   /// The embedding's rows before.
   let rowsBefore: Int
   /// The rewritten tensors: the embedding, an untied head, a head bias, in that order (the order
@@ -29,6 +31,7 @@ struct RowRewrite: Sendable {
   init<Plan: RowRewritingPlan>(_ plan: Plan) throws(SurgeryError) {
     model = plan.model
     rowMap = plan.rowMap
+    removedFiles = Set(plan.removedFiles)
     let roles = plan.roles
     rowsBefore = roles.embedding.shape[0]
     guard !rowMap.isIdentity(rows: rowsBefore) else {

@@ -48,12 +48,18 @@ public protocol RowRewritingPlan: SurgeryPlan {
   /// size is updated by the pipeline.
   func editedFiles() throws(SurgeryError) -> [FilePath: [UInt8]]
 
+  /// Files of the model's folder left out of the output, as paths relative to the model's root
+  /// (transplant: a tokenizer file the donor lacks). None by default.
+  var removedFiles: [String] { get }
+
   /// The report of a run that wrote `output` (or, for a dry run or a plan that writes nothing,
   /// would have written it).
   func report(output: FilePath, run: RewriteRun<Rows.Outcome>) throws(SurgeryError) -> Report
 }
 
 extension RowRewritingPlan {
+  public var removedFiles: [String] { [] }
+
   /// The report of the plan without writing anything (`--dry-run`).
   public func dryRunReport(output: SurgeryOutput) throws(SurgeryError) -> Report {
     try report(output: outputPath(for: output), run: .dryRun)

@@ -1,0 +1,178 @@
+import EmbeddingSurgery
+import Foundation
+import StrictJSON
+import TestSupport
+import Testing
+
+/// The Batch-OMP kernel against the plain rule in float64 numpy (Tests/Reference/omp_reference.py),
+/// on planted sparse combinations, and across thread counts and memory budgets.
+@Suite struct OrthogonalMatchingPursuitTests {
+  /// Rows of seeded normal deviates, some rows scaled, some zero, some repeated.
+  static func matrix(rows: Int, width: Int, seed: UInt64) -> [Float] {
+    var generator = SeededGenerator(seed: seed)
+    var values = (0..<rows * width).map { _ in Float(generator.nextNormal()) }
+    for row in stride(from: 3, to: rows, by: 17) {
+      let scale: Float = row % 2 == 0 ? 40 : 0.01
+      for column in 0..<width { values[row * width + column] *= scale }
+    }
+    return values
+  }
+
+  static func codes(
+    _ dictionary: [Float], anchors: Int, width: Int, _ targets: [Float], k: Int, threads: Int,
+    memoryBudget: Int = OrthogonalMatchingPursuit.defaultMemoryBudget
+  ) -> SparseCodes {
+    dictionary.withUnsafeBufferPointer { dictionary in
+      targets.withUnsafeBufferPointer { targets in
+        OrthogonalMatchingPursuit.codes(
+          dictionary: dictionary, anchorCount: anchors, width: width, targets: targets,
+          targetCount: targets.count / max(width, 1), k: k, threads: threads, memoryBudget: memoryBudget)
+      }
+    }
+  }
+
+  @Test func matchesTheNumpyReference() throws {
+    let anchors = 300
+    let width = 48
+    let k = 12
+    var dictionary = Self.matrix(rows: anchors, width: width, seed: 7)
+    // A zero atom, and atom 21 repeated as 251 (an exact tie the lowest index wins; never both chosen).
+    for column in 0..<width {
+      dictionary[5 * width + column] = 0
+      dictionary[251 * width + column] = dictionary[21 * width + column]
+    }
+    var targets = Self.matrix(rows: 40, width: width, seed: 8)
+    for column in 0..<width {
+      targets[column] = 0  // a zero target: no atom
+      targets[width + column] = dictionary[20 * width + column] * 3  // one atom: stops after one step
+    }
+    let codes = Self.codes(dictionary, anchors: anchors, width: width, targets, k: k, threads: 2)
+    let reference = try Self.reference(dictionary, anchors: anchors, width: width, targets, k: k)
+    #expect(reference.count == 40)
+    var fullyCompared = 0
+    for (target, expected) in reference.enumerated() {
+      // A choice whose two best correlations are within float32 rounding may flip: compare the
+      // pursuit up to its first such step.
+      let comparable = expected.gaps.firstIndex { $0 < 1e-4 } ?? expected.atoms.count
+      let atoms = Array(codes.atoms(of: target))
+      #expect(Array(atoms.prefix(comparable)) == Array(expected.atoms.prefix(comparable).map(Int32.init)))
+      guard comparable == expected.atoms.count else { continue }
+      fullyCompared += 1
+      #expect(atoms.count == expected.atoms.count, "target \(target)")
+      let coefficients = codes.coefficients[target * k..<target * k + atoms.count]
+      let largest = expected.coefficients.reduce(1) { max($0, abs($1)) }
+      for (actual, wanted) in zip(coefficients, expected.coefficients) {
+        #expect(abs(Double(actual) - wanted) <= 1e-4 * largest, "target \(target): \(actual) vs \(wanted)")
+      }
+      #expect(abs(Double(codes.relativeResiduals[target]) - expected.residual) <= 1e-5, "target \(target)")
+      for slot in atoms.count..<k {
+        #expect(codes.atoms[target * k + slot] == -1 && codes.coefficients[target * k + slot] == 0)
+      }
+    }
+    #expect(!codes.atoms.contains(251) && codes.atoms.contains(21))
+    #expect(fullyCompared >= 36, "\(fullyCompared) of 40 targets compared to the end")
+    #expect(codes.atoms(of: 0).isEmpty && codes.relativeResiduals[0] == 0)
+    #expect(Array(codes.atoms(of: 1)) == [20] && codes.relativeResiduals[1] < 1e-6)
+    // Real pursuits run to k: the targets are not sparse in this dictionary.
+    #expect((2..<40).allSatisfy { codes.atoms(of: $0).count == k })
+  }
+
+  @Test func recoversAPlantedSparseCombination() {
+    let anchors = 500
+    let width = 128
+    var generator = SeededGenerator(seed: 11)
+    let dictionary = (0..<anchors * width).map { _ in Float(generator.nextNormal()) }
+    var planted: [[(Int, Float)]] = []
+    var targets = [Float](repeating: 0, count: 20 * width)
+    for target in 0..<20 {
+      var atoms: Set<Int> = []
+      while atoms.count < 5 { atoms.insert(Int(generator.next() % UInt64(anchors))) }
+      let pairs = atoms.sorted().map {
+        ($0, Float(0.5 + 1.5 * generator.nextUniform()) * (generator.next() % 2 == 0 ? 1 : -1))
+      }
+      planted.append(pairs)
+      for (atom, coefficient) in pairs {
+        for column in 0..<width { targets[target * width + column] += coefficient * dictionary[atom * width + column] }
+      }
+    }
+    let codes = Self.codes(dictionary, anchors: anchors, width: width, targets, k: 16, threads: 2)
+    for (target, pairs) in planted.enumerated() {
+      let atoms = codes.atoms(of: target)
+      // Exactly the planted atoms, then the pursuit stops: the residual is zero.
+      #expect(Set(atoms.map(Int.init)) == Set(pairs.map(\.0)), "target \(target)")
+      #expect(atoms.count == 5)
+      for (position, atom) in atoms.enumerated() {
+        let wanted = pairs.first { $0.0 == Int(atom) }?.1 ?? .nan
+        #expect(abs(codes.coefficients[target * 16 + position] - wanted) <= 1e-5 * max(1, abs(wanted)))
+      }
+      #expect(codes.relativeResiduals[target] < 1e-5)
+    }
+  }
+
+  @Test func sameBytesOn1_2And7ThreadsAndUnderEviction() {
+    let anchors = 300
+    let width = 32
+    let k = 16
+    let dictionary = Self.matrix(rows: anchors, width: width, seed: 21)
+    let targets = Self.matrix(rows: 450, width: width, seed: 22)
+    // The default budget: batches of 64 targets, every column cached. A budget of 120 columns:
+    // batches of 3 targets and a cache of 117 of the 300 columns, so columns are evicted and
+    // computed again.
+    for budget in [OrthogonalMatchingPursuit.defaultMemoryBudget, 120 * anchors * 4] {
+      func bits(_ threads: Int) -> [UInt32] {
+        let codes = Self.codes(
+          dictionary, anchors: anchors, width: width, targets, k: k, threads: threads, memoryBudget: budget)
+        return codes.atoms.map { UInt32(bitPattern: $0) } + codes.coefficients.map(\.bitPattern)
+          + codes.relativeResiduals.map(\.bitPattern)
+      }
+      let one = bits(1)
+      #expect(bits(2) == one)
+      #expect(bits(7) == one)
+    }
+  }
+
+  @Test func theBudgetBoundsTheMemory() {
+    // Gemma-3-270M given SmolLM2: 45,000 anchors, k 64.
+    let plan = OrthogonalMatchingPursuit.Plan(anchorCount: 45_000, k: 64, memoryBudget: 256 << 20)
+    let columnBytes = 45_000 * 4
+    // A batch's α⁰ rows and the cache's columns fit in the budget; a batch can pin k columns per
+    // target without running out of slots.
+    #expect((plan.batchSize + plan.cacheSlots) * columnBytes <= 256 << 20)
+    #expect(plan.cacheSlots >= plan.batchSize * 64)
+    #expect(plan.batchSize == 11)
+    // A small dictionary: batches of 64, no more slots than atoms.
+    let small = OrthogonalMatchingPursuit.Plan(anchorCount: 300, k: 16, memoryBudget: 256 << 20)
+    #expect(small.batchSize == 64 && small.cacheSlots == 300)
+  }
+
+  struct Expected {
+    var atoms: [Int]
+    var coefficients: [Double]
+    var residual: Double
+    var gaps: [Double]
+  }
+
+  static func reference(_ dictionary: [Float], anchors: Int, width: Int, _ targets: [Float], k: Int) throws
+    -> [Expected]
+  {
+    let scratch = try ScratchDirectory()
+    let dictionaryFile = scratch.path("dictionary.f32")
+    let targetsFile = scratch.path("targets.f32")
+    try dictionary.withUnsafeBytes { try Data($0).write(to: dictionaryFile) }
+    try targets.withUnsafeBytes { try Data($0).write(to: targetsFile) }
+    let specification = JSONWriter.string(
+      .object([
+        JSONMember("dictionary", .string(dictionaryFile.path)), JSONMember("targets", .string(targetsFile.path)),
+        JSONMember("anchors", .number(JSONNumber(anchors))), JSONMember("width", .number(JSONNumber(width))),
+        JSONMember("count", .number(JSONNumber(targets.count / width))), JSONMember("k", .number(JSONNumber(k))),
+      ]))
+    let script = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Reference/omp_reference.py").path
+    let output = try TestEnvironment.run(try TestEnvironment.python(), [script, specification])
+    func numbers(_ value: JSONValue?) -> [Double] { value?.elements?.compactMap { $0.number?.double } ?? [] }
+    return try #require(try JSONParser.parse(Array(output)).elements).map { entry in
+      Expected(
+        atoms: numbers(entry["atoms"]).map { Int($0) }, coefficients: numbers(entry["coefficients"]),
+        residual: entry["residual"]?.number?.double ?? .nan, gaps: numbers(entry["gaps"]))
+    }
+  }
+}
