@@ -13,7 +13,7 @@ let parentIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .deletingLastPathComponent().lastPathComponent.lowercased()
 
 /// The fuzz targets; each is the executable `Fuzz<name>` built from `Sources/Fuzz<name>`.
-let targets = ["SafeTensorsHeader", "ShardIndex", "SharingLayout", "StrictJSON", "Tokenizer", "Trim"]
+let targets = ["SafeTensorsHeader", "ShardIndex", "SharingLayout", "StrictJSON", "TokenBytes", "Tokenizer", "Trim"]
 
 let package = Package(
   name: "embsurgery-fuzz",

@@ -45,11 +45,14 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
     case nearestRule
     /// Trimming the vocabulary (the corpus is encoded, the tokenizer rewritten).
     case trimming
+    /// A transplant (the donor's tokens are matched to the model's).
+    case transplant
 
     var words: String {
       switch self {
       case .nearestRule: "the nearest-token rule"
       case .trimming: "trimming the vocabulary"
+      case .transplant: "a transplant"
       }
     }
   }

@@ -9,7 +9,7 @@ struct EmbSurgery: ParsableCommand {
     abstract: "Add tokens to a safetensors checkpoint without loading the model.",
     version: "0.1.0",
     subcommands: [
-      Resize.self, Trim.self, Inspect.self, Tokenize.self, Audit.self, Diff.self, FixUntrained.self,
+      Resize.self, Trim.self, Transplant.self, Inspect.self, Tokenize.self, Audit.self, Diff.self, FixUntrained.self,
     ]
   )
 

@@ -1,12 +1,14 @@
 import SafeTensors
+import SystemPackage
 import Tokenization
 
 /// The plan of a `fix-untrained`: the rows re-initialized in the embedding and the untied head
 /// (and their head-bias entries, set to the bias mean), by a rule computed over the trained rows
 /// only (rows neither re-initialized nor flagged by ``UntrainedRows``). The matrix keeps its shape;
 /// the rest of the checkpoint is copied as `resize` copies it, the JSON files byte for byte.
-public struct FixUntrainedPlan: SurgeryPlan {
+public struct FixUntrainedPlan: RowRewritingPlan {
   public static let outputSuffix = "fixed"
+  public typealias Report = FixUntrainedReport
 
   /// The model.
   public let model: ModelCheckpoint
@@ -57,58 +59,36 @@ public struct FixUntrainedPlan: SurgeryPlan {
     }
   }
 
-  /// The names of the tensors that change (none when no row is re-initialized).
-  public var changedTensors: [String] { rows.isEmpty ? [] : rewrittenTensors }
-
-  /// The rows this plan writes.
-  func rowRewrite() -> RowRewrite {
-    let rowCount = roles.embedding.shape[0]
-    return RowRewrite(
-      model: model, tensors: tensors, rowsBefore: rowCount,
-      rowMap: .rewriting(rows: rowCount, writtenIDs: rows.map(\.id), rowsAfter: rowCount),
-      targets: rows.indices.map { .token($0) }, rule: request.initialization, seed: request.seed,
-      noiseScale: request.noiseScale, excluded: Set(rows.map(\.id)), excludingUntrained: true)
-  }
-
   /// Whether there is a row to fix: with none, nothing is written.
   public var writesAnything: Bool { !rows.isEmpty }
 
-  /// The report without writing anything (`--dry-run`).
-  public func dryRunReport(output: SurgeryOutput) -> FixUntrainedReport {
-    report(output: outputPath(for: output), written: false, notes: [])
+  /// Every row kept in place but the rows re-initialized.
+  public var rowMap: RowMap {
+    let rowCount = roles.embedding.shape[0]
+    return .rewriting(rows: rowCount, writtenIDs: rows.map(\.id), rowsAfter: rowCount)
   }
 
-  /// Writes the checkpoint with the rows re-initialized to a temporary path beside the output,
-  /// then moves it into place. Writes nothing when there is no row to fix.
-  ///
-  /// - Complexity: a pass over the embedding and head for the statistics (two for `mvn`), then
-  ///   a copy of the checkpoint (in the kernel for untouched data).
-  public func execute(
-    into output: SurgeryOutput, linkingUnchanged: Bool = false,
-    progress: (@Sendable (Int64, Int64) -> Void)? = nil
-  ) throws(SurgeryError) -> FixUntrainedReport {
-    guard writesAnything else {
-      return report(output: outputPath(for: output), written: false, notes: ["no untrained rows: nothing written"])
-    }
-    let destination = try destination(for: output, linkingUnchanged: linkingUnchanged)
-    let rewrite = rowRewrite()
-    let outcome = try rewrite.write(
-      edited: [:], to: destination, linkingUnchanged: linkingUnchanged, progress: progress
-    ) { (threads) throws(SurgeryError) -> RowRewrite.PreparedRows in
-      try rewrite.prepareRows(pieces: rows.map { _ in [] }, threads: threads)
-    }
-    return report(
-      output: destination.path, written: true, notes: outcome.notes + linkNotes(linkingUnchanged),
-      ruleApplied: RowRewrite.ruleApplied(request.initialization, outcome: outcome))
+  /// The rows re-initialized by the request's rule, from statistics that leave out those rows and
+  /// every row ``UntrainedRows`` flags.
+  public var rowSource: InitializedRows {
+    InitializedRows(
+      model: model, targets: rows.indices.map { .token($0) }, rule: request.initialization, seed: request.seed,
+      noiseScale: request.noiseScale, excluded: Set(rows.map(\.id)), excludingUntrained: true)
   }
 
-  func report(
-    output: String, written: Bool, notes: [String], ruleApplied: InitializationRule? = nil
-  ) -> FixUntrainedReport {
-    var notes = notes
-    if rows.isEmpty, notes.isEmpty { notes.append("no untrained rows") }
+  /// No other file changes: the JSON files are copied byte for byte.
+  public func editedFiles() -> [FilePath: [UInt8]] { [:] }
+
+  /// The report: the rows re-initialized, the rule applied, and the notes.
+  public func report(output: FilePath, run: RewriteRun<InitializedRows.Outcome>) -> FixUntrainedReport {
+    var notes = (run.outcome?.notes ?? []) + run.notes
+    switch run {
+    case .nothingToWrite: notes.append("no untrained rows: nothing written")
+    case .dryRun where rows.isEmpty: notes.append("no untrained rows")
+    default: break
+    }
     return FixUntrainedReport(
-      rows: rows, initialization: ruleApplied ?? request.initialization, changed: changedTensors, tied: roles.isTied,
-      output: output, written: written, notes: notes)
+      rows: rows, initialization: run.outcome?.ruleApplied ?? request.initialization, changed: changedTensors,
+      tied: roles.isTied, output: output.string, written: run.wrote, notes: notes)
   }
 }

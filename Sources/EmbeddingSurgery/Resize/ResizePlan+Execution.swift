@@ -4,73 +4,38 @@ import SystemPackage
 import Tokenization
 
 extension ResizePlan {
-  /// A resize always writes its output (with nothing to add, a copy of the input).
-  public var writesAnything: Bool { true }
-
-  /// The report of the plan without writing anything (`--dry-run`).
-  public func dryRunReport(output: SurgeryOutput) throws(SurgeryError) -> ResizeReport {
-    let pieces = try nearestPieces()
-    return report(output: outputPath(for: output), pieces: pieces)
+  /// Every row kept in place; the added tokens' rows (reserved slots included) and the padding
+  /// rows written (appended, or over rows past the tokenizer's vocabulary).
+  public var rowMap: RowMap {
+    .rewriting(rows: rowsBefore, writtenIDs: writtenIDs, rowsAfter: rowsAfter)
   }
 
-  /// Carries out the plan: writes the resized checkpoint (and, for a folder, every other file,
-  /// the tokenizer and config files updated) to a temporary path beside the output, then moves
-  /// it into place. On any error nothing is left at the output path and the input is untouched.
-  ///
-  /// The copy does not wait for the new rows: a second thread writes the output with the new
-  /// rows left zero (untouched data copied in the kernel) while this one loads the tokenizer and
-  /// computes the rows; the rows are then written into place, before the output is committed.
-  ///
-  /// - Parameter progress: called with (bytes done, bytes in all) from time to time, from the
-  ///   writing thread.
-  /// - Returns: the report.
-  /// - Complexity: one pass over the embedding and head for the statistics, alongside a copy of
-  ///   the checkpoint (in the kernel for untouched data); memory grows with the new rows only.
-  public func execute(
-    into output: SurgeryOutput, linkingUnchanged: Bool = false,
-    progress: (@Sendable (Int64, Int64) -> Void)? = nil
-  ) throws(SurgeryError) -> ResizeReport {
-    let destination = try destination(for: output, linkingUnchanged: linkingUnchanged)
-    let rewrite = rowRewrite()
-    // The layout does not depend on the pieces: the copy starts before the tokenizer is loaded.
-    let edited = model.isFolder ? try editedFiles(dataSizeChange: try rewrite.dataSizeChange()) : [:]
-    var pieces: [[Int]]?
-    let outcome = try rewrite.write(
-      edited: edited, to: destination, linkingUnchanged: linkingUnchanged, progress: progress
-    ) { (threads) throws(SurgeryError) -> RowRewrite.PreparedRows in
-      pieces = try nearestPieces()
-      return try rewrite.prepareRows(pieces: (pieces ?? added.map { _ in [] }).map(usablePieces), threads: threads)
+  /// The written rows, by the request's initialization rule: the added tokens' rows, and the
+  /// padding rows (the mean row). The statistics leave out the reserved slots and the untrained
+  /// rows when reusing reserved slots.
+  public var rowSource: InitializedRows {
+    let indexByID = Dictionary(uniqueKeysWithValues: added.enumerated().map { ($1.token.id, $0) })
+    return InitializedRows(
+      model: model, targets: writtenIDs.map { indexByID[$0].map { .token($0) } ?? .padding },
+      tokenTexts: added.map(\.token.text), rule: request.initialization, seed: request.seed,
+      noiseScale: request.noiseScale, excluded: request.reuseReserved ? Set(reservedSlotIDs) : [],
+      excludingUntrained: request.reuseReserved)
+  }
+
+  /// The ids of the rows written, ascending: the added tokens' and the padding rows.
+  var writtenIDs: [Int] { (added.map(\.token.id) + paddingRows).sorted() }
+
+  /// The report: the added tokens with the rule that initialized each and their pieces, the
+  /// skipped ones, and the notes.
+  public func report(output: FilePath, run: RewriteRun<InitializedRows.Outcome>) throws(SurgeryError)
+    -> ResizeReport
+  {
+    guard let outcome = run.outcome else {
+      return report(output: output.string, pieces: try rowSource.nearestPieces())
     }
     return report(
-      output: destination.path, pieces: pieces, initializerNotes: outcome.notes + linkNotes(linkingUnchanged),
-      ruleApplied: RowRewrite.ruleApplied(request.initialization, outcome: outcome))
-  }
-
-  /// The rows this plan writes: the added tokens' rows (reserved slots included) and padding rows.
-  func rowRewrite() -> RowRewrite {
-    let targetIDs = (added.map(\.token.id) + paddingRows).sorted()
-    let indexByID = Dictionary(uniqueKeysWithValues: added.enumerated().map { ($1.token.id, $0) })
-    return RowRewrite(
-      model: model, tensors: tensors, rowsBefore: rowsBefore,
-      rowMap: .rewriting(rows: rowsBefore, writtenIDs: targetIDs, rowsAfter: rowsAfter),
-      targets: targetIDs.map { indexByID[$0].map { .token($0) } ?? .padding }, rule: request.initialization,
-      seed: request.seed, noiseScale: request.noiseScale,
-      excluded: request.reuseReserved ? Set(reservedSlotIDs) : [], excludingUntrained: request.reuseReserved)
-  }
-
-  /// For `nearest`: the piece ids of each added token, split by the original tokenizer.
-  func nearestPieces() throws(SurgeryError) -> [[Int]]? {
-    guard request.initialization == .nearest, !added.isEmpty else { return nil }
-    guard let tokenizer = try model.makeTokenizer() else { return nil }
-    var pieces: [[Int]] = []
-    for token in added {
-      do {
-        pieces.append(try tokenizer.encode(token.token.text).ids)
-      } catch {
-        throw .tokenization(error)
-      }
-    }
-    return pieces
+      output: output.string, pieces: outcome.pieces, initializerNotes: outcome.notes + run.notes,
+      ruleApplied: outcome.ruleApplied)
   }
 
   func report(
@@ -115,8 +80,9 @@ extension ResizePlan {
     pieces.filter { $0 >= 0 && $0 < rowsBefore }
   }
 
-  /// The new contents of the folder's JSON files, keyed by file name.
-  func editedFiles(dataSizeChange: Int) throws(SurgeryError) -> [String: [UInt8]] {
+  /// The new contents of the folder's tokenizer files and config.json, keyed by path relative to
+  /// the model's root.
+  public func editedFiles() throws(SurgeryError) -> [FilePath: [UInt8]] {
     var edited: [String: [UInt8]] = [:]
     let folder = model.folder
     let records = added.map { AddedToken(newToken: $0.token, special: request.special) }
@@ -173,18 +139,7 @@ extension ResizePlan {
       edited[model.relativePath(of: "config.json")] = try ModelFileEdits.setVocabularySize(
         rowsAfter, inConfig: try readAll(configPath), path: configPath)
     }
-    if model.checkpoint.index != nil {
-      let indexPath = folder.appending(ShardIndex.fileName).string
-      let total: Int
-      do {
-        total = try model.checkpoint.tensors().reduce(0) { $0 + $1.info.byteCount } + dataSizeChange
-      } catch {
-        throw .safeTensors(error)
-      }
-      edited[model.relativePath(of: "model.safetensors.index.json")] = try ModelFileEdits.setTotalSize(
-        total, inIndex: try readAll(indexPath), path: indexPath)
-    }
-    return edited
+    return Dictionary(uniqueKeysWithValues: edited.map { (FilePath($0.key), $0.value) })
   }
 }
 

@@ -3,8 +3,9 @@ import Tokenization
 
 /// The complete plan of a resize: which tokens get which ids, which rows are written and how,
 /// which tensors change. Making a plan reads only headers and the tokenizer;
-/// ``execute(into:progress:)`` does the work.
-public struct ResizePlan: SurgeryPlan {
+/// ``execute(into:linkingUnchanged:progress:)`` (the pipeline of ``RowRewritingPlan``) does the work:
+/// every row kept, the new rows written from ``rowSource``, the tokenizer files edited.
+public struct ResizePlan: RowRewritingPlan {
   /// A token that will be added: its id, and the reserved slot it takes (`nil` for a new row).
   public struct PlannedToken: Sendable, Equatable {
     /// The token and the id it gets.
@@ -14,6 +15,7 @@ public struct ResizePlan: SurgeryPlan {
   }
 
   public static let outputSuffix = "resized"
+  public typealias Report = ResizeReport
 
   /// The model being resized.
   public let model: ModelCheckpoint
@@ -42,13 +44,11 @@ public struct ResizePlan: SurgeryPlan {
     return (rowsBefore..<rowsAfter).filter { !taken.contains($0) }
   }
 
+  /// A resize always writes its output (with nothing to add, a copy of the input).
+  public var writesAnything: Bool { true }
+
   /// Rows that exist already and are re-initialized for new tokens (padded vocabularies).
   public var reusedRows: [Int] { added.filter { $0.slot == nil }.map(\.token.id).filter { $0 < rowsBefore } }
-
-  /// The names of the tensors that change (none when nothing is added).
-  public var changedTensors: [String] {
-    rowsAfter != rowsBefore || !added.isEmpty ? rewrittenTensors : []
-  }
 
   /// Plans a resize.
   ///

@@ -4,12 +4,12 @@ import Synchronization
 import SystemPackage
 
 extension RowRewrite {
-  /// Rows of a rewritten tensor that the initializers write: a fresh piece of a layout.
+  /// Written rows of a rewritten tensor: a fresh piece of a layout.
   struct FreshRows: Sendable {
-    /// The tensor, as an index into ``rewrittenTensors()``.
+    /// The tensor, as an index into ``tensors``.
     let tensorIndex: Int
-    /// The written rows, as indices into ``targets``.
-    let targets: Range<Int>
+    /// The written rows, as numbers of written rows (see ``RowMap``).
+    let rows: Range<Int>
   }
 
   /// One changed safetensors file of the output: its layout and where it is being built.
@@ -31,14 +31,14 @@ extension RowRewrite {
   /// The output tensors of the changed file `fileName`, for the layout planner: unchanged
   /// tensors as they are, rewritten ones as runs of original rows and fresh pieces (appended to
   /// `fresh`, whose indices are their ids).
-  func layoutTensors(
-    of file: SafeTensorsFile, named fileName: String, rewritten: [RewrittenTensor], fresh: inout [FreshRows]
-  ) -> [SharingLayout.Tensor] {
+  func layoutTensors(of file: SafeTensorsFile, named fileName: String, fresh: inout [FreshRows])
+    -> [SharingLayout.Tensor]
+  {
     file.header.tensors.map { info -> SharingLayout.Tensor in
-      guard let index = rewritten.firstIndex(where: { $0.fileName == fileName && $0.tensor.name == info.name }) else {
+      guard let index = tensors.firstIndex(where: { $0.fileName == fileName && $0.tensor.name == info.name }) else {
         return .unchanged(info, in: file.header)
       }
-      let tensor = rewritten[index]
+      let tensor = tensors[index]
       let base = file.absoluteRange(of: info).lowerBound
       var dimensions = info.dimensions
       dimensions[tensor.rowAxis] = UInt64(rowsAfter)
@@ -47,7 +47,7 @@ extension RowRewrite {
         case .original(let rows):
           return .input((base + rows.lowerBound * tensor.rowBytes)..<(base + rows.upperBound * tensor.rowBytes))
         case .written(let written):
-          fresh.append(FreshRows(tensorIndex: index, targets: written))
+          fresh.append(FreshRows(tensorIndex: index, rows: written))
           return .fresh(id: fresh.count - 1, count: written.count * tensor.rowBytes)
         }
       }
@@ -59,87 +59,82 @@ extension RowRewrite {
   /// on any error nothing is left at the output path.
   ///
   /// The changed files are created and laid out first; then a second thread copies the rest (the
-  /// layout's clone and copy steps, every other file of a folder) while `prepare` runs on this
-  /// thread (it may load a tokenizer; it computes the statistics) and the written rows are made a
-  /// chunk at a time and written into their places.
+  /// layout's clone and copy steps, every other file of a folder) while `source` is prepared on
+  /// this thread (it may load a tokenizer, compute statistics) and fills the written rows a chunk
+  /// at a time into their places.
   ///
   /// - Parameters:
-  ///   - edited: the new text of files of a folder, keyed by path relative to the folder.
+  ///   - source: what fills the written rows; prepared with every core once the copy is done (as
+  ///     on a copy-on-write file system, where it takes milliseconds), one fewer while the kernel
+  ///     still copies.
+  ///   - edited: the new text of files of a folder, keyed by path relative to the model's root.
   ///   - linkingUnchanged: make every file of a folder that does not change a hard link to the
   ///     input's (the output must be on the input's file system).
   ///   - progress: called with (bytes done, bytes in all) from time to time, from either thread.
-  ///   - prepare: the rows to write (see ``prepareRows(pieces:threads:)``), given the threads its
-  ///     statistics may use: every core once the copy is done (as on a copy-on-write file system,
-  ///     where it takes milliseconds), one fewer while the kernel still copies.
-  /// - Complexity: the changed files' new bytes, the statistics over the rewritten matrices, and a
-  ///   copy of the rest (shared instead of copied on a copy-on-write file system); memory does not
-  ///   grow with the rows written.
-  func write(
-    edited: [String: [UInt8]], to destination: OutputDestination, linkingUnchanged: Bool,
-    progress: (@Sendable (Int64, Int64) -> Void)?, prepare: (Int) throws(SurgeryError) -> PreparedRows
-  ) throws(SurgeryError) -> Outcome {
+  /// - Complexity: the changed files' new bytes, the source's work, and a copy of the rest (shared
+  ///   instead of copied on a copy-on-write file system); memory does not grow with the rows
+  ///   written.
+  func write<Source: RowSource>(
+    _ source: inout Source, edited: [String: [UInt8]], to destination: OutputDestination, linkingUnchanged: Bool,
+    progress: (@Sendable (Int64, Int64) -> Void)?
+  ) throws(SurgeryError) {
     let edited = realEdits(edited)
-    let rewritten = try rewrittenTensors()
-    let changed = try changedFiles()
     let root = destination.temporary.path
     // A signal now removes the temporary output (see ``TemporaryOutputs``).
     destination.register()
     do {
-      if model.isFolder {
-        try fileSystem { () throws(FileSystemError) in
-          try root.makeFolder()
-          if !model.transformerFolder.isEmpty { try root.appending(model.transformerFolder).makeFolder() }
-        }
-      }
-      var jobs: [FileJob] = []
-      for name in changed.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-        let file = try model.safeTensorsFile(named: name)
-        let outputPath = model.isFolder ? root.appending(model.relativePath(of: name)).string : root.string
-        jobs.append(try startFile(file, named: name, at: outputPath, rewritten: rewritten))
-      }
-      let counter = ProgressCounter(total: try totalBytes(jobs: jobs, edited: edited), report: progress)
-      let changedPaths = Set(changed.map(model.relativePath(of:)))
+      let others = model.isFolder ? try otherFiles() : []
+      let jobs = try startFiles(at: root)
+      let counter = ProgressCounter(
+        total: totalBytes(jobs: jobs, others: others, edited: edited), report: progress)
       let copied = BackgroundWork.start { [jobs] () throws(SurgeryError) in
-        if model.isFolder {
-          try copyTree(
-            from: FilePath(model.path), to: root, relative: "", changed: changedPaths, edited: edited,
-            linking: linkingUnchanged, counter: counter)
-        }
+        try copy(others, to: root, edited: edited, linking: linkingUnchanged, counter: counter)
         for job in jobs { try copySteps(of: job, counter: counter) }
       }
-      // Where the file system shares blocks the copy ends in milliseconds: the statistics get
-      // every core; where the kernel copies, one stays with the copy.
+      // Where the file system shares blocks the copy ends in milliseconds: the source gets every
+      // core; where the kernel copies, one stays with the copy.
       let sharing = !jobs.isEmpty && jobs.allSatisfy { $0.sharedStep != nil }
-      let written = Result { () throws(SurgeryError) -> Outcome in
+      let written = Result { () throws(SurgeryError) in
         let cores = ParallelWork.defaultThreadCount
-        var prepared = try prepare(sharing || copied.isFinished ? cores : max(1, cores - 1))
-        return try writeRows(&prepared, jobs: jobs, rewritten: rewritten, counter: counter)
+        try source.prepare(tensors, threads: sharing || copied.isFinished ? cores : max(1, cores - 1))
+        try writeRows(&source, jobs: jobs, counter: counter)
       }
       try copied.wait()
-      var outcome = try written.get()
-      for job in jobs {
-        outcome.sharedBytes += job.plan.sharedBytes
-        outcome.copiedBytes += job.plan.copiedBytes
-        outcome.freshBytes += job.plan.freshBytes
-      }
+      try written.get()
       counter.finish()
       try destination.commit(isFolder: model.isFolder)
-      return outcome
     } catch {
       destination.discard()
       throw error
     }
   }
 
+  /// Creates the output's folders (for a folder) and its changed files, each laid out and started.
+  private func startFiles(at root: FilePath) throws(SurgeryError) -> [FileJob] {
+    if model.isFolder {
+      try fileSystem { () throws(FileSystemError) in
+        try root.makeFolder()
+        if !model.transformerFolder.isEmpty { try root.appending(model.transformerFolder).makeFolder() }
+      }
+    }
+    var jobs: [FileJob] = []
+    for name in changedFiles.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+      let file = try model.safeTensorsFile(named: name)
+      let outputPath = model.isFolder ? root.appending(model.relativePath(of: name)).string : root.string
+      jobs.append(try startFile(file, named: name, at: outputPath))
+    }
+    return jobs
+  }
+
   /// Creates the changed file `name` at `outputPath`, plans its layout for the output's file
   /// system, and writes its header and size (the data stays a hole until it is copied or written).
-  private func startFile(
-    _ file: SafeTensorsFile, named name: String, at outputPath: String, rewritten: [RewrittenTensor]
-  ) throws(SurgeryError) -> FileJob {
+  private func startFile(_ file: SafeTensorsFile, named name: String, at outputPath: String) throws(SurgeryError)
+    -> FileJob
+  {
     let output = try fileSystem { () throws(FileSystemError) in try OutputFile(creating: outputPath, exclusive: true) }
     let blockSize = try fileSystem { () throws(FileSystemError) in try output.blockSize() }
     var fresh: [FreshRows] = []
-    let tensors = layoutTensors(of: file, named: name, rewritten: rewritten, fresh: &fresh)
+    let tensors = layoutTensors(of: file, named: name, fresh: &fresh)
     let plan: SharingLayout.Plan
     do {
       plan = try SharingLayout.plan(
@@ -202,42 +197,36 @@ extension RowRewrite {
     }
   }
 
-  /// Makes the written rows, tensor after tensor in ``rewrittenTensors()`` order and each in
-  /// output order (the order of the generator's draws), a chunk of at most 8 MiB at a time, and
-  /// writes them into their places.
-  private func writeRows(
-    _ prepared: inout PreparedRows, jobs: [FileJob], rewritten: [RewrittenTensor], counter: ProgressCounter
-  ) throws(SurgeryError) -> Outcome {
-    var outcome = Outcome()
-    guard !targets.isEmpty else { return outcome }
-    var generator = SeededGenerator(seed: seed)
-    var matrix = 0
-    for (tensorIndex, tensor) in rewritten.enumerated() {
-      var production: RowProduction? = nil
-      if !tensor.isBias {
-        guard matrix < prepared.productions.count else { continue }
-        production = prepared.productions[matrix]
-        matrix += 1
-      }
+  /// Fills the written rows, tensor after tensor in ``tensors`` order and each in output order
+  /// (the order of a generator's draws), a chunk of at most 8 MiB at a time, and writes them into
+  /// their places.
+  private func writeRows<Source: RowSource>(_ source: inout Source, jobs: [FileJob], counter: ProgressCounter)
+    throws(SurgeryError)
+  {
+    guard rowMap.writtenCount > 0 else { return }
+    for (tensorIndex, tensor) in tensors.enumerated() {
       let chunkRows = max(1, (8 << 20) / max(tensor.rowBytes, 1))
+      var chunk = [UInt8](repeating: 0, count: min(chunkRows, rowMap.writtenCount) * tensor.rowBytes)
       for job in jobs {
         let output = try fileSystem { () throws(FileSystemError) in try OutputFile(updating: job.outputPath) }
         for operation in job.plan.operations {
           guard case .fresh(let id, _, let to) = operation, job.fresh[id].tensorIndex == tensorIndex else { continue }
-          let rows = job.fresh[id].targets
+          let rows = job.fresh[id].rows
           var start = rows.lowerBound
           while start < rows.upperBound {
             let end = min(start + chunkRows, rows.upperBound)
-            let bytes: [UInt8]
-            if var making = production {
-              bytes = try making.rows(start..<end, generator: &generator)
-              production = making
-            } else {
-              bytes = Array(repeatElement(prepared.biasEntry ?? [], count: end - start).joined())
-            }
+            let count = (end - start) * tensor.rowBytes
             let offset = Int64(to.lowerBound + (start - rows.lowerBound) * tensor.rowBytes)
-            try fileSystem { () throws(FileSystemError) in try output.write(bytes, at: offset) }
-            counter.advance(bytes.count)
+            try chunk.withUnsafeMutableBytes { buffer in
+              Result { () throws(SurgeryError) in
+                let part = UnsafeMutableRawBufferPointer(rebasing: buffer[..<count])
+                try source.fill(start..<end, of: tensorIndex, into: part)
+                try fileSystem { () throws(FileSystemError) in
+                  try output.write(UnsafeRawBufferPointer(part), at: offset)
+                }
+              }
+            }.get()
+            counter.advance(count)
             start = end
           }
         }
@@ -247,13 +236,7 @@ extension RowRewrite {
           throw .fileSystem(error)
         }
       }
-      if let production {
-        outcome.notes += production.finalNotes
-        outcome.matrices += 1
-        if production.fellBackToMean { outcome.mvnFallbacks += 1 }
-      }
     }
-    return outcome
   }
 
   /// `edited` without the edits that give back a file's own bytes (a tokenizer_config.json that
@@ -266,59 +249,67 @@ extension RowRewrite {
     }
   }
 
-  /// The bytes the output will hold: the changed files, the edited files and the rest.
-  private func totalBytes(jobs: [FileJob], edited: [String: [UInt8]]) throws(SurgeryError) -> Int64 {
-    var total = Int64(jobs.reduce(0) { $0 + $1.plan.fileSize })
-    guard model.isFolder else { return total }
-    let changed = Set(try changedFiles().map(model.relativePath(of:)))
-    func walk(_ folder: FilePath, relative: String) {
-      for name in (try? folder.folderEntries()) ?? [] {
-        let path = folder.appending(name)
-        let relativeName = relative.isEmpty ? name : relative + "/" + name
-        if path.isFolder {
-          walk(path, relative: relativeName)
-        } else if let bytes = edited[relativeName] {
-          total += Int64(bytes.count)
-        } else if !changed.contains(relativeName) {
-          total += path.status()?.size ?? 0
-        }
-      }
-    }
-    walk(FilePath(model.path), relative: "")
-    return total
+  /// A file or folder of the input folder that is not a changed safetensors file.
+  struct OtherFile: Sendable {
+    /// Its path relative to the model's root.
+    let relativePath: String
+    /// Whether it is a folder.
+    let isFolder: Bool
+    /// Its size (a link's: the size of the file it leads to).
+    let size: Int64
   }
 
-  /// Writes every file of the input folder `source` into `destination` except the changed
-  /// safetensors files (`changed`, paths relative to the model's root): edited files replaced,
+  /// Every file and folder of the model's folder but the changed safetensors files (and the
+  /// plan's removed files), each folder
+  /// before what it holds: the one walk of the input folder.
+  private func otherFiles() throws(SurgeryError) -> [OtherFile] {
+    let changed = Set(changedFiles.map(model.relativePath(of:)))
+    var files: [OtherFile] = []
+    func walk(_ folder: FilePath, relative: String) throws(SurgeryError) {
+      for name in try fileSystem({ () throws(FileSystemError) in try folder.folderEntries() }) {
+        let path = folder.appending(name)
+        let relativePath = relative.isEmpty ? name : relative + "/" + name
+        if changed.contains(relativePath) || removedFiles.contains(relativePath) { continue }
+        let isFolder = path.isFolder
+        files.append(OtherFile(relativePath: relativePath, isFolder: isFolder, size: path.status()?.size ?? 0))
+        if isFolder { try walk(path, relative: relativePath) }
+      }
+    }
+    try walk(FilePath(model.path), relative: "")
+    return files
+  }
+
+  /// The bytes the output will hold: the changed files, the edited files and the rest.
+  private func totalBytes(jobs: [FileJob], others: [OtherFile], edited: [String: [UInt8]]) -> Int64 {
+    others.reduce(Int64(jobs.reduce(0) { $0 + $1.plan.fileSize })) { total, file in
+      if file.isFolder { return total }
+      return total + (edited[file.relativePath].map { Int64($0.count) } ?? file.size)
+    }
+  }
+
+  /// Writes `others` (files of the input folder) into the folder `root`: edited files replaced,
   /// every other file cloned whole (or hard-linked: to the file a link leads to, as in a Hugging
   /// Face cache snapshot, whose files are links into its blobs).
-  private func copyTree(
-    from source: FilePath, to destination: FilePath, relative: String, changed: Set<String>,
-    edited: [String: [UInt8]], linking: Bool, counter: ProgressCounter
+  private func copy(
+    _ others: [OtherFile], to root: FilePath, edited: [String: [UInt8]], linking: Bool, counter: ProgressCounter
   ) throws(SurgeryError) {
-    for name in try fileSystem({ () throws(FileSystemError) in try source.folderEntries() }) {
-      let sourcePath = source.appending(name)
-      let destinationPath = destination.appending(name)
-      let relativeName = relative.isEmpty ? name : relative + "/" + name
-      if changed.contains(relativeName) { continue }
+    let input = FilePath(model.path)
+    for file in others {
+      let source = input.appending(file.relativePath)
+      let destination = root.appending(file.relativePath)
       try fileSystem { () throws(FileSystemError) in
-        if sourcePath.isFolder {
-          if !destinationPath.exists { try destinationPath.makeFolder() }
-        } else if let bytes = edited[relativeName] {
-          try destinationPath.writeNewFile(bytes)
+        if file.isFolder {
+          if !destination.exists { try destination.makeFolder() }
+        } else if let bytes = edited[file.relativePath] {
+          try destination.writeNewFile(bytes)
           counter.advance(bytes.count)
         } else if linking {
-          try (sourcePath.canonical ?? sourcePath).hardLink(at: destinationPath)
-          counter.advance(Int(sourcePath.status()?.size ?? 0))
+          try (source.canonical ?? source).hardLink(at: destination)
+          counter.advance(Int(file.size))
         } else {
-          try sourcePath.copyFile(to: destinationPath)
-          counter.advance(Int(sourcePath.status()?.size ?? 0))
+          try source.copyFile(to: destination)
+          counter.advance(Int(file.size))
         }
-      }
-      if sourcePath.isFolder {
-        try copyTree(
-          from: sourcePath, to: destinationPath, relative: relativeName, changed: changed, edited: edited,
-          linking: linking, counter: counter)
       }
     }
   }

@@ -3,8 +3,9 @@ import StrictJSON
 import SystemPackage
 
 /// What every surgery plan has: a model and the tensors it rewrites (the embedding, an untied
-/// head, a head bias). Resize, fix-untrained and trim share through it where their output goes
-/// by default and which tensors they change.
+/// head, a head bias), where its output goes by default, and a way to run it or dry-run it: what
+/// the command line needs. Every plan of the library is a ``RowRewritingPlan``, whose pipeline
+/// implements ``execute(into:linkingUnchanged:progress:)`` and ``dryRunReport(output:)``.
 public protocol SurgeryPlan: Sendable {
   /// The model operated on.
   var model: ModelCheckpoint { get }

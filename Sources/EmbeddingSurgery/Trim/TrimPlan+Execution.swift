@@ -4,45 +4,16 @@ import SystemPackage
 import Tokenization
 
 extension TrimPlan {
-  /// The rows this plan keeps.
-  func rowRewrite() -> RowRewrite {
-    RowRewrite(
-      model: model, tensors: tensors, rowsBefore: rowsBefore, rowMap: .gathering(tokenizerTrim.keptIDs),
-      targets: [], rule: .mean, seed: 0, noiseScale: .standard, excluded: [], excludingUntrained: false)
-  }
+  /// The kept rows, in id order (their new ids).
+  public var rowMap: RowMap { .gathering(tokenizerTrim.keptIDs) }
 
-  /// The report of the plan without writing anything (`--dry-run`).
-  public func dryRunReport(output: SurgeryOutput) throws(SurgeryError) -> TrimReport {
-    try report(output: outputPath(for: output), written: false, notes: [])
-  }
+  /// A trim writes no row: every output row is a kept row.
+  public var rowSource: KeptRows { KeptRows() }
 
-  /// Carries out the plan: writes the trimmed checkpoint (and, for a folder, the tokenizer and
-  /// config files renumbered, every other file cloned) to a temporary path beside the output,
-  /// then moves it into place. Writes nothing when there is nothing to remove. On any error
-  /// nothing is left at the output path and the input is untouched.
-  ///
-  /// - Complexity: the changed files' kept rows (shared with the input on a copy-on-write file
-  ///   system where they keep their alignment) and a copy of the rest; memory does not grow with
-  ///   the matrices.
-  public func execute(
-    into output: SurgeryOutput, linkingUnchanged: Bool = false,
-    progress: (@Sendable (Int64, Int64) -> Void)? = nil
-  ) throws(SurgeryError) -> TrimReport {
-    guard writesAnything else {
-      return try report(
-        output: outputPath(for: output), written: false, notes: ["nothing to remove: nothing written"])
-    }
-    let destination = try destination(for: output, linkingUnchanged: linkingUnchanged)
-    let rewrite = rowRewrite()
-    let edited = model.isFolder ? try editedFiles(dataSizeChange: try rewrite.dataSizeChange()) : [:]
-    _ = try rewrite.write(edited: edited, to: destination, linkingUnchanged: linkingUnchanged, progress: progress) {
-      _ throws(SurgeryError) in RowRewrite.PreparedRows()
-    }
-    return try report(output: destination.path, written: true, notes: linkNotes(linkingUnchanged))
-  }
-
-  func report(output: String, written: Bool, notes: [String]) throws(SurgeryError) -> TrimReport {
-    var notes = notes
+  /// The report: sizes before and after, the renumbering, what the corpus used, and the notes.
+  public func report(output: FilePath, run: RewriteRun<Void>) throws(SurgeryError) -> TrimReport {
+    var notes = run.notes
+    if case .nothingToWrite = run { notes.append("nothing to remove: nothing written") }
     if usage.textCount == 0 {
       notes.append("the corpus holds no text: only the base vocabulary and the special tokens are kept")
     }
@@ -50,13 +21,13 @@ extension TrimPlan {
       notes.append("the tokenizer files were left unchanged (only the safetensors file is written)")
     }
     let bytesBefore = try checkpointBytes()
-    let change = writesAnything ? try rowRewrite().dataSizeChange() : 0
+    let change = writesAnything ? try dataSizeChange() : 0
     let kept = tokenizerTrim.keptIDs
     return TrimReport(
       rowsBefore: rowsBefore, rowsAfter: rowsAfter, kept: kept.count, removed: idMap.oldCount - kept.count,
-      bytesBefore: bytesBefore, bytesAfter: bytesBefore + change, resized: changedTensors, output: output,
+      bytesBefore: bytesBefore, bytesAfter: bytesBefore + change, resized: changedTensors, output: output.string,
       idMap: kept.enumerated().map { ($1, $0) }, skipped: tokenizerTrim.skippedKeepTokens,
-      corpusTexts: usage.textCount, corpusTokens: usage.tokenCount, written: written, notes: notes)
+      corpusTexts: usage.textCount, corpusTokens: usage.tokenCount, written: run.wrote, notes: notes)
   }
 
   /// The data bytes of the checkpoint's safetensors files (their tensors).
@@ -68,10 +39,10 @@ extension TrimPlan {
     }
   }
 
-  /// The new contents of the folder's files that hold ids, keyed by name: tokenizer.json,
-  /// tokenizer_config.json, vocab.txt, tokenizer.model, config.json, generation_config.json and
-  /// the shard index.
-  func editedFiles(dataSizeChange: Int) throws(SurgeryError) -> [String: [UInt8]] {
+  /// The new contents of the folder's files that hold ids, keyed by path relative to the model's
+  /// root: tokenizer.json, tokenizer_config.json, vocab.txt, tokenizer.model, config.json and
+  /// generation_config.json.
+  public func editedFiles() throws(SurgeryError) -> [FilePath: [UInt8]] {
     var edited: [String: [UInt8]] = [:]
     let folder = model.folder
     let vocabulary = tokenizerFile.tokenizer.vocabulary
@@ -121,10 +92,6 @@ extension TrimPlan {
         inConfig: bytes, path: folder.appending("generation_config.json").string
       ) { map[$0] }
     }
-    if model.checkpoint.index != nil, let bytes = try read(ShardIndex.fileName) {
-      edited[model.relativePath(of: ShardIndex.fileName)] = try ModelFileEdits.setTotalSize(
-        try checkpointBytes() + dataSizeChange, inIndex: bytes, path: folder.appending(ShardIndex.fileName).string)
-    }
-    return edited
+    return Dictionary(uniqueKeysWithValues: edited.map { (FilePath($0.key), $0.value) })
   }
 }

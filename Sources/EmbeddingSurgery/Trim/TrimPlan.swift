@@ -7,8 +7,9 @@ import Tokenization
 /// ``TokenizerTrim``), their new dense ids in the same order, and the rows the embedding, an
 /// untied head and a head bias keep. Making a plan encodes the corpus (all cores, streamed) and
 /// reads only headers; ``execute(into:linkingUnchanged:progress:)`` does the work.
-public struct TrimPlan: SurgeryPlan {
+public struct TrimPlan: RowRewritingPlan {
   public static let outputSuffix = "trimmed"
+  public typealias Report = TrimReport
 
   /// The model being trimmed.
   public let model: ModelCheckpoint
@@ -36,9 +37,6 @@ public struct TrimPlan: SurgeryPlan {
   /// Whether the trim removes anything (rows, or tokens of the tokenizer): a trim that removes
   /// nothing writes nothing.
   public var writesAnything: Bool { rowsAfter != rowsBefore || tokenizerTrim.idMap.oldCount != rowsAfter }
-
-  /// The names of the tensors that change (none when nothing is removed).
-  public var changedTensors: [String] { writesAnything ? rewrittenTensors : [] }
 
   /// Plans a trim: reads the tokenizer, encodes the corpus, works out what to keep.
   ///

@@ -20,6 +20,21 @@ enum ByteLevelAlphabet {
     return table
   }()
 
+  /// The byte each scalar of the alphabet stands for, indexed by the scalar's value (the
+  /// alphabet's scalars are all below U+0144).
+  private static let bytesByScalar: [Int16] = {
+    var table = [Int16](repeating: -1, count: 0x144)
+    for (byte, scalar) in scalars.enumerated() { table[Int(scalar.value)] = Int16(byte) }
+    return table
+  }()
+
+  /// The byte `scalar` stands for, or `nil` when it is not in the alphabet.
+  static func byte(of scalar: Unicode.Scalar) -> UInt8? {
+    let value = Int(scalar.value)
+    guard value < bytesByScalar.count, bytesByScalar[value] >= 0 else { return nil }
+    return UInt8(bytesByScalar[value])
+  }
+
   /// The byte-level form of a piece: each UTF-8 byte becomes its scalar.
   static func encode(_ text: inout NormalizedText) {
     text.transform { scalar in
