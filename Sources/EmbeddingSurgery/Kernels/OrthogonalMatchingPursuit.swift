@@ -112,7 +112,10 @@ public enum OrthogonalMatchingPursuit {
       }
       blockStart += blockCount
     }
-    return SparseCodes(k: k, atoms: atoms, coefficients: coefficients, relativeResiduals: residuals)
+    var codes = SparseCodes(k: k, atoms: atoms, coefficients: coefficients, relativeResiduals: residuals)
+    codes.gramColumnsComputed = cache.computed
+    codes.gramColumnsRequested = cache.requested
+    return codes
   }
 
   private static func isZero(_ rows: UnsafeBufferPointer<Float>, row: Int, width: Int) -> Bool {

@@ -16,6 +16,11 @@ public struct SparseCodes: Sendable {
   /// `Double` from the `Float` coefficients.
   public var relativeResiduals: [Float]
 
+  /// Gram columns the pursuit computed (each 2·N·D flops) and asked for (one per chosen atom): the
+  /// difference is what the cache saved.
+  public var gramColumnsComputed = 0
+  public var gramColumnsRequested = 0
+
   /// The number of targets.
   public var targetCount: Int { relativeResiduals.count }
 
