@@ -133,4 +133,7 @@ let benchmarks: @Sendable () -> Void = {
       }
     }
   }
+
+  // Orthogonal matching pursuit at transplant's shape (PursuitBenchmarks.swift).
+  registerPursuitBenchmarks()
 }
