@@ -114,11 +114,11 @@ import Testing
     let width = 32
     let k = 16
     let dictionary = Self.matrix(rows: anchors, width: width, seed: 21)
-    let targets = Self.matrix(rows: 450, width: width, seed: 22)
-    // The default budget: batches of 64 targets, every column cached. A budget of 120 columns:
-    // batches of 3 targets and a cache of 117 of the 300 columns, so columns are evicted and
-    // computed again.
-    for budget in [OrthogonalMatchingPursuit.defaultMemoryBudget, 120 * anchors * 4] {
+    let targets = Self.matrix(rows: 200, width: width, seed: 22)
+    // The default budget: batches of 64 targets, every column cached. A budget of 64 + 100
+    // columns: batches of 3 targets and a cache of 100 of the 300 columns, so columns are evicted
+    // and computed again.
+    for budget in [OrthogonalMatchingPursuit.defaultMemoryBudget, 164 * anchors * 4] {
       func bits(_ threads: Int) -> [UInt32] {
         let codes = Self.codes(
           dictionary, anchors: anchors, width: width, targets, k: k, threads: threads, memoryBudget: budget)
@@ -135,9 +135,9 @@ import Testing
     // Gemma-3-270M given SmolLM2: 45,000 anchors, k 64.
     let plan = OrthogonalMatchingPursuit.Plan(anchorCount: 45_000, k: 64, memoryBudget: 256 << 20)
     let columnBytes = 45_000 * 4
-    // A batch's α⁰ rows and the cache's columns fit in the budget; a batch can pin k columns per
-    // target without running out of slots.
-    #expect((plan.batchSize + plan.cacheSlots) * columnBytes <= 256 << 20)
+    // A block's α⁰ rows (64 targets) and the cache's columns fit in the budget; a batch can pin k
+    // columns per target without running out of slots.
+    #expect((64 + plan.cacheSlots) * columnBytes <= 256 << 20)
     #expect(plan.cacheSlots >= plan.batchSize * 64)
     #expect(plan.batchSize == 11)
     // A small dictionary: batches of 64, no more slots than atoms.

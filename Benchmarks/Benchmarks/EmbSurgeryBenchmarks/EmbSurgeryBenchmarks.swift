@@ -129,4 +129,7 @@ let benchmarks: @Sendable () -> Void = {
       }
     }
   }
+
+  // Orthogonal matching pursuit at transplant's shape (PursuitBenchmarks.swift).
+  registerPursuitBenchmarks()
 }

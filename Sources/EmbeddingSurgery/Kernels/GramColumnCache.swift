@@ -16,7 +16,7 @@ import CBLAS
 /// the same on any number of threads, so the result is too.
 final class GramColumnCache: @unchecked Sendable {
   /// Atoms whose columns one `sgemm` computes.
-  static let groupSize = 8
+  static let groupSize = 16
 
   /// Rows of the dictionary (the length of a column).
   let anchorCount: Int

@@ -26,9 +26,9 @@ import CBLAS
 /// batch, its order of operations), and the cache's decisions (which columns one `sgemm` computes,
 /// which are evicted) follow the sequence of requests, not the timing of threads. (An optimized
 /// BLAS such as OpenBLAS rounds a product differently with other shapes; the shapes are fixed.)
-package enum OrthogonalMatchingPursuit {
+public enum OrthogonalMatchingPursuit {
   /// The default bound on the pursuit's working memory (Gram columns and correlations).
-  package static let defaultMemoryBudget = 256 << 20
+  public static let defaultMemoryBudget = 256 << 20
 
   /// A pursuit stops when ‖residual‖ ≤ this × ‖target‖.
   package static let residualTolerance = 1e-5
@@ -48,7 +48,7 @@ package enum OrthogonalMatchingPursuit {
   ///   Σ N·|I| ≈ M·N·k²/2 for the correlation updates; memory about `memoryBudget`.
   /// - Precondition: `dictionary.count == anchorCount * width`, `targets.count == targetCount * width`,
   ///   `k >= 1`, `anchorCount < Int32.max`.
-  package static func codes(
+  public static func codes(
     dictionary: UnsafeBufferPointer<Float>, anchorCount: Int, width: Int, targets: UnsafeBufferPointer<Float>,
     targetCount: Int, k: Int, threads: Int, memoryBudget: Int = defaultMemoryBudget
   ) -> SparseCodes {
@@ -72,19 +72,50 @@ package enum OrthogonalMatchingPursuit {
     }
     let cache = GramColumnCache(
       dictionary: dictionary, anchorCount: anchorCount, width: width, capacity: plan.cacheSlots)
-    var first = 0
-    while first < targetCount {
-      let range = first..<min(targetCount, first + plan.batchSize)
-      var pursuit = BatchPursuit(
-        dictionary: dictionary, width: width, targets: targets, range: range, k: k, cache: cache,
-        threads: max(1, threads))
-      let result = pursuit.run()
-      atoms.replaceSubrange(first * k..<range.upperBound * k, with: result.atoms)
-      coefficients.replaceSubrange(first * k..<range.upperBound * k, with: result.coefficients)
-      residuals.replaceSubrange(range, with: result.residuals)
-      first = range.upperBound
+    // α⁰ for a block of targets at a time (larger products run faster than a batch's), in fixed
+    // groups of rows; then the block's batches one after the other.
+    let blockRows = Plan.correlationBlock
+    var correlations = [Float](repeating: 0, count: min(blockRows, targetCount) * anchorCount)
+    var blockStart = 0
+    while blockStart < targetCount {
+      let blockCount = min(blockRows, targetCount - blockStart)
+      let group = Plan.correlationGroup
+      correlations.withUnsafeMutableBufferPointer { output in
+        nonisolated(unsafe) let output = output.baseAddress.unsafelyUnwrapped
+        nonisolated(unsafe) let dictionary = dictionary.baseAddress
+        nonisolated(unsafe) let rows = targets.baseAddress.unsafelyUnwrapped + blockStart * width
+        _ = ParallelWork.map((blockCount + group - 1) / group, threads: max(1, threads)) { index in
+          guard width > 0 else { return }
+          let count = min(group, blockCount - index * group)
+          cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(anchorCount), Int32(width), 1,
+            rows + index * group * width, Int32(width), dictionary, Int32(width), 0,
+            output + index * group * anchorCount, Int32(anchorCount))
+        }
+      }
+      var first = blockStart
+      while first < blockStart + blockCount {
+        let range = first..<min(blockStart + blockCount, first + plan.batchSize)
+        let result = correlations.withUnsafeBufferPointer { correlations in
+          var pursuit = BatchPursuit(
+            dictionary: dictionary, width: width, targets: targets, range: range, k: k, cache: cache,
+            initialCorrelations: UnsafeBufferPointer(
+              rebasing: correlations[(first - blockStart) * anchorCount..<(range.upperBound - blockStart) * anchorCount]
+            ),
+            threads: max(1, threads))
+          return pursuit.run()
+        }
+        atoms.replaceSubrange(first * k..<range.upperBound * k, with: result.atoms)
+        coefficients.replaceSubrange(first * k..<range.upperBound * k, with: result.coefficients)
+        residuals.replaceSubrange(range, with: result.residuals)
+        first = range.upperBound
+      }
+      blockStart += blockCount
     }
-    return SparseCodes(k: k, atoms: atoms, coefficients: coefficients, relativeResiduals: residuals)
+    var codes = SparseCodes(k: k, atoms: atoms, coefficients: coefficients, relativeResiduals: residuals)
+    codes.gramColumnsComputed = cache.computed
+    codes.gramColumnsRequested = cache.requested
+    return codes
   }
 
   private static func isZero(_ rows: UnsafeBufferPointer<Float>, row: Int, width: Int) -> Bool {
@@ -93,6 +124,10 @@ package enum OrthogonalMatchingPursuit {
 
   /// How a budget becomes a batch size and cache slots.
   package struct Plan {
+    /// Targets whose α⁰ is computed together (one row of N floats each).
+    static let correlationBlock = 64
+    /// Rows of α⁰ one `sgemm` computes: a fixed partition, the same calls on any number of threads.
+    static let correlationGroup = 32
     /// Targets pursued together (at most 64): fixed by the budget, never by the threads.
     package let batchSize: Int
     /// Gram columns kept: at least what a batch can pin (k per target).
@@ -100,12 +135,12 @@ package enum OrthogonalMatchingPursuit {
 
     package init(anchorCount: Int, k: Int, memoryBudget: Int) {
       let columnBytes = max(1, anchorCount) * MemoryLayout<Float>.stride
-      // The budget in columns of N floats: a batch's α⁰ takes one per target, its pinned Gram
-      // columns at most k per target; half the columns are left for the popular atoms.
-      let columns = max(1, memoryBudget / columnBytes)
-      batchSize = max(1, min(64, columns / (2 * (k + 1))))
+      // The budget in columns of N floats: a block's α⁰ takes one per target, a batch's pinned Gram
+      // columns at most k per target; half the rest is left for the popular atoms.
+      let columns = max(1, memoryBudget / columnBytes - Self.correlationBlock)
+      batchSize = max(1, min(Self.correlationBlock, columns / (2 * k)))
       // More slots than atoms would never fill.
-      cacheSlots = min(max(1, anchorCount), max(batchSize * k, columns - batchSize))
+      cacheSlots = min(max(1, anchorCount), max(batchSize * k, columns))
     }
   }
 }
@@ -119,10 +154,10 @@ private struct BatchPursuit {
   let range: Range<Int>
   let k: Int
   let cache: GramColumnCache
+  /// α⁰ of the batch's targets, rows of N.
+  let initialCorrelations: UnsafeBufferPointer<Float>
   let threads: Int
   var anchorCount: Int { cache.anchorCount }
-  /// Targets whose α⁰ one `sgemm` computes (a fixed partition: the same calls on any thread count).
-  static let correlationGroup = 8
 
   /// One target's pursuit.
   struct Target {
@@ -139,13 +174,12 @@ private struct BatchPursuit {
   }
 
   var states: [Target] = []
-  /// α⁰ of the batch, rows of N.
-  var initialCorrelations: [Float] = []
 
   init(
     dictionary: UnsafeBufferPointer<Float>, width: Int, targets: UnsafeBufferPointer<Float>, range: Range<Int>,
-    k: Int, cache: GramColumnCache, threads: Int
+    k: Int, cache: GramColumnCache, initialCorrelations: UnsafeBufferPointer<Float>, threads: Int
   ) {
+    self.initialCorrelations = initialCorrelations
     self.threads = threads
     self.dictionary = dictionary
     self.width = width
@@ -173,24 +207,6 @@ private struct BatchPursuit {
       for column in 0..<width { sum += Double(row[column]) * Double(row[column]) }
       return Target(lower: Array(repeating: 0, count: maximumAtoms * maximumAtoms), normSquared: sum, done: !(sum > 0))
     }
-    var correlations = [Float](repeating: 0, count: count * anchorCount)
-    if width > 0 {
-      let group = Self.correlationGroup
-      let width = self.width
-      nonisolated(unsafe) let dictionary = self.dictionary.baseAddress
-      nonisolated(unsafe) let firstTarget = targetRow(0)
-      correlations.withUnsafeMutableBufferPointer { output in
-        nonisolated(unsafe) let output = output.baseAddress.unsafelyUnwrapped
-        _ = ParallelWork.map((count + group - 1) / group, threads: threads) { index in
-          let rows = min(group, count - index * group)
-          cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(anchorCount), Int32(width), 1,
-            firstTarget + index * group * width, Int32(width), dictionary, Int32(width), 0,
-            output + index * group * anchorCount, Int32(anchorCount))
-        }
-      }
-    }
-    initialCorrelations = correlations
     for _ in 0..<maximumAtoms {
       let active = states.indices.filter { !states[$0].done }
       if active.isEmpty { break }
@@ -232,7 +248,8 @@ private struct BatchPursuit {
     var bestValues = [Float](repeating: 0, count: active.count)
     var bestIndices = [Int](repeating: -1, count: active.count)
     let columnsOf: [[UnsafePointer<Float>]] = active.map { target in states[target].slots.map { cache.column($0) } }
-    initialCorrelations.withUnsafeBufferPointer { initial in
+    do {
+      let initial = initialCorrelations
       withUnsafeTemporaryAllocation(of: Float.self, capacity: blockSize) { scratch in
         let block = scratch.baseAddress.unsafelyUnwrapped
         var start = 0

@@ -5,19 +5,24 @@
 /// Target `m`'s pairs are `atoms[m * k ..< (m + 1) * k]` and the same range of `coefficients`, in
 /// the order the pursuit chose them; a pursuit that stopped early leaves the rest as atom `-1` with
 /// coefficient 0.
-package struct SparseCodes: Sendable {
+public struct SparseCodes: Sendable {
   /// The most atoms per target.
-  package let k: Int
+  public let k: Int
   /// The chosen anchors, `M × k`; `-1` marks an unused slot.
-  package var atoms: [Int32]
+  public var atoms: [Int32]
   /// The coefficients of the chosen anchors, `M × k`; 0 in unused slots.
-  package var coefficients: [Float]
+  public var coefficients: [Float]
   /// ‖target − Σ coefficient × atom‖ / ‖target‖ per target (0 for a zero target), computed in
   /// `Double` from the `Float` coefficients.
-  package var relativeResiduals: [Float]
+  public var relativeResiduals: [Float]
+
+  /// Gram columns the pursuit computed (each 2·N·D flops) and asked for (one per chosen atom): the
+  /// difference is what the cache saved.
+  public var gramColumnsComputed = 0
+  public var gramColumnsRequested = 0
 
   /// The number of targets.
-  package var targetCount: Int { relativeResiduals.count }
+  public var targetCount: Int { relativeResiduals.count }
 
   package init(k: Int, atoms: [Int32], coefficients: [Float], relativeResiduals: [Float]) {
     self.k = k
@@ -27,13 +32,13 @@ package struct SparseCodes: Sendable {
   }
 
   /// The atoms chosen for target `target`, in the order of choice (unused slots left out).
-  package func atoms(of target: Int) -> ArraySlice<Int32> {
+  public func atoms(of target: Int) -> ArraySlice<Int32> {
     let slots = atoms[target * k..<(target + 1) * k]
     return slots.prefix { $0 >= 0 }
   }
 
   /// The largest |coefficient| of target `target` (0 when it has no atom).
-  package func largestCoefficient(of target: Int) -> Float {
+  public func largestCoefficient(of target: Int) -> Float {
     coefficients[target * k..<(target + 1) * k].reduce(0) { max($0, abs($1)) }
   }
 }
