@@ -8,6 +8,8 @@ with the command's one-line message and exit status.
     >>> report.new_ids  # for PEFT's trainable_token_indices
     >>> trimmed = embsurgery.trim("model", "corpus.txt", output="model-trimmed")
     >>> trimmed.remap(old_ids)  # a dataset tokenized before the trim, in the new ids
+    >>> extended = embsurgery.extend("model", "corpus.txt", add=2000, output="model-extended")
+    >>> transplanted = embsurgery.transplant("model", "donor", output="model-transplanted")
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from ._reports import (
     DifferingRow,
     ErrorDetail,
     ErrorReport,
+    ExtendCorpus,
+    ExtendMerge,
+    ExtendReport,
+    ExtendSkipped,
     FixUntrainedReport,
     FlagChange,
     FlaggedRow,
@@ -52,6 +58,10 @@ from ._reports import (
     SkippedToken,
     Tensor,
     TokenWithoutRow,
+    TransplantApproximation,
+    TransplantMatched,
+    TransplantReport,
+    TransplantSpecialToken,
     TrimCorpus,
     TrimReport,
     VocabSizeChange,
@@ -60,7 +70,9 @@ from ._reports import (
 
 R = TypeVar("R")
 Initialization = Literal["mean", "nearest", "random", "zeros", "mvn"]
-"""How `resize` initializes new rows (``--init``); `fix_untrained` takes all but ``nearest``."""
+"""How `resize` and `extend` initialize new rows (``--init``); `fix_untrained` takes all but ``nearest``."""
+TransplantInitialization = Literal["omp", "nearest", "mean"]
+"""How `transplant` makes the rows of donor tokens that match no base token (``--init``)."""
 
 try:
     __version__ = metadata.version("embsurgery")
@@ -70,12 +82,14 @@ except metadata.PackageNotFoundError:  # imported from a source tree
 __all__ = [
     "AddedToken", "AddedTokenFlags", "AuditedMatrix", "AuditReport", "AuditThresholds",
     "CheckpointFile", "DecodeError", "DiffReport", "DiffToken", "DifferingRow", "Error", "ErrorDetail", "ErrorReport",
+    "ExtendCorpus", "ExtendMerge", "ExtendReport", "ExtendSkipped",
     "FixUntrainedReport", "FlagChange", "FlaggedRow", "FlagsChanged", "IdRange", "IdRanges",
     "Initialization", "InspectReport", "LowNormStatistics", "Matrix", "MatrixDiff", "MovedToken",
     "NormSummary", "Progress", "RenamedToken", "ReservedMean", "ResizeReport", "RowFlags", "SkippedToken", "Tensor",
-    "SCHEMA_VERSION", "TokenWithoutRow", "TrimCorpus", "TrimReport", "VocabSizeChange", "VocabularySizes", "audit", "diff",
-    "executable",
-    "fix_untrained", "inspect", "resize", "trim",
+    "SCHEMA_VERSION", "TokenWithoutRow", "TransplantApproximation", "TransplantInitialization", "TransplantMatched",
+    "TransplantReport", "TransplantSpecialToken", "TrimCorpus", "TrimReport", "VocabSizeChange", "VocabularySizes",
+    "audit", "diff", "executable", "extend",
+    "fix_untrained", "inspect", "resize", "transplant", "trim",
 ]
 
 
@@ -192,10 +206,7 @@ def trim(
     tokenized before the trim. The other arguments are the command's options of the same names
     (``embsurgery trim --help``).
     """
-    files = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
-    if not all(isinstance(file, (str, os.PathLike)) for file in files):
-        raise TypeError("corpus must be a path or a list of paths (give texts as texts=)")
-    sources = ["--corpus=" + path_argument(file) for file in files]
+    sources = _corpus_files(corpus, "corpus must be a path or a list of paths (give texts as texts=)")
     stdin: Iterable[bytes] | None = None
     if texts is not None:
         if isinstance(texts, (str, bytes)):
@@ -217,6 +228,93 @@ def trim(
     return _written(
         TrimReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress,
         stdin=stdin,
+    )
+
+
+def extend(
+    model: StrPath,
+    corpus: StrPath | Sequence[StrPath] = (),
+    *,
+    add: int | None = None,
+    words: StrPath | None = None,
+    min_count: int | None = None,
+    init: Initialization | None = None,
+    pad_to_multiple_of: int | None = None,
+    seed: int | None = None,
+    noise_scale: float | None = None,
+    embedding: str | None = None,
+    head: str | None = None,
+    revision: str | None = None,
+    output: StrPath | None = None,
+    in_place: bool = False,
+    link_unchanged: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: bool | Progress = False,
+) -> ExtendReport:
+    """Grows the BPE vocabulary of `model` (a model folder, or a repository id in the local cache)
+    with real merges, appended after the old ones, and gives the new tokens rows.
+
+    Either `add` merges are learned from the corpus files `corpus` (one path or a list of paths;
+    each non-empty line is a text, or a ``.jsonl`` file of ``{"text": ...}`` objects) by
+    continued BPE, stopping early when the most frequent pair occurs fewer than `min_count`
+    times; or `words` (the path of a file with one string per line, spaces kept, or a ``.json``
+    array) each become one token through a chain of merges. The corpus and the words are read
+    from files only: the command takes neither on its standard input. ``report.merges`` lists the
+    new merges and their token ids; ``report.corpus`` the corpus's tokens before and after.
+    `init` is ``nearest`` (the command's default: the mean of the token's old pieces),
+    ``mean``, ``random``, ``zeros`` or ``mvn``. `None` leaves an option at the command's
+    default. The other arguments are the command's options of the same names
+    (``embsurgery extend --help``).
+    """
+    sources = _corpus_files(corpus, "corpus must be a path or a list of paths")
+    if words is not None and not isinstance(words, (str, os.PathLike)):
+        raise TypeError("words must be the path of a file (one string per line, or a .json array)")
+    arguments = ["extend", path_argument(model), *sources] + options(
+        add=add, words=None if words is None else path_argument(words), min_count=min_count, init=init,
+        pad_to_multiple_of=pad_to_multiple_of, seed=seed, noise_scale=noise_scale, embedding=embedding, head=head,
+        revision=revision, output=output, in_place=in_place,
+    )
+    return _written(
+        ExtendReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress
+    )
+
+
+def transplant(
+    model: StrPath,
+    donor: StrPath,
+    *,
+    init: TransplantInitialization | None = None,
+    k: int | None = None,
+    pad_to_multiple_of: int | None = None,
+    tokenizer: StrPath | None = None,
+    revision: str | None = None,
+    donor_revision: str | None = None,
+    output: StrPath | None = None,
+    in_place: bool = False,
+    link_unchanged: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: bool | Progress = False,
+) -> TransplantReport:
+    """Gives `model` (a model folder, a repository id in the local cache at `revision`, or a
+    ``.safetensors`` file with `tokenizer`) the tokenizer of `donor` (a folder or repository id,
+    at `donor_revision`, with a tokenizer.json, with or without weights).
+
+    A donor token that stands for the same bytes as a base token takes its row byte for byte;
+    special tokens match by content, then by role. The other rows are made by `init`: ``omp``
+    (the default when the donor has weights; at most `k` atoms), ``nearest`` (the default
+    without) or ``mean``. ``report.id_map`` gives, for each donor id, the base id whose row it
+    took (``None``: approximated or padding); ``report.worst`` the pursuit's residual and largest
+    coefficient of each approximated token. `None` leaves an option at the command's default. The
+    other arguments are the command's options of the same names (``embsurgery transplant --help``).
+    """
+    arguments = ["transplant", path_argument(model), "--donor=" + path_argument(donor)] + options(
+        init=init, k=k, pad_to_multiple_of=pad_to_multiple_of, tokenizer=tokenizer, revision=revision,
+        donor_revision=donor_revision, output=output, in_place=in_place,
+    )
+    return _written(
+        TransplantReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress
     )
 
 
@@ -272,6 +370,14 @@ def _written(
     if handler is not None:
         arguments.append("--progress=jsonl")
     return _report(report, arguments, progress=handler, stdin=stdin)
+
+
+def _corpus_files(corpus: StrPath | Sequence[StrPath], message: str) -> list[str]:
+    """``--corpus`` options for one path or a list of paths; anything else raises TypeError with `message`."""
+    files = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
+    if not all(isinstance(file, (str, os.PathLike)) for file in files):
+        raise TypeError(message)
+    return ["--corpus=" + path_argument(file) for file in files]
 
 
 def _json_lines(texts: Iterable[str]) -> Iterator[bytes]:
