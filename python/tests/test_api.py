@@ -159,6 +159,10 @@ WRITERS: dict[str, Callable[..., Any]] = {
     "resize": lambda model, out, **options: embsurgery.resize(model, TOKENS, output=out, **options),
     "fix_untrained": lambda model, out, **options: embsurgery.fix_untrained(model, out, ids=[3], **options),
     "trim": lambda model, out, **options: embsurgery.trim(model, TOKENS, output=out, **options),
+    "extend": lambda model, out, **options: embsurgery.extend(model, CORPUS, add=4, output=out, **options),
+    "transplant": lambda model, out, **options: embsurgery.transplant(
+        model, FIXTURE, init="mean", pad_to_multiple_of=128, output=out, **options
+    ),
 }
 # Every function that takes MODEL, called the same way (the readers write nothing).
 MODEL_FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -167,6 +171,7 @@ MODEL_FUNCTIONS: dict[str, Callable[..., Any]] = {
     **WRITERS,
 }
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+CORPUS = ROOT / "Fixtures" / "trim-model-corpus.txt"
 
 
 @pytest.fixture
@@ -232,8 +237,14 @@ def test_link_unchanged(tmp_path: Path, documents: list[Any], write: Callable[..
         lambda path: embsurgery.trim(FIXTURE, path),
         lambda path: embsurgery.trim(FIXTURE, TOKENS, keep=path, dry_run=True),
         lambda path: embsurgery.resize(path, ["<|x|>"], progress=True),
+        lambda path: embsurgery.extend(path, CORPUS, add=4),
+        lambda path: embsurgery.extend(FIXTURE, path, add=4, dry_run=True),
+        lambda path: embsurgery.extend(FIXTURE, words=path, dry_run=True),
+        lambda path: embsurgery.transplant(path, FIXTURE),
+        lambda path: embsurgery.transplant(FIXTURE, path, dry_run=True),
     ],
-    ids=["inspect", "resize", "fix_untrained", "audit", "diff", "trim", "trim-corpus", "trim-keep", "resize-progress"],
+    ids=["inspect", "resize", "fix_untrained", "audit", "diff", "trim", "trim-corpus", "trim-keep", "resize-progress",
+         "extend", "extend-corpus", "extend-words", "transplant", "transplant-donor"],
 )
 def test_a_bad_path_raises_the_one_line_message(tmp_path: Path, call: Callable[[str], object]) -> None:
     missing = str(tmp_path / "no-such-model")
@@ -280,9 +291,18 @@ def test_bad_input_and_bad_arguments() -> None:
          "--min-count must be at least 1"),
         ("trim", lambda out: embsurgery.trim(FIXTURE, output=out),
          "--corpus is required (an empty file keeps only the base vocabulary)"),
+        ("extend", lambda out: embsurgery.extend(FIXTURE, CORPUS, add=4, output=out, in_place=True),
+         "--output and --in-place cannot be used together"),
+        ("extend", lambda out: embsurgery.extend(FIXTURE, CORPUS, output=out),
+         "--add is required with --corpus (the number of merges to learn)"),
+        ("extend", lambda out: embsurgery.extend(FIXTURE, CORPUS, add=4, min_count=0, output=out),
+         "--min-count must be at least 1"),
+        ("transplant", lambda out: embsurgery.transplant(FIXTURE, FIXTURE, output=out, in_place=True),
+         "--output and --in-place cannot be used together"),
     ],
     ids=["resize-output-in-place", "resize-pad-0", "resize-noise", "fix-ids", "fix-nearest", "fix-output-in-place",
-         "trim-output-in-place", "trim-min-count", "trim-no-corpus"],
+         "trim-output-in-place", "trim-min-count", "trim-no-corpus", "extend-output-in-place", "extend-no-add",
+         "extend-min-count", "transplant-output-in-place"],
 )
 def test_a_misused_option_raises_the_usage_error(
     tmp_path: Path, command: str, call: Callable[[Path], object], message: str
