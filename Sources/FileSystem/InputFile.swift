@@ -11,13 +11,7 @@ public struct InputFile: ~Copyable, Sendable {
   ///
   /// - Throws: ``FileSystemError/failed(operation:path:errno:)`` (`ENOENT` when there is nothing there).
   public init(path: String) throws(FileSystemError) {
-    do {
-      descriptor = try SystemCall.converting {
-        try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-      }
-    } catch {
-      throw .failed(operation: "open", path: path, errno: error)
-    }
+    descriptor = try SystemCall.open(path, .readOnly, operation: "open")
     self.path = path
   }
 

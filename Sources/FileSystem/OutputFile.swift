@@ -14,28 +14,15 @@ public struct OutputFile: ~Copyable, Sendable {
   /// Creates the file at `path` with mode 0666 filtered by the umask: `exclusive` refuses an
   /// existing file, else an existing file is truncated.
   public init(creating path: String, exclusive: Bool) throws(FileSystemError) {
-    do {
-      descriptor = try SystemCall.converting {
-        try FileDescriptor.open(
-          FilePath(path), .writeOnly,
-          options: [.create, .closeOnExec, exclusive ? .exclusiveCreate : .truncate],
-          permissions: [.ownerReadWrite, .groupReadWrite, .otherReadWrite])
-      }
-    } catch {
-      throw .failed(operation: "open for writing", path: path, errno: error)
-    }
+    descriptor = try SystemCall.open(
+      path, .writeOnly, options: [.create, exclusive ? .exclusiveCreate : .truncate],
+      permissions: [.ownerReadWrite, .groupReadWrite, .otherReadWrite], operation: "open for writing")
     self.path = path
   }
 
   /// Opens the existing file at `path` for writing in place (no truncation).
   public init(updating path: String) throws(FileSystemError) {
-    do {
-      descriptor = try SystemCall.converting {
-        try FileDescriptor.open(FilePath(path), .writeOnly, options: [.closeOnExec])
-      }
-    } catch {
-      throw .failed(operation: "open for writing", path: path, errno: error)
-    }
+    descriptor = try SystemCall.open(path, .writeOnly, operation: "open for writing")
     self.path = path
   }
 

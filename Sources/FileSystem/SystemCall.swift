@@ -22,6 +22,21 @@ enum SystemCall {
   /// The `errno` left by the last failed call (for calls whose failure is not -1, such as `mmap`).
   static var lastError: Errno { Errno(rawValue: errno) }
 
+  /// Opens `path` (close-on-exec is added to `options`); a failure is a
+  /// ``FileSystemError/failed(operation:path:errno:)`` naming `operation`.
+  static func open(
+    _ path: String, _ mode: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
+    permissions: FilePermissions? = nil, operation: String
+  ) throws(FileSystemError) -> FileDescriptor {
+    do {
+      return try converting {
+        try FileDescriptor.open(FilePath(path), mode, options: options.union(.closeOnExec), permissions: permissions)
+      }
+    } catch {
+      throw .failed(operation: operation, path: path, errno: error)
+    }
+  }
+
   /// Calls a swift-system function, whose errors are always `Errno`, with a typed throw.
   @inline(__always)
   static func converting<Result>(_ body: () throws -> Result) throws(Errno) -> Result {

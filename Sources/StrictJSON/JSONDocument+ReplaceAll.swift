@@ -124,21 +124,7 @@ extension JSONDocument {
         scanner.position += 1  // ':'
         scanner.skipWhitespace()
         let matching = pending.filter { keys[$0][depth] == key }
-        if matching.isEmpty {
-          scanner.skipValue()
-        } else {
-          pending.removeAll { keys[$0][depth] == key }
-          visit(depth: depth + 1, pending: matching, container: container)
-          if remaining == 0 { return }
-        }
-        if pending.isEmpty {
-          scanner.skipRestOfContainer()
-          return
-        }
-        scanner.skipWhitespace()
-        if scanner.position < scanner.bytes.count, scanner.bytes[scanner.position] == UInt8(ascii: ",") {
-          scanner.position += 1
-        }
+        guard visitValue(depth: depth, matching: matching, pending: &pending, container: container) else { return }
       }
     }
 
@@ -155,23 +141,32 @@ extension JSONDocument {
           return
         }
         let matching = pending.filter { paths[$0][depth] == .index(index) }
-        if matching.isEmpty {
-          scanner.skipValue()
-        } else {
-          pending.removeAll { paths[$0][depth] == .index(index) }
-          visit(depth: depth + 1, pending: matching, container: container)
-          if remaining == 0 { return }
-        }
-        if pending.isEmpty {
-          scanner.skipRestOfContainer()
-          return
-        }
-        scanner.skipWhitespace()
-        if scanner.position < scanner.bytes.count, scanner.bytes[scanner.position] == UInt8(ascii: ",") {
-          scanner.position += 1
-        }
+        guard visitValue(depth: depth, matching: matching, pending: &pending, container: container) else { return }
         index += 1
       }
+    }
+
+    /// The member or element value at the scanner's position: visited for the `matching` paths
+    /// (taken out of `pending`), skipped when none names it; then the scanner moves past the comma
+    /// that follows. False when the walk of this container is over (every replacement made, or no
+    /// pending path left in it, the rest of the container skipped).
+    private mutating func visitValue(depth: Int, matching: [Int], pending: inout [Int], container: Int) -> Bool {
+      if matching.isEmpty {
+        scanner.skipValue()
+      } else {
+        pending.removeAll(where: matching.contains)
+        visit(depth: depth + 1, pending: matching, container: container)
+        if remaining == 0 { return false }
+      }
+      if pending.isEmpty {
+        scanner.skipRestOfContainer()
+        return false
+      }
+      scanner.skipWhitespace()
+      if scanner.position < scanner.bytes.count, scanner.bytes[scanner.position] == UInt8(ascii: ",") {
+        scanner.position += 1
+      }
+      return true
     }
   }
 }

@@ -169,40 +169,47 @@ extension JSONParser {
       }
     }
 
-    mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
+    /// Moves past the opening byte of the container at `position` (nested `depth` deep); true
+    /// when the container is empty, the scanner then past its `closing` byte.
+    mutating func enterContainer(depth: Int, closing: UInt8) throws(JSONError) -> Bool {
       try checkDepth(depth)
       position += 1
-      var elements: [JSONValue] = []
       skipWhitespace()
-      if current == UInt8(ascii: "]") {
+      guard current == closing else { return false }
+      position += 1
+      return true
+    }
+
+    /// After an element or a member: moves past the `,` that follows it (true: another one comes)
+    /// or past the container's `closing` byte (false).
+    mutating func continueContainer(closing: UInt8) throws(JSONError) -> Bool {
+      skipWhitespace()
+      switch current {
+      case UInt8(ascii: ","):
         position += 1
-        return .array(elements)
-      }
-      while true {
-        skipWhitespace()
-        elements.append(try parseValue(depth: depth))
-        skipWhitespace()
-        switch current {
-        case UInt8(ascii: ","): position += 1
-        case UInt8(ascii: "]"):
-          position += 1
-          return .array(elements)
-        default: throw unexpected()
-        }
+        return true
+      case closing:
+        position += 1
+        return false
+      default: throw unexpected()
       }
     }
 
+    mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
+      var elements: [JSONValue] = []
+      if try enterContainer(depth: depth, closing: UInt8(ascii: "]")) { return .array(elements) }
+      repeat {
+        skipWhitespace()
+        elements.append(try parseValue(depth: depth))
+      } while try continueContainer(closing: UInt8(ascii: "]"))
+      return .array(elements)
+    }
+
     mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
-      try checkDepth(depth)
-      position += 1
       var members: [JSONMember] = []
       var seen: Set<[UInt8]> = []
-      skipWhitespace()
-      if current == UInt8(ascii: "}") {
-        position += 1
-        return .object(members)
-      }
-      while true {
+      if try enterContainer(depth: depth, closing: UInt8(ascii: "}")) { return .object(members) }
+      repeat {
         skipWhitespace()
         guard current == UInt8(ascii: "\"") else { throw unexpected() }
         let keyOffset = position
@@ -215,15 +222,8 @@ extension JSONParser {
         position += 1
         skipWhitespace()
         members.append(JSONMember(key, try parseValue(depth: depth)))
-        skipWhitespace()
-        switch current {
-        case UInt8(ascii: ","): position += 1
-        case UInt8(ascii: "}"):
-          position += 1
-          return .object(members)
-        default: throw unexpected()
-        }
-      }
+      } while try continueContainer(closing: UInt8(ascii: "}"))
+      return .object(members)
     }
 
     mutating func parseNumber() throws(JSONError) -> JSONValue {

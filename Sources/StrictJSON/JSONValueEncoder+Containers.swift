@@ -64,32 +64,19 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 }
 
 /// The unkeyed container of ``NodeEncoder``: an array's elements.
-struct UnkeyedNodeContainer: UnkeyedEncodingContainer {
+struct UnkeyedNodeContainer: UnkeyedEncodingContainer, StoringContainer {
   let node: EncodingNode
   let codingPath: [any CodingKey]
   var count: Int { node.elements?.count ?? 0 }
 
-  private func append(_ value: some Encodable) throws {
+  /// Appends `value` as the next element.
+  func store(_ value: some Encodable) throws {
     let key = JSONCodingKey(intValue: count)
     try node.appendElement().encode(value, codingPath: codingPath + [key])
   }
 
   mutating func encodeNil() throws { node.appendElement().scalar = .null }
-  mutating func encode<T: Encodable>(_ value: T) throws { try append(value) }
-  mutating func encode(_ value: Bool) throws { try append(value) }
-  mutating func encode(_ value: String) throws { try append(value) }
-  mutating func encode(_ value: Double) throws { try append(value) }
-  mutating func encode(_ value: Float) throws { try append(value) }
-  mutating func encode(_ value: Int) throws { try append(value) }
-  mutating func encode(_ value: Int8) throws { try append(value) }
-  mutating func encode(_ value: Int16) throws { try append(value) }
-  mutating func encode(_ value: Int32) throws { try append(value) }
-  mutating func encode(_ value: Int64) throws { try append(value) }
-  mutating func encode(_ value: UInt) throws { try append(value) }
-  mutating func encode(_ value: UInt8) throws { try append(value) }
-  mutating func encode(_ value: UInt16) throws { try append(value) }
-  mutating func encode(_ value: UInt32) throws { try append(value) }
-  mutating func encode(_ value: UInt64) throws { try append(value) }
+  mutating func encode<T: Encodable>(_ value: T) throws { try store(value) }
 
   mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
     -> KeyedEncodingContainer<NestedKey>
@@ -110,26 +97,38 @@ struct UnkeyedNodeContainer: UnkeyedEncodingContainer {
 }
 
 /// The single-value container of ``NodeEncoder``.
-struct SingleValueNodeContainer: SingleValueEncodingContainer {
+struct SingleValueNodeContainer: SingleValueEncodingContainer, StoringContainer {
   let node: EncodingNode
   let codingPath: [any CodingKey]
 
-  private func set(_ value: some Encodable) throws { try node.encode(value, codingPath: codingPath) }
+  /// Sets the value.
+  func store(_ value: some Encodable) throws { try node.encode(value, codingPath: codingPath) }
 
   mutating func encodeNil() throws { node.scalar = .null }
-  mutating func encode<T: Encodable>(_ value: T) throws { try set(value) }
-  mutating func encode(_ value: Bool) throws { try set(value) }
-  mutating func encode(_ value: String) throws { try set(value) }
-  mutating func encode(_ value: Double) throws { try set(value) }
-  mutating func encode(_ value: Float) throws { try set(value) }
-  mutating func encode(_ value: Int) throws { try set(value) }
-  mutating func encode(_ value: Int8) throws { try set(value) }
-  mutating func encode(_ value: Int16) throws { try set(value) }
-  mutating func encode(_ value: Int32) throws { try set(value) }
-  mutating func encode(_ value: Int64) throws { try set(value) }
-  mutating func encode(_ value: UInt) throws { try set(value) }
-  mutating func encode(_ value: UInt8) throws { try set(value) }
-  mutating func encode(_ value: UInt16) throws { try set(value) }
-  mutating func encode(_ value: UInt32) throws { try set(value) }
-  mutating func encode(_ value: UInt64) throws { try set(value) }
+  mutating func encode<T: Encodable>(_ value: T) throws { try store(value) }
+}
+
+/// A container that stores a value of every primitive type as it stores any `Encodable` one: the
+/// primitive `encode` overloads that `UnkeyedEncodingContainer` and `SingleValueEncodingContainer`
+/// require, written once over ``store(_:)``.
+protocol StoringContainer {
+  /// Stores `value` (the next element, or the single value).
+  func store(_ value: some Encodable) throws
+}
+
+extension StoringContainer {
+  mutating func encode(_ value: Bool) throws { try store(value) }
+  mutating func encode(_ value: String) throws { try store(value) }
+  mutating func encode(_ value: Double) throws { try store(value) }
+  mutating func encode(_ value: Float) throws { try store(value) }
+  mutating func encode(_ value: Int) throws { try store(value) }
+  mutating func encode(_ value: Int8) throws { try store(value) }
+  mutating func encode(_ value: Int16) throws { try store(value) }
+  mutating func encode(_ value: Int32) throws { try store(value) }
+  mutating func encode(_ value: Int64) throws { try store(value) }
+  mutating func encode(_ value: UInt) throws { try store(value) }
+  mutating func encode(_ value: UInt8) throws { try store(value) }
+  mutating func encode(_ value: UInt16) throws { try store(value) }
+  mutating func encode(_ value: UInt32) throws { try store(value) }
+  mutating func encode(_ value: UInt64) throws { try store(value) }
 }

@@ -41,6 +41,40 @@ public struct TokenizerVocabulary: Sendable {
     guard let vocab = model["vocab"] else {
       throw .malformed(path: path, what: "model.vocab is missing")
     }
+    let modelVocabulary = try Self.modelVocabulary(vocab, path: path)
+    var largest = modelVocabulary.largest
+    var addedTokens: [AddedToken] = []
+    var addedIDs: [TokenKey: Int] = [:]
+    var addedByID: [Int: AddedToken] = [:]
+    if let added = json["added_tokens"], !added.isNull {
+      guard let elements = added.elements else {
+        throw .malformed(path: path, what: "added_tokens must be an array")
+      }
+      for (index, element) in elements.enumerated() {
+        let token = try AddedToken(json: element, context: "added_tokens[\(index)]", path: path)
+        addedTokens.append(token)
+        addedIDs[TokenKey(token.content)] = token.id
+        addedByID[token.id] = token
+        largest = max(largest, token.id)
+      }
+    }
+    self.modelIDs = modelVocabulary.ids
+    self.modelTokensByID = modelVocabulary.tokensByID
+    self.modelTokens = modelVocabulary.order
+    self.addedIDs = addedIDs
+    self.addedByID = addedByID
+    self.addedTokens = addedTokens
+    self.size = largest + 1
+  }
+
+  /// The model's vocabulary, `model.vocab`: an object of token to id (BPE, WordPiece, WordLevel)
+  /// or an array of `[piece, score]` (Unigram, ids in order). Returns the ids by token (later
+  /// duplicates winning), the first token of each id, every entry in file order and the largest id.
+  private static func modelVocabulary(
+    _ vocab: JSONValue, path: String
+  ) throws(TokenizationError) -> (
+    ids: [TokenKey: Int], tokensByID: [Int: String], order: [Token], largest: Int
+  ) {
     var modelIDs: [TokenKey: Int] = [:]
     var modelTokens: [Int: String] = [:]
     var order: [Token] = []
@@ -79,28 +113,7 @@ public struct TokenizerVocabulary: Sendable {
       throw .malformed(
         path: path, what: "model.vocab must be an object or an array, not \(vocab.kindDescription)")
     }
-    var addedTokens: [AddedToken] = []
-    var addedIDs: [TokenKey: Int] = [:]
-    var addedByID: [Int: AddedToken] = [:]
-    if let added = json["added_tokens"], !added.isNull {
-      guard let elements = added.elements else {
-        throw .malformed(path: path, what: "added_tokens must be an array")
-      }
-      for (index, element) in elements.enumerated() {
-        let token = try AddedToken(json: element, context: "added_tokens[\(index)]", path: path)
-        addedTokens.append(token)
-        addedIDs[TokenKey(token.content)] = token.id
-        addedByID[token.id] = token
-        largest = max(largest, token.id)
-      }
-    }
-    self.modelIDs = modelIDs
-    self.modelTokensByID = modelTokens
-    self.modelTokens = order
-    self.addedIDs = addedIDs
-    self.addedByID = addedByID
-    self.addedTokens = addedTokens
-    self.size = largest + 1
+    return (modelIDs, modelTokens, order, largest)
   }
 
   /// The id of a token (an added token's content first, then the model's vocabulary), comparing

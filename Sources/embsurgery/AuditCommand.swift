@@ -54,23 +54,33 @@ package struct AuditSummary {
   }
 
   var text: String {
-    var lines: [String] = []
+    (modelLines + [""] + normLines + [""] + flaggedRowLines + trailingLines).joined(separator: "\n")
+  }
+
+  /// The embedding, then the head when it is untied.
+  private var matrices: [ModelAudit.MatrixAudit] { [audit.embedding] + (audit.head.map { [$0] } ?? []) }
+
+  /// The model (and its tokenizer), then one line per matrix.
+  private var modelLines: [String] {
     var modelLine = "model      \(audit.model)"
     if let path = audit.tokenizerPath, let size = audit.vocabularySize {
       modelLine += " (tokenizer \(path): \(size) ids, \(audit.reservedIDs.count) reserved)"
     }
-    lines.append(modelLine)
-    let matrices = [audit.embedding] + (audit.head.map { [$0] } ?? [])
+    var lines = [modelLine]
     for matrix in matrices {
       lines.append(
         "\(Self.label(matrix.role)) \(matrix.matrix.name) [\(matrix.matrix.rows), \(matrix.matrix.dimension)] \(matrix.matrix.dtype)"
       )
     }
     if audit.head == nil { lines.append("head       tied to the embedding") }
-    lines.append("")
+    return lines
+  }
+
+  /// The table of the rows' L2-norm quantiles, a line per matrix.
+  private var normLines: [String] {
     let columns = ["min", "p1", "p5", "p50", "p95", "p99", "max"]
     func cell(_ text: String) -> String { String(repeating: " ", count: max(0, 10 - text.count)) + text }
-    lines.append("L2 norms  " + columns.map(cell).joined())
+    var lines = ["L2 norms  " + columns.map(cell).joined()]
     for matrix in matrices {
       let label = Self.label(matrix.role)
       if let norms = matrix.norms {
@@ -79,45 +89,57 @@ package struct AuditSummary {
         lines.append(label + "no finite row")
       }
     }
-    lines.append("")
+    return lines
+  }
 
+  /// The flagged rows: their count by location, the runs of each flag, then the duplicate groups.
+  private var flaggedRowLines: [String] {
     let rows = audit.flaggedRows
-    if rows.isEmpty {
-      lines.append("Flagged rows: none")
-    } else {
-      let embeddingOnly = rows.filter { $0.location == .embedding }.count
-      let headOnly = rows.filter { $0.location == .head }.count
-      let both = rows.filter { $0.location == .both }.count
-      lines.append(
-        "Flagged rows: \(rows.count) (embedding only \(embeddingOnly), head only \(headOnly), both \(both))")
-      for flag in RowFinding.allCases where flag != .duplicate {
-        let entries: [(id: Int, token: String?, location: String)] = rows.compactMap { row in
-          let inEmbedding = row.embedding.contains(flag)
-          let inHead = row.head.contains(flag)
-          guard inEmbedding || inHead else { return nil }
-          return (row.id, row.token, inEmbedding && inHead ? "embedding and head" : inEmbedding ? "embedding" : "head")
-        }
-        guard !entries.isEmpty else { continue }
-        lines.append("  \(flag.label): \(entries.count)")
-        lines += Self.runs(entries, showingTokens: audit.tokenizerPath != nil)
+    if rows.isEmpty { return ["Flagged rows: none"] }
+    let embeddingOnly = rows.filter { $0.location == .embedding }.count
+    let headOnly = rows.filter { $0.location == .head }.count
+    let both = rows.filter { $0.location == .both }.count
+    var lines = ["Flagged rows: \(rows.count) (embedding only \(embeddingOnly), head only \(headOnly), both \(both))"]
+    for flag in RowFinding.allCases where flag != .duplicate {
+      let entries: [(id: Int, token: String?, location: String)] = rows.compactMap { row in
+        let inEmbedding = row.embedding.contains(flag)
+        let inHead = row.head.contains(flag)
+        guard inEmbedding || inHead else { return nil }
+        return (row.id, row.token, inEmbedding && inHead ? "embedding and head" : inEmbedding ? "embedding" : "head")
       }
-      for matrix in matrices where !matrix.duplicateGroups.isEmpty {
-        lines.append(
-          "  duplicate rows in the \(matrix.role.rawValue): \(matrix.duplicateGroups.count) group\(matrix.duplicateGroups.count == 1 ? "" : "s")"
-        )
-        for group in matrix.duplicateGroups.prefix(Self.maximumLines) {
-          var tokens = ""
-          if audit.tokenizerPath != nil {
-            tokens = "  " + group.prefix(4).map { TokenDisplay.text(audit.token(of: $0)) }.joined(separator: ", ")
-            if group.count > 4 { tokens += ", …" }
-          }
-          lines.append("    \(IDRanges(group).text)\(tokens)")
-        }
-        if matrix.duplicateGroups.count > Self.maximumLines {
-          lines.append("    … \(matrix.duplicateGroups.count - Self.maximumLines) more groups (see --json)")
-        }
-      }
+      guard !entries.isEmpty else { continue }
+      lines.append("  \(flag.label): \(entries.count)")
+      lines += Self.runs(entries, showingTokens: audit.tokenizerPath != nil)
     }
+    for matrix in matrices where !matrix.duplicateGroups.isEmpty {
+      lines += duplicateGroupLines(matrix)
+    }
+    return lines
+  }
+
+  /// The groups of identical rows in `matrix` (at most ``maximumLines``), with their first tokens.
+  private func duplicateGroupLines(_ matrix: ModelAudit.MatrixAudit) -> [String] {
+    let groups = matrix.duplicateGroups
+    var lines = [
+      "  duplicate rows in the \(matrix.role.rawValue): \(groups.count) group\(groups.count == 1 ? "" : "s")"
+    ]
+    for group in groups.prefix(Self.maximumLines) {
+      var tokens = ""
+      if audit.tokenizerPath != nil {
+        tokens = "  " + group.prefix(4).map { TokenDisplay.text(audit.token(of: $0)) }.joined(separator: ", ")
+        if group.count > 4 { tokens += ", …" }
+      }
+      lines.append("    \(IDRanges(group).text)\(tokens)")
+    }
+    if groups.count > Self.maximumLines {
+      lines.append("    … \(groups.count - Self.maximumLines) more groups (see --json)")
+    }
+    return lines
+  }
+
+  /// Tokens without a row, rows no token uses, and the notes.
+  private var trailingLines: [String] {
+    var lines: [String] = []
     if !audit.tokensWithoutRow.isEmpty {
       lines.append("Tokens without a row: \(audit.tokensWithoutRow.count)")
       lines += Self.runs(audit.tokensWithoutRow.map { ($0.id, $0.text, "") }, showingTokens: true)
@@ -126,7 +148,7 @@ package struct AuditSummary {
       lines.append("Rows no token uses: \(audit.unusedRows.count) (\(Self.shortened(audit.unusedRows)))")
     }
     for note in audit.notes { lines.append("Note: \(note).") }
-    return lines.joined(separator: "\n")
+    return lines
   }
 
   /// One line per run of consecutive ids with the same location (with the tokens of its ends

@@ -77,11 +77,27 @@ extension OutputOptions {
     inPlace ? .inPlace : .path(output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: force)
   }
 
-  /// The shared end of `resize`, `fix-untrained` and `trim`: the plan's dry-run report with
-  /// `--dry-run`, else the report of executing it into `destination` (with progress on standard
-  /// error as `--progress` says, unless `--quiet` or the plan writes nothing; `--json` goes to
-  /// standard output, so the two do not mix); then the report on standard output, as one line of
-  /// JSON with `--json`, else as `text` renders it (told whether it is a dry run).
+  /// The shared body of `resize`, `fix-untrained` and `trim`: the plan `makePlan` builds (an
+  /// error becomes the command's failure), run by ``run(_:into:text:)`` into
+  /// ``destination(of:output:inPlace:)``.
+  func run<Plan: SurgeryPlan>(
+    planning makePlan: () throws(SurgeryError) -> Plan, output: String?, inPlace: Bool,
+    text: (Plan.Report, Bool) -> String
+  ) throws {
+    let plan: Plan
+    do {
+      plan = try makePlan()
+    } catch {
+      throw CommandOutput.failure(error)
+    }
+    try run(plan, into: destination(of: plan, output: output, inPlace: inPlace), text: text)
+  }
+
+  /// The shared end of the surgeries: the plan's dry-run report with `--dry-run`, else the
+  /// report of executing it into `destination` (with progress on standard error as `--progress`
+  /// says, unless `--quiet` or the plan writes nothing; `--json` goes to standard output, so the
+  /// two do not mix); then the report on standard output, as one line of JSON with `--json`, else
+  /// as `text` renders it (told whether it is a dry run).
   func run<Plan: SurgeryPlan>(
     _ plan: Plan, into destination: SurgeryOutput, text: (Plan.Report, Bool) -> String
   ) throws {

@@ -58,14 +58,9 @@ struct FixUntrained: ParsableCommand {
   }
 
   func run() throws {
-    let plan: FixUntrainedPlan
-    do {
-      plan = try makePlan()
-    } catch {
-      throw CommandOutput.failure(error)
+    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+      FixUntrainedSummary(report: $0, dryRun: $1).text
     }
-    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
-    try outputOptions.run(plan, into: destination) { FixUntrainedSummary(report: $0, dryRun: $1).text }
   }
 
   private func makePlan() throws(SurgeryError) -> FixUntrainedPlan {

@@ -74,14 +74,9 @@ struct Resize: ParsableCommand {
   }
 
   func run() throws {
-    let plan: ResizePlan
-    do {
-      plan = try makePlan()
-    } catch {
-      throw CommandOutput.failure(error)
+    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+      ResizeSummary(report: $0, dryRun: $1).text
     }
-    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
-    try outputOptions.run(plan, into: destination) { ResizeSummary(report: $0, dryRun: $1).text }
   }
 
   private func makePlan() throws(SurgeryError) -> ResizePlan {

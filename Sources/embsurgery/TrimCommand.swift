@@ -64,14 +64,9 @@ struct Trim: ParsableCommand {
   }
 
   func run() throws {
-    let plan: TrimPlan
-    do {
-      plan = try makePlan()
-    } catch {
-      throw CommandOutput.failure(error)
+    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+      TrimSummary(report: $0, dryRun: $1).text
     }
-    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
-    try outputOptions.run(plan, into: destination) { TrimSummary(report: $0, dryRun: $1).text }
   }
 
   private func makePlan() throws(SurgeryError) -> TrimPlan {

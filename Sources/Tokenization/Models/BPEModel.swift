@@ -51,32 +51,22 @@ struct BPEModel: Sendable {
     guard let mergeList = json["merges"]?.elements else {
       throw .malformed(path: path, what: "model.merges must be an array")
     }
-    let prefixLength = continuingSubwordPrefix?.utf8.count ?? 0
+    merges = try Self.mergeTable(
+      mergeList, vocab: vocab, prefixLength: continuingSubwordPrefix?.utf8.count ?? 0, path: path)
+  }
+
+  /// The merge table from `model.merges` (each `"left right"` or `["left", "right"]`, in rank
+  /// order): `left id << 32 | right id` to `rank << 32 | merged id`, every token checked against
+  /// `vocab` (the right one without its `prefixLength` bytes of continuing-subword prefix).
+  private static func mergeTable(
+    _ mergeList: [JSONValue], vocab table: ByteTokenTable, prefixLength: Int, path: String
+  ) throws(TokenizationError) -> [UInt64: UInt64] {
     var merges: [UInt64: UInt64] = [:]
     merges.reserveCapacity(mergeList.count)
-    let table = vocab
     var scratch: [UInt8] = []
     scratch.reserveCapacity(256)
-    func resolve(
-      _ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>,
-      _ scratch: inout [UInt8]
-    ) -> Resolution {
-      guard let leftID = table.id(of: left) else {
-        return .missing(String(decoding: left, as: UTF8.self))
-      }
-      guard let rightID = table.id(of: right) else {
-        return .missing(String(decoding: right, as: UTF8.self))
-      }
-      guard right.count >= prefixLength else {
-        return .short(String(decoding: right, as: UTF8.self))
-      }
-      scratch.removeAll(keepingCapacity: true)
-      scratch.append(contentsOf: left)
-      scratch.append(contentsOf: UnsafeBufferPointer(rebasing: right[prefixLength...]))
-      guard let mergedID = scratch.withUnsafeBufferPointer({ table.id(of: $0) }) else {
-        return .missingMerged(String(decoding: scratch, as: UTF8.self))
-      }
-      return .merge(left: leftID, right: rightID, merged: mergedID)
+    func resolve(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Resolution {
+      Self.resolve(left, right, in: table, prefixLength: prefixLength, scratch: &scratch)
     }
     for (rank, merge) in mergeList.enumerated() {
       let resolution: Resolution
@@ -84,8 +74,7 @@ struct BPEModel: Sendable {
         let found: Resolution? = text.withUTF8 { bytes in
           guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return nil }
           return resolve(
-            UnsafeBufferPointer(rebasing: bytes[..<space]),
-            UnsafeBufferPointer(rebasing: bytes[(space + 1)...]), &scratch)
+            UnsafeBufferPointer(rebasing: bytes[..<space]), UnsafeBufferPointer(rebasing: bytes[(space + 1)...]))
         }
         guard let found else {
           throw .malformed(
@@ -95,34 +84,65 @@ struct BPEModel: Sendable {
       } else if let pair = merge.elements, pair.count == 2, var first = pair[0].string,
         var second = pair[1].string
       {
-        resolution = first.withUTF8 { left in
-          second.withUTF8 { right in resolve(left, right, &scratch) }
-        }
+        resolution = first.withUTF8 { left in second.withUTF8 { right in resolve(left, right) } }
       } else {
         throw .malformed(
           path: path, what: "model.merges[\(rank)] must be a string or a pair of strings")
       }
-      switch resolution {
-      case .merge(let leftID, let rightID, let mergedID):
-        merges[UInt64(leftID) << 32 | UInt64(rightID)] = UInt64(rank) << 32 | UInt64(mergedID)
-      case .missing(let token):
-        throw .malformed(
-          path: path,
-          what: "model.merges[\(rank)]: token \(JSONWriter.quoted(token)) is not in the vocabulary")
-      case .missingMerged(let token):
-        throw .malformed(
-          path: path,
-          what:
-            "model.merges[\(rank)]: merged token \(JSONWriter.quoted(token)) is not in the vocabulary"
-        )
-      case .short(let token):
-        throw .malformed(
-          path: path,
-          what:
-            "model.merges[\(rank)]: \(JSONWriter.quoted(token)) is shorter than the subword prefix")
-      }
+      let (key, value) = try entry(resolution, rank: rank, path: path)
+      merges[key] = value
     }
-    self.merges = merges
+    return merges
+  }
+
+  /// The ids of the merge of `left` and `right` (the right without its prefix), or the token
+  /// that is missing from `table` (or too short).
+  private static func resolve(
+    _ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>, in table: ByteTokenTable,
+    prefixLength: Int, scratch: inout [UInt8]
+  ) -> Resolution {
+    guard let leftID = table.id(of: left) else {
+      return .missing(String(decoding: left, as: UTF8.self))
+    }
+    guard let rightID = table.id(of: right) else {
+      return .missing(String(decoding: right, as: UTF8.self))
+    }
+    guard right.count >= prefixLength else {
+      return .short(String(decoding: right, as: UTF8.self))
+    }
+    scratch.removeAll(keepingCapacity: true)
+    scratch.append(contentsOf: left)
+    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: right[prefixLength...]))
+    guard let mergedID = scratch.withUnsafeBufferPointer({ table.id(of: $0) }) else {
+      return .missingMerged(String(decoding: scratch, as: UTF8.self))
+    }
+    return .merge(left: leftID, right: rightID, merged: mergedID)
+  }
+
+  /// The merge table's entry for the merge of rank `rank`, or the error that names its missing
+  /// token.
+  private static func entry(
+    _ resolution: Resolution, rank: Int, path: String
+  ) throws(TokenizationError) -> (key: UInt64, value: UInt64) {
+    switch resolution {
+    case .merge(let leftID, let rightID, let mergedID):
+      return (UInt64(leftID) << 32 | UInt64(rightID), UInt64(rank) << 32 | UInt64(mergedID))
+    case .missing(let token):
+      throw .malformed(
+        path: path,
+        what: "model.merges[\(rank)]: token \(JSONWriter.quoted(token)) is not in the vocabulary")
+    case .missingMerged(let token):
+      throw .malformed(
+        path: path,
+        what:
+          "model.merges[\(rank)]: merged token \(JSONWriter.quoted(token)) is not in the vocabulary"
+      )
+    case .short(let token):
+      throw .malformed(
+        path: path,
+        what:
+          "model.merges[\(rank)]: \(JSONWriter.quoted(token)) is shorter than the subword prefix")
+    }
   }
 
   func tokenize<Observer: EncodingObserver>(

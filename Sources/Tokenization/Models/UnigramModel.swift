@@ -54,8 +54,16 @@ struct UnigramModel: Sendable {
 
   /// The best split's pieces as strings (unknown runs fused into one string).
   func split(_ word: [Unicode.Scalar]) -> [String] {
+    if word.isEmpty { return [] }
+    let (bestStart, bestID) = bestPath(through: word)
+    return pieces(of: word, bestStart: bestStart, bestID: bestID)
+  }
+
+  /// The Viterbi pass over `word`: for each end `i` (0...count), the start and the id of the last
+  /// piece on the best-scoring path through `word[..<i]` (a scalar that starts no piece of its own
+  /// is an unknown piece, scored below every piece).
+  private func bestPath(through word: [Unicode.Scalar]) -> (start: [Int], id: [Int]) {
     let count = word.count
-    if count == 0 { return [] }
     let unknownScore = minimumScore - Self.unknownPenalty
     // best[i]: the best path ending before scalar i.
     var bestScore = [Double](repeating: 0, count: count + 1)
@@ -94,9 +102,15 @@ struct UnigramModel: Sendable {
         }
       }
     }
+    return (bestStart, bestID)
+  }
+
+  /// The pieces of the best path, from the ends' `bestStart` and `bestID`, with each run of
+  /// unknown pieces fused into one string.
+  private func pieces(of word: [Unicode.Scalar], bestStart: [Int], bestID: [Int]) -> [String] {
     var result: [String] = []
     var unknownRun: [String] = []
-    var end = count
+    var end = word.count
     while end > 0 {
       let start = bestStart[end]
       let piece = makeString(word[start..<end])

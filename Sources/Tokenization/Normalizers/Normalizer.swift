@@ -54,15 +54,10 @@ indirect enum Normalizer: Sendable {
           handleChineseChars: try flag("handle_chinese_chars", true),
           stripAccents: strip, lowercase: try flag("lowercase", true)))
     case "Sequence":
-      guard let elements = json["normalizers"]?.elements else {
-        throw .malformed(path: path, what: "\(context).normalizers must be an array")
-      }
-      var normalizers: [Normalizer] = []
-      for (index, element) in elements.enumerated() {
-        normalizers.append(
-          try Normalizer(json: element, context: "\(context).normalizers[\(index)]", path: path))
-      }
-      self = .sequence(normalizers)
+      self = .sequence(
+        try sequenceMember(json, "normalizers", context: context, path: path) {
+          (element, context) throws(TokenizationError) in try Normalizer(json: element, context: context, path: path)
+        })
     case "Precompiled":
       guard let charsmap = json["precompiled_charsmap"]?.string else {
         throw .malformed(path: path, what: "\(context).precompiled_charsmap must be a string")

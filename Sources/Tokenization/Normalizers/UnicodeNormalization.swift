@@ -70,19 +70,34 @@ enum UnicodeNormalization {
   /// from (a composite that of its first part).
   static func normalize(_ text: inout NormalizedText, form: Form) {
     if text.scalars.allSatisfy({ $0.value < 0xA0 }) { return }
-    // 1. Decompose.
+    var (scalars, origins) = decomposition(of: text, compatibility: form.compatibility)
+    var classes = scalars.map(combiningClass)
+    orderMarks(&scalars, origins: &origins, classes: &classes)
+    if form.composes && !scalars.isEmpty { composeAll(&scalars, origins: &origins, classes: &classes) }
+    text = NormalizedText(scalars: scalars, origins: origins)
+  }
+
+  /// Step 1: every scalar of `text` decomposed (canonically, or for compatibility), each part
+  /// with the origin of its scalar.
+  private static func decomposition(
+    of text: NormalizedText, compatibility: Bool
+  ) -> (scalars: [Unicode.Scalar], origins: [Int]) {
     var scalars: [Unicode.Scalar] = []
     var origins: [Int] = []
     scalars.reserveCapacity(text.count)
     origins.reserveCapacity(text.count)
     for (scalar, origin) in zip(text.scalars, text.origins) {
-      forEachPart(of: scalar, compatibility: form.compatibility) { part in
+      forEachPart(of: scalar, compatibility: compatibility) { part in
         scalars.append(part)
         origins.append(origin)
       }
     }
-    // 2. Put each run of marks in canonical order (a stable sort by combining class).
-    var classes = scalars.map(combiningClass)
+    return (scalars, origins)
+  }
+
+  /// Step 2: each run of marks (non-zero combining `classes`) in canonical order, a stable sort
+  /// by combining class; origins and classes move with their scalars.
+  private static func orderMarks(_ scalars: inout [Unicode.Scalar], origins: inout [Int], classes: inout [UInt8]) {
     var start = 0
     while start < scalars.count {
       if classes[start] == 0 {
@@ -104,31 +119,32 @@ enum UnicodeNormalization {
       }
       start = end
     }
-    // 3. Compose.
-    if form.composes && !scalars.isEmpty {
-      var starter = 0
-      var lastClass: Int = classes[0] == 0 ? 0 : 256
-      var write = 1
-      for read in 1..<scalars.count {
-        let scalar = scalars[read]
-        let scalarClass = Int(classes[read])
-        if lastClass < scalarClass || lastClass == 0,
-          let composite = compose(scalars[starter], scalar)
-        {
-          scalars[starter] = composite
-          continue
-        }
-        if scalarClass == 0 { starter = write }
-        lastClass = scalarClass
-        scalars[write] = scalar
-        origins[write] = origins[read]
-        classes[write] = classes[read]
-        write += 1
+  }
+
+  /// Step 3 (NFC, NFKC): each scalar that is not blocked from the last starter composed with it;
+  /// a composite keeps the origin of the starter. `scalars` must not be empty.
+  private static func composeAll(_ scalars: inout [Unicode.Scalar], origins: inout [Int], classes: inout [UInt8]) {
+    var starter = 0
+    var lastClass: Int = classes[0] == 0 ? 0 : 256
+    var write = 1
+    for read in 1..<scalars.count {
+      let scalar = scalars[read]
+      let scalarClass = Int(classes[read])
+      if lastClass < scalarClass || lastClass == 0,
+        let composite = compose(scalars[starter], scalar)
+      {
+        scalars[starter] = composite
+        continue
       }
-      scalars.removeSubrange(write...)
-      origins.removeSubrange(write...)
+      if scalarClass == 0 { starter = write }
+      lastClass = scalarClass
+      scalars[write] = scalar
+      origins[write] = origins[read]
+      classes[write] = classes[read]
+      write += 1
     }
-    text = NormalizedText(scalars: scalars, origins: origins)
+    scalars.removeSubrange(write...)
+    origins.removeSubrange(write...)
   }
 }
 

@@ -46,16 +46,10 @@ indirect enum PreTokenizer: Sendable {
     case "Digits":
       self = .digits(individual: try flag("individual_digits", false))
     case "Sequence":
-      guard let elements = json["pretokenizers"]?.elements else {
-        throw .malformed(path: path, what: "\(context).pretokenizers must be an array")
-      }
-      var steps: [PreTokenizer] = []
-      for (index, element) in elements.enumerated() {
-        steps.append(
-          try PreTokenizer(json: element, context: "\(context).pretokenizers[\(index)]", path: path)
-        )
-      }
-      self = .sequence(steps)
+      self = .sequence(
+        try sequenceMember(json, "pretokenizers", context: context, path: path) {
+          (element, context) throws(TokenizationError) in try PreTokenizer(json: element, context: context, path: path)
+        })
     default:
       throw .unsupported(path: path, what: "unsupported pre-tokenizer '\(type)' in \(context)")
     }

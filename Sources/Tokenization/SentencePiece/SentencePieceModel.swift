@@ -59,11 +59,7 @@ public struct SentencePieceModel: Sendable {
     self.path = path
     self.bytes = bytes
     func read(_ range: Range<Int>, _ what: String) throws(TokenizationError) -> [ProtobufWire.Field] {
-      do throws(ProtobufWire.Problem) {
-        return try ProtobufWire.fields(of: bytes, in: range)
-      } catch {
-        throw .malformed(path: path, what: "\(what) is not a protobuf message: \(error.reason)")
-      }
+      try Self.fields(of: bytes, in: range, what, path: path)
     }
     fields = try read(0..<bytes.count, "the file")
     var pieces: [Piece] = []
@@ -72,27 +68,7 @@ public struct SentencePieceModel: Sendable {
     for field in fields {
       switch (field.number, field.wireType) {
       case (1, .lengthDelimited):
-        var piece = Piece(bytes: [], score: 0, type: .normal)
-        var hasText = false
-        for member in try read(field.payload, "pieces[\(pieces.count)]") {
-          switch (member.number, member.wireType) {
-          case (1, .lengthDelimited):
-            piece.bytes = Array(bytes[member.payload])
-            hasText = true
-          case (2, .fixed32):
-            var bits: UInt32 = 0
-            for (shift, byte) in bytes[member.payload].enumerated() {
-              bits |= UInt32(byte) << (8 * UInt32(shift))
-            }
-            piece.score = Float(bitPattern: bits)
-          case (3, .varint): piece.type = PieceType(rawValue: Int(truncatingIfNeeded: member.varint))
-          default: break
-          }
-        }
-        guard hasText else {
-          throw .malformed(path: path, what: "pieces[\(pieces.count)] has no piece text")
-        }
-        pieces.append(piece)
+        pieces.append(try Self.piece(in: field.payload, of: bytes, what: "pieces[\(pieces.count)]", path: path))
       case (2, .lengthDelimited):
         for member in try read(field.payload, "trainer_spec")
         where member.number == 35 && member.wireType == .varint {
@@ -116,6 +92,43 @@ public struct SentencePieceModel: Sendable {
     self.pieces = pieces
     self.byteFallback = byteFallback
     self.selfTestSamples = samples
+  }
+
+  /// The fields of the message `what` at `range` of `bytes`.
+  private static func fields(
+    of bytes: [UInt8], in range: Range<Int>, _ what: String, path: String
+  ) throws(TokenizationError) -> [ProtobufWire.Field] {
+    do throws(ProtobufWire.Problem) {
+      return try ProtobufWire.fields(of: bytes, in: range)
+    } catch {
+      throw .malformed(path: path, what: "\(what) is not a protobuf message: \(error.reason)")
+    }
+  }
+
+  /// The `SentencePiece` message `what` at `range` of `bytes`: its text (required), its score
+  /// (a little-endian `float`) and its type.
+  private static func piece(
+    in range: Range<Int>, of bytes: [UInt8], what: String, path: String
+  ) throws(TokenizationError) -> Piece {
+    var piece = Piece(bytes: [], score: 0, type: .normal)
+    var hasText = false
+    for member in try fields(of: bytes, in: range, what, path: path) {
+      switch (member.number, member.wireType) {
+      case (1, .lengthDelimited):
+        piece.bytes = Array(bytes[member.payload])
+        hasText = true
+      case (2, .fixed32):
+        var bits: UInt32 = 0
+        for (shift, byte) in bytes[member.payload].enumerated() {
+          bits |= UInt32(byte) << (8 * UInt32(shift))
+        }
+        piece.score = Float(bitPattern: bits)
+      case (3, .varint): piece.type = PieceType(rawValue: Int(truncatingIfNeeded: member.varint))
+      default: break
+      }
+    }
+    guard hasText else { throw .malformed(path: path, what: "\(what) has no piece text") }
+    return piece
   }
 
   /// Reads a model file.

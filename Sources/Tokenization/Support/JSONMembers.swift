@@ -25,3 +25,19 @@ func optionalFlag(_ json: JSONValue, _ key: String, _ fallback: Bool, context: S
   }
   return flag
 }
+
+/// Reads the array member `key` of a `Sequence` component, each element by `read` with its
+/// context (`context.key[index]`); a missing or non-array member is an error.
+func sequenceMember<Component>(
+  _ json: JSONValue, _ key: String, context: String, path: String,
+  _ read: (JSONValue, String) throws(TokenizationError) -> Component
+) throws(TokenizationError) -> [Component] {
+  guard let elements = json[key]?.elements else {
+    throw .malformed(path: path, what: "\(context).\(key) must be an array")
+  }
+  var components: [Component] = []
+  for (index, element) in elements.enumerated() {
+    components.append(try read(element, "\(context).\(key)[\(index)]"))
+  }
+  return components
+}
