@@ -77,7 +77,7 @@ extension OutputOptions {
     inPlace ? .inPlace : .path(output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: force)
   }
 
-  /// The shared body of `resize`, `fix-untrained` and `trim`: the plan `makePlan` builds (an
+  /// The shared body of the surgeries (`resize`, `fix-untrained`, `trim`, `extend`, `transplant`): the plan `makePlan` builds (an
   /// error becomes the command's failure), run by ``run(_:into:text:)`` into
   /// ``destination(of:output:inPlace:)``.
   func run<Plan: SurgeryPlan>(
@@ -98,7 +98,7 @@ extension OutputOptions {
   /// says, unless `--quiet` or the plan writes nothing; `--json` goes to standard output, so the
   /// two do not mix); then the report on standard output, as one line of JSON with `--json`, else
   /// as `text` renders it (told whether it is a dry run).
-  func run<Plan: SurgeryPlan>(
+  private func run<Plan: SurgeryPlan>(
     _ plan: Plan, into destination: SurgeryOutput, text: (Plan.Report, Bool) -> String
   ) throws {
     let report: Plan.Report

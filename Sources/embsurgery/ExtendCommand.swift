@@ -74,14 +74,9 @@ struct Extend: ParsableCommand {
   }
 
   func run() throws {
-    let plan: ExtendPlan
-    do {
-      plan = try makePlan()
-    } catch {
-      throw CommandOutput.failure(error)
+    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+      ExtendSummary(report: $0, dryRun: $1).text
     }
-    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
-    try outputOptions.run(plan, into: destination) { ExtendSummary(report: $0, dryRun: $1).text }
   }
 
   private func makePlan() throws(SurgeryError) -> ExtendPlan {

@@ -62,14 +62,9 @@ struct Transplant: ParsableCommand {
   }
 
   func run() throws {
-    let plan: TransplantPlan
-    do {
-      plan = try makePlan()
-    } catch {
-      throw CommandOutput.failure(error)
+    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+      TransplantSummary(report: $0, dryRun: $1).text
     }
-    let destination = outputOptions.destination(of: plan, output: output, inPlace: inPlace)
-    try outputOptions.run(plan, into: destination) { TransplantSummary(report: $0, dryRun: $1).text }
   }
 
   private func makePlan() throws(SurgeryError) -> TransplantPlan {
