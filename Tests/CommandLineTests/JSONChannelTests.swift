@@ -23,7 +23,8 @@ import Testing
     let check = try JSONSchemaCheck.committed.get()
     #expect(
       check.documentNames == [
-        "inspect", "audit", "diff", "resize", "fix-untrained", "trim", "tokenize", "error", "progress",
+        "inspect", "audit", "diff", "resize", "fix-untrained", "trim", "extend", "transplant", "tokenize", "error",
+        "progress",
       ])
     #expect(check.schema["schema_version"]?.number?.int == 1)
     // The check can fail: a missing member, a member out of order, a wrong type, an extra member.
