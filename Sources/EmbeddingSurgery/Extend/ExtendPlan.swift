@@ -83,16 +83,7 @@ public struct ExtendPlan: RowRewritingPlan {
     } catch {
       throw .tokenization(error)
     }
-    let sentencePiecePath = model.folder.appending("tokenizer.model")
-    if sentencePiecePath.exists {
-      do {
-        sentencePieceModel = try SentencePieceModel(contentsOf: sentencePiecePath.string)
-      } catch {
-        throw .tokenization(error)
-      }
-    } else {
-      sentencePieceModel = nil
-    }
+    sentencePieceModel = try model.sentencePieceModel()
     tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
     rowsBefore = tensors.roles.embedding.shape[0]
     if tokenizer.vocabulary.size > rowsBefore {

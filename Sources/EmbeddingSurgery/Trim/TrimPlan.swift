@@ -62,16 +62,7 @@ public struct TrimPlan: RowRewritingPlan {
     rowsBefore = roles.embedding.shape[0]
     let file = TokenizerFile(path: tokenizerPath.string, bytes: bytes, json: json, tokenizer: tokenizer)
     tokenizerFile = file
-    let sentencePiecePath = model.folder.appending("tokenizer.model")
-    if model.ownsTokenizerJSON, sentencePiecePath.exists {
-      do {
-        sentencePieceModel = try SentencePieceModel(contentsOf: sentencePiecePath.string)
-      } catch {
-        throw .tokenization(error)
-      }
-    } else {
-      sentencePieceModel = nil
-    }
+    sentencePieceModel = model.ownsTokenizerJSON ? try model.sentencePieceModel() : nil
     usage = try CorpusEncoding.usage(
       of: request.corpora, standardInputFormat: request.standardInputFormat, tokenizer: tokenizer,
       extraTexts: sentencePieceModel?.selfTestSamples.map(\.input) ?? [],
