@@ -55,15 +55,12 @@ indirect enum PreTokenizer: Sendable {
   func preTokenize(_ pieces: inout [TextPiece]) {
     switch self {
     case .byteLevel(let addPrefixSpace, let useRegex):
+      // Each match of GPT-2's pattern (they cover the text), in byte-level form.
       Self.splitEach(&pieces) { text in
         var text = text
         if addPrefixSpace && text.scalars.first != " " { text.prepend([" "]) }
-        guard useRegex else { return [text] }
-        // GPT-2's pattern.
-        return SplitPattern.common(.gpt2).split(text, behavior: .isolated)
-      }
-      for index in pieces.indices where pieces[index].token == nil {
-        ByteLevelAlphabet.encode(&pieces[index].text)
+        guard useRegex else { return [ByteLevelAlphabet.encoded(text, 0..<text.count)] }
+        return CommonSplitPattern.gpt2.matches(in: text.scalars).map { ByteLevelAlphabet.encoded(text, $0) }
       }
     case .split(let pattern, let behavior, let invert):
       Self.splitEach(&pieces) { pattern.split($0, behavior: behavior, invert: invert) }
