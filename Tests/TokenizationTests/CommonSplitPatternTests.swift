@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Tokenization
@@ -115,5 +116,16 @@ import Testing
       String(String.UnicodeScalarView(scalars[$0]))
     }
     #expect(found == pieces)
+  }
+
+  /// The public pre-tokenization: SmolLM2's `ByteLevel` (GPT-2's pattern by hand, the byte-level
+  /// alphabet), as the HF library's `pre_tokenize_str` gives it; an added token is one piece.
+  @Test func preTokenizeGivesTheHFLibrarysPieces() throws {
+    let url = try TestEnvironment.thirdParty("smollm2-135m-hf", "tokenizer.json")
+    let tokenizer = try Tokenizer(contentsOf: url.path)
+    #expect(
+      tokenizer.preTokenize("Hello  world's 123\n\tпривет 😀<|x")
+        == ["Hello", "Ġ", "Ġworld", "'s", "Ġ123", "Ċ", "ĉ", "Ð¿ÑĢÐ¸Ð²ÐµÑĤ", "ĠðŁĺĢ<|", "x"])
+    #expect(tokenizer.preTokenize("a<|im_start|>b") == ["a", "<|im_start|>", "b"])
   }
 }
