@@ -14,31 +14,11 @@ struct TokenKey: Hashable, Sendable {
     guard left.count == right.count else { return false }
     let fast: Bool?? = left.withContiguousStorageIfAvailable { leftBytes in
       right.withContiguousStorageIfAvailable { rightBytes in
-        bytesEqual(UnsafeRawBufferPointer(leftBytes), UnsafeRawBufferPointer(rightBytes))
+        leftBytes.elementsEqual(rightBytes)
       }
     }
     if let fast, let fast { return fast }
     return left.elementsEqual(right)
-  }
-
-  /// Whether two buffers of the same length hold the same bytes, compared eight at a time (the
-  /// generic `elementsEqual` goes a byte at a time; dictionary lookups of words spend their time
-  /// here).
-  private static func bytesEqual(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Bool {
-    var offset = 0
-    while offset + 8 <= left.count {
-      if left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-        != right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-      {
-        return false
-      }
-      offset += 8
-    }
-    while offset < left.count {
-      if left[offset] != right[offset] { return false }
-      offset += 1
-    }
-    return true
   }
 
   func hash(into hasher: inout Hasher) {
