@@ -53,8 +53,10 @@ enum CommonSplitPattern: Sendable, CaseIterable {
         let text = ClassifiedScalars(scalars: buffer, table: table)
         var start = 0
         while start < text.count {
-          let end = matchEnd(in: text, at: start)
-          assert(end > start, "every position starts a match")
+          let match = matchEnd(in: text, at: start)
+          assert(match > start, "every position starts a match")
+          // (Never an empty match, so never a loop that stands still.)
+          let end = max(match, start + 1)
           result.append(start..<end)
           start = end
         }
