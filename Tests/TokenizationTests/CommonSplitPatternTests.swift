@@ -93,14 +93,19 @@ import Testing
       #expect(CommonSplitPattern(pattern: "(?:\(pattern.pattern))") == nil)
       #expect(CommonSplitPattern(pattern: pattern.pattern + " ") == nil)
     }
-    let json = try TokenizationResources.json(
-      TokenizationResources.folder.appendingPathComponent("Fixtures/split-o200k.json"))
-    let steps = try json["pre_tokenizer"]?["pretokenizers"]?.elements?.map {
-      try PreTokenizer(json: $0, context: "pre_tokenizer", path: "t.json")
-    }
-    guard let steps, steps.count == 3, case .split(.common(.o200k), .isolated, false) = steps[1] else {
-      Issue.record("the o200k fixture's pattern is not matched by hand")
-      return
+    // The real files' patterns: the o200k fixture's second step, Llama 3's first.
+    for (url, step, expected) in [
+      (try TokenizationResources.tokenizerURL("split-o200k"), 1, CommonSplitPattern.o200k),
+      (try TokenizationResources.tokenizerURL("llama3"), 0, .llama3),
+    ] {
+      let json = try TokenizationResources.json(url)
+      let steps = try json["pre_tokenizer"]?["pretokenizers"]?.elements?.map {
+        try PreTokenizer(json: $0, context: "pre_tokenizer", path: "t.json")
+      }
+      guard let steps, case .split(.common(let found), .isolated, false) = steps[step], found == expected else {
+        Issue.record("\(url.lastPathComponent): the pattern is not matched by hand")
+        continue
+      }
     }
   }
 
