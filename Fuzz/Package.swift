@@ -15,6 +15,7 @@ let parentIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// The fuzz targets; each is the executable `Fuzz<name>` built from `Sources/Fuzz<name>`.
 let targets = [
   "SafeTensorsHeader", "ShardIndex", "SharingLayout", "StrictJSON", "TokenBytes", "Tokenizer", "Trim", "Extend",
+  "SplitPattern",
 ]
 
 let package = Package(

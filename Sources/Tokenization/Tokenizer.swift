@@ -21,8 +21,6 @@ public final class Tokenizer: Sendable {
   let rawMatcher: AddedTokenMatcher
   /// Added tokens matched in the normalized text (their contents normalized too).
   let normalizedMatcher: AddedTokenMatcher
-  /// GPT-2's pattern, compiled once for `ByteLevel`.
-  let gpt2: ScalarRegex
 
   /// Reads a parsed tokenizer.json file.
   ///
@@ -54,7 +52,6 @@ public final class Tokenizer: Sendable {
       throw .malformed(path: path, what: "model is missing")
     }
     model = try TokenizerModel(json: modelJSON, vocabulary: vocabulary, path: path)
-    gpt2 = try ScalarRegex(PreTokenizer.gpt2Pattern, context: "ByteLevel", path: path)
     var raw: [AddedTokenMatcher.Pattern] = []
     var normalized: [AddedTokenMatcher.Pattern] = []
     for token in vocabulary.addedTokens {
@@ -116,7 +113,7 @@ public final class Tokenizer: Sendable {
     }
     pieces = normalizedPieces
     // 3. Pre-tokenize.
-    preTokenizer?.preTokenize(&pieces, gpt2: gpt2)
+    preTokenizer?.preTokenize(&pieces)
     return pieces
   }
 
