@@ -81,10 +81,11 @@ struct Extend: ParsableCommand {
 
   private func makePlan() throws(SurgeryError) -> ExtendPlan {
     let wordList = try words.map { (path) throws(SurgeryError) in try TokenList(contentsOf: FilePath(path)).tokens }
-    if let words, wordList?.isEmpty == true { throw .noTokens(path: words) }
+    if let words, wordList?.isEmpty == true { throw .noTokens(path: FilePath(words)) }
     let checkpoint = try location.open(model)
     var request = ExtendRequest(
-      corpora: corpus, merges: add ?? 0, minimumCount: minCount, words: wordList, initialization: initialization,
+      corpora: corpus.map(CorpusSource.init(argument:)), merges: add ?? 0, minimumCount: minCount, words: wordList,
+      initialization: initialization,
       padToMultipleOf: padToMultipleOf, seed: seed, embeddingName: tensors.embedding, headName: tensors.head)
     request.noiseScale = noiseScale
     return try ExtendPlan(model: checkpoint, request: request)

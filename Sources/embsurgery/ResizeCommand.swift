@@ -81,7 +81,7 @@ struct Resize: ParsableCommand {
 
   private func makePlan() throws(SurgeryError) -> ResizePlan {
     let list = try TokenList(contentsOf: FilePath(tokens), format: tokensFormat)
-    guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
+    guard !list.tokens.isEmpty else { throw .noTokens(path: FilePath(tokens)) }
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = ResizeRequest(
       tokens: list.tokens, tokenSource: tokens, initialization: initialization, special: special,

@@ -73,7 +73,8 @@ struct Trim: ParsableCommand {
     let listed = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: FilePath(path)).tokens } ?? []
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = TrimRequest(
-      corpora: corpus, keep: listed + keepToken, keepSource: keep ?? (keepToken.isEmpty ? nil : "--keep-token"),
+      corpora: corpus.map(CorpusSource.init(argument:)), keep: listed + keepToken,
+      keepSource: keep ?? (keepToken.isEmpty ? nil : "--keep-token"),
       minimumCount: minCount, embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
     request.standardInputFormat = corpusFormat
     return try TrimPlan(model: checkpoint, request: request)

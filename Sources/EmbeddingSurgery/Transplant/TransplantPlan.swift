@@ -54,14 +54,14 @@ public struct TransplantPlan: RowRewritingPlan {
     self.request = request
     let donor = request.donor
     guard let baseVocabulary = model.vocabulary, let baseJSON = model.tokenizerJSON else {
-      throw .missingTokenizer(path: model.path.string, for: .transplant)
+      throw .missingTokenizer(path: model.path, for: .transplant)
     }
     if let multiple = request.padToMultipleOf, multiple < 1 {
       throw .invalidRequest(
-        path: model.path.string, reason: "the row count cannot be padded to a multiple of \(multiple)")
+        path: model.path, reason: "the row count cannot be padded to a multiple of \(multiple)")
     }
     guard request.atoms >= 1 else {
-      throw .invalidRequest(path: model.path.string, reason: "a pursuit needs at least one atom, not \(request.atoms)")
+      throw .invalidRequest(path: model.path, reason: "a pursuit needs at least one atom, not \(request.atoms)")
     }
     let tensors = try LocatedRoles(model: model, embeddingName: nil, headName: nil)
     self.tensors = tensors
@@ -84,7 +84,7 @@ public struct TransplantPlan: RowRewritingPlan {
       }
       for (donorTensor, file, baseTensor) in pairs where donorTensor.dtype != baseTensor.dtype {
         throw .unsupportedTensor(
-          path: weights.folder.appending(file).string, name: donorTensor.name.string,
+          path: weights.folder.appending(file), name: donorTensor.name.string,
           reason:
             "is \(donorTensor.dtype.rawValue), but the model's '\(baseTensor.name.string)' is \(baseTensor.dtype.rawValue): the donor's rows must have the model's dtype"
         )
@@ -156,7 +156,7 @@ public struct TransplantPlan: RowRewritingPlan {
         "one of the tokenizers uses a component the engine does not implement: number splits were not compared")
     }
     if initialization == .nearest {
-      guard let baseTokenizer else { throw .missingTokenizer(path: model.path.string, for: .nearestRule) }
+      guard let baseTokenizer else { throw .missingTokenizer(path: model.path, for: .nearestRule) }
       let splitter = BasePieces(tokenizer: baseTokenizer, bytes: baseBytes)
       var pieces: [[Int]] = []
       for id in approximated {

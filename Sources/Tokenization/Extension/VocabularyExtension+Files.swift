@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 extension VocabularyExtension {
   /// Whether a tokenizer.json writes its merges as `"a b"` strings (`false` for `["a", "b"]`
@@ -16,7 +17,7 @@ extension VocabularyExtension {
   /// - Throws: ``TokenizationError/malformed(path:what:)`` when the file has no `model.vocab`
   ///   object or `model.merges` array.
   /// - Complexity: O(*n*) in the size of the file and the new merges.
-  public func rewriteTokenizerJSON(_ bytes: [UInt8], json: JSONValue, path: String) throws(TokenizationError)
+  public func rewriteTokenizerJSON(_ bytes: [UInt8], json: JSONValue, path: FilePath) throws(TokenizationError)
     -> [UInt8]
   {
     var document = JSONDocument(validBytes: bytes)
@@ -126,7 +127,7 @@ extension VocabularyExtension {
 
   /// The self-test data with each sample's expected pieces (field 2) replaced by the extended
   /// tokenizer's pieces of its input (field 1), joined by spaces as `sentencepiece` writes them.
-  private func rewriteSelfTest(_ bytes: [UInt8], _ range: Range<Int>, path: String) throws(TokenizationError)
+  private func rewriteSelfTest(_ bytes: [UInt8], _ range: Range<Int>, path: FilePath) throws(TokenizationError)
     -> [UInt8]
   {
     func fields(_ range: Range<Int>) throws(TokenizationError) -> [ProtobufWire.Field] {
