@@ -25,12 +25,17 @@ let package = Package(
     .executableTarget(
       name: "Fuzz" + name,
       dependencies: [
+        "FuzzSupport",
         .product(name: "SafeTensors", package: parentIdentity),
         .product(name: "StrictJSON", package: parentIdentity),
         .product(name: "Tokenization", package: parentIdentity),
       ],
       swiftSettings: [.unsafeFlags(["-parse-as-library"])]
     )
-  },
+  } + [
+    // What the generating targets share (the input reader, invariant checks). Built with the
+    // same flags as the targets: scripts/fuzz passes the coverage flags to every module.
+    .target(name: "FuzzSupport", dependencies: [.product(name: "StrictJSON", package: parentIdentity)])
+  ],
   swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// A tokenizer read from a HF tokenizer.json file, encoding text to the same ids as the HF
 /// `tokenizers` library (0.23).
@@ -13,7 +14,7 @@ public final class Tokenizer: Sendable {
   /// The file's vocabulary and added tokens.
   public let vocabulary: TokenizerVocabulary
   /// The file's path, for error messages.
-  let path: String
+  let path: FilePath
   let normalizer: Normalizer?
   let preTokenizer: PreTokenizer?
   let model: TokenizerModel
@@ -27,7 +28,7 @@ public final class Tokenizer: Sendable {
   /// - Parameter path: the file's path, for error messages.
   /// - Throws: ``TokenizationError`` naming any malformed member or unsupported component.
   /// - Complexity: O(*n*) in the size of the vocabulary and merges.
-  public convenience init(json: JSONValue, path: String) throws(TokenizationError) {
+  public convenience init(json: JSONValue, path: FilePath) throws(TokenizationError) {
     try self.init(json: json, vocabulary: try TokenizerVocabulary(json: json, path: path), path: path)
   }
 
@@ -35,7 +36,7 @@ public final class Tokenizer: Sendable {
   /// (so that it is not built twice).
   ///
   /// - Complexity: O(*n*) in the merges (and, for WordPiece and Unigram, the vocabulary).
-  package init(json: JSONValue, vocabulary: TokenizerVocabulary, path: String) throws(TokenizationError) {
+  package init(json: JSONValue, vocabulary: TokenizerVocabulary, path: FilePath) throws(TokenizationError) {
     self.path = path
     self.vocabulary = vocabulary
     if let value = json["normalizer"], !value.isNull {
@@ -72,7 +73,7 @@ public final class Tokenizer: Sendable {
   ///
   /// - Throws: ``TokenizationError`` when the file cannot be read, is not JSON, or uses a
   ///   component the engine does not implement.
-  public convenience init(contentsOf path: String) throws(TokenizationError) {
+  public convenience init(contentsOf path: FilePath) throws(TokenizationError) {
     let bytes = try readFile(path)
     let json: JSONValue
     do {

@@ -29,7 +29,7 @@ func trimToCorpus(model name: String, corpus: String, output: FilePath) throws -
     let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama").path
     let ids = try addRelationTokens(model: fixture, output: FilePath(scratch.path("out").path))
     #expect(ids == [320, 321])
-    let file = try SafeTensorsFile(path: scratch.path("out/model.safetensors").path)
+    let file = try SafeTensorsFile(path: FilePath(scratch.path("out/model.safetensors").path))
     #expect(file.header.tensor(named: "model.embed_tokens.weight")?.shape == [322, 64])
     #expect(file.header.tensor(named: "lm_head.weight")?.shape == [322, 64])
   }
@@ -42,7 +42,7 @@ func trimToCorpus(model name: String, corpus: String, output: FilePath) throws -
     let newID = try trimToCorpus(model: fixture, corpus: corpus.path, output: FilePath(scratch.path("out").path))
     let kept = newID.compactMap { $0 }
     #expect(newID.count == 320 && kept == Array(0..<kept.count) && kept.count < 320)
-    let file = try SafeTensorsFile(path: scratch.path("out/model.safetensors").path)
+    let file = try SafeTensorsFile(path: FilePath(scratch.path("out/model.safetensors").path))
     #expect(file.header.tensor(named: "model.embed_tokens.weight")?.shape == [kept.count, 64])
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -127,7 +128,7 @@ import Testing
   /// alphabet), as the HF library's `pre_tokenize_str` gives it; an added token is one piece.
   @Test func preTokenizeGivesTheHFLibrarysPieces() throws {
     let url = try TestEnvironment.thirdParty("smollm2-135m-hf", "tokenizer.json")
-    let tokenizer = try Tokenizer(contentsOf: url.path)
+    let tokenizer = try Tokenizer(contentsOf: FilePath(url.path))
     #expect(
       tokenizer.preTokenize("Hello  world's 123\n\tпривет 😀<|x")
         == ["Hello", "Ġ", "Ġworld", "'s", "Ġ123", "Ċ", "ĉ", "Ð¿ÑĢÐ¸Ð²ÐµÑĤ", "ĠðŁĺĢ<|", "x"])

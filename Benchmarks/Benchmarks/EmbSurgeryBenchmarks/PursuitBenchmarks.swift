@@ -2,6 +2,7 @@ import Benchmark
 import EmbeddingSurgery
 import Foundation
 import SafeTensors
+import SystemPackage
 
 /// The orthogonal matching pursuit of `transplant --init omp` at the shape of Gemma-3-270M given
 /// SmolLM2's tokenizer: about 45,000 anchors (donor rows of matched tokens) of 576 floats, k 64.
@@ -33,7 +34,8 @@ func syntheticRows(_ count: Int, seed: UInt64) -> [Float] {
 
 /// SmolLM2-135M's embedding rows as f32 (49,152 × 576), from the folder scripts/convert-smollm2 makes.
 func smolLM2Rows() throws -> [Float] {
-  let file = try SafeTensorsFile(path: repositoryRoot + "/.build-py/thirdparty/smollm2-135m-hf/model.safetensors")
+  let file = try SafeTensorsFile(
+    path: FilePath(repositoryRoot + "/.build-py/thirdparty/smollm2-135m-hf/model.safetensors"))
   guard let tensor = file.header.tensors.first(where: { $0.name.description == "model.embed_tokens.weight" })
   else { throw CocoaError(.fileReadCorruptFile) }
   let bytes = file.data(of: tensor)

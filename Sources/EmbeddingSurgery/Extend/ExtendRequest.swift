@@ -3,7 +3,7 @@
 public struct ExtendRequest: Sendable {
   /// The corpus files: each non-empty line is one text, or (for a `.jsonl` file) a JSON object
   /// whose `"text"` member is the text. With ``words`` the corpus is only measured.
-  public var corpora: [String]
+  public var corpora: [CorpusSource]
   /// How many merges to learn from the corpus (0 with ``words``).
   public var merges: Int
   /// Learning stops when the most frequent pair occurs fewer times than this (at least 1).
@@ -25,7 +25,7 @@ public struct ExtendRequest: Sendable {
 
   /// Creates a request.
   public init(
-    corpora: [String] = [], merges: Int = 0, minimumCount: Int = 2, words: [String]? = nil,
+    corpora: [CorpusSource] = [], merges: Int = 0, minimumCount: Int = 2, words: [String]? = nil,
     initialization: InitializationRule = .nearest, padToMultipleOf: Int? = nil, seed: UInt64 = 0,
     embeddingName: String? = nil, headName: String? = nil
   ) {

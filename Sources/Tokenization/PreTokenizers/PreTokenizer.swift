@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// A tokenizer.json `pre_tokenizer`: cuts the normalized text into the words the model sees.
 indirect enum PreTokenizer: Sendable {
@@ -13,7 +14,7 @@ indirect enum PreTokenizer: Sendable {
   case sequence([PreTokenizer])
 
   /// Reads a pre-tokenizer; `context` names it in errors.
-  init(json: JSONValue, context: String, path: String) throws(TokenizationError) {
+  init(json: JSONValue, context: String, path: FilePath) throws(TokenizationError) {
     let fields = try ComponentFields(json, context: context, path: path)
     let type = fields.type
     func flag(_ key: String, _ fallback: Bool) throws(TokenizationError) -> Bool {

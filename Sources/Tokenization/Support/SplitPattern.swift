@@ -1,11 +1,12 @@
 import StrictJSON
+import SystemPackage
 
 /// What a split keeps of the matches of its pattern (HF's `SplitDelimiterBehavior`).
 enum SplitBehavior: Sendable {
   case removed, isolated, mergedWithPrevious, mergedWithNext, contiguous
 
   /// Reads `"Removed"`, `"Isolated"`, `"MergedWithPrevious"`, `"MergedWithNext"` or `"Contiguous"`.
-  init(json: JSONValue?, context: String, path: String) throws(TokenizationError) {
+  init(json: JSONValue?, context: String, path: FilePath) throws(TokenizationError) {
     switch json?.string {
     case "Removed": self = .removed
     case "Isolated": self = .isolated
@@ -30,7 +31,7 @@ struct ScalarRegex: @unchecked Sendable {
   let regex: Regex<AnyRegexOutput>
   let pattern: String
 
-  init(_ pattern: String, context: String, path: String) throws(TokenizationError) {
+  init(_ pattern: String, context: String, path: FilePath) throws(TokenizationError) {
     let translated: String
     switch Self.translate(pattern) {
     case .success(let text): translated = text
@@ -241,7 +242,7 @@ enum SplitPattern: Sendable {
 
   /// Reads a `{"String": ...}` or `{"Regex": ...}` pattern; a regular expression that is exactly
   /// one of the ``CommonSplitPattern``s is matched by its hand-written matcher.
-  init(json: JSONValue?, context: String, path: String) throws(TokenizationError) {
+  init(json: JSONValue?, context: String, path: FilePath) throws(TokenizationError) {
     if let literal = json?["String"]?.string {
       self = .literal(Array(literal.unicodeScalars))
     } else if let pattern = json?["Regex"]?.string, let common = CommonSplitPattern(pattern: pattern) {
