@@ -31,15 +31,4 @@ public struct TrimRequest: Sendable {
     self.embeddingName = embeddingName
     self.headName = headName
   }
-
-  /// Creates a request for the corpus files named as the command line names them (`-` is
-  /// standard input; see ``CorpusSource/init(argument:)``).
-  public init(
-    corpora arguments: [String], keep: [String] = [], keepSource: String? = nil, minimumCount: Int = 1,
-    embeddingName: String? = nil, headName: String? = nil
-  ) {
-    self.init(
-      corpora: arguments.map(CorpusSource.init(argument:)), keep: keep, keepSource: keepSource,
-      minimumCount: minimumCount, embeddingName: embeddingName, headName: headName)
-  }
 }
