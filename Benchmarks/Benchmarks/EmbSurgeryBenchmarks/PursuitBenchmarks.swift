@@ -44,13 +44,14 @@ func smolLM2Rows() throws -> [Float] {
   return rows
 }
 
-/// Prints the cache's work and the mean residual of a run to standard error (not a metric).
+/// Prints the pursuit's work and the mean residual of a run to standard error (not a metric).
 func report(_ name: String, _ codes: SparseCodes) {
   let residual = codes.relativeResiduals.reduce(0, +) / Float(max(1, codes.targetCount))
   FileHandle.standardError.write(
     Data(
-      ("\(name): \(codes.targetCount) targets, Gram columns computed \(codes.gramColumnsComputed) of "
-        + "\(codes.gramColumnsRequested) asked for, mean relative residual \(residual)\n").utf8))
+      ("\(name): \(codes.targetCount) targets, \(codes.correlationProducts) sgemm calls computing "
+        + "\(codes.correlationRows) rows of correlations for \(codes.targetSteps) atoms chosen, "
+        + "mean relative residual \(residual)\n").utf8))
 }
 
 func registerPursuitBenchmarks() {
