@@ -142,19 +142,31 @@ struct PursuitGroup {
     state.atoms.append(Int32(best))
     state.projections.append(Self.dot(atom, row, count: width))
     state.coefficients = solve(state)
-    // r = t − Σ γⱼ dⱼ, in Double.
-    var values = (0..<width).map { Double(row[$0]) }
-    for (chosen, coefficient) in zip(state.atoms, state.coefficients) {
-      let source = dictionary + Int(chosen) * width
-      for column in 0..<width { values[column] -= coefficient * Double(source[column]) }
-    }
-    var squares = 0.0
-    for column in 0..<width {
-      squares += values[column] * values[column]
-      residual[column] = Float(values[column])
+    let squares = withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { values in
+      residualValues(of: row, atoms: state.atoms, coefficients: state.coefficients, into: values)
+      var squares = 0.0
+      for column in 0..<width {
+        squares += values[column] * values[column]
+        residual[column] = Float(values[column])
+      }
+      return squares
     }
     let tolerance = OrthogonalMatchingPursuit.residualTolerance
     if squares <= tolerance * tolerance * state.normSquared { state.done = true }
+  }
+
+  /// t − Σ γⱼ dⱼ in `Double`, into `values` (`width` entries).
+  func residualValues(
+    of row: UnsafePointer<Float>, atoms: [Int32], coefficients: [Double],
+    into values: UnsafeMutableBufferPointer<Double>
+  ) {
+    let width = self.width
+    let values = values.baseAddress.unsafelyUnwrapped
+    for column in 0..<width { values[column] = Double(row[column]) }
+    for (atom, coefficient) in zip(atoms, coefficients) {
+      let source = dictionary + Int(atom) * width
+      for column in 0..<width { values[column] -= coefficient * Double(source[column]) }
+    }
   }
 
   /// Adds the row for `atom` to the Cholesky factor of G_II (solving L w = D_I · atom; the new
@@ -163,40 +175,49 @@ struct PursuitGroup {
   func extendFactor(_ state: Target, with atom: UnsafePointer<Float>) -> Bool {
     let n = state.atoms.count
     let order = self.order
+    let width = self.width
     let diagonal = Self.dot(atom, atom, count: width)
-    var squares = 0.0
-    for i in 0..<n {
-      var sum = Self.dot(dictionary + Int(state.atoms[i]) * width, atom, count: width)
-      for j in 0..<i { sum -= state.lower[i * order + j] * state.lower[n * order + j] }
-      let value = sum / state.lower[i * order + i]
-      state.lower[n * order + i] = value
-      squares += value * value
-    }
-    let pivotSquared = diagonal - squares
     let tolerance = OrthogonalMatchingPursuit.dependenceTolerance
-    guard diagonal > 0, pivotSquared > tolerance * tolerance * diagonal, pivotSquared.isFinite else {
-      for j in 0..<n { state.lower[n * order + j] = 0 }
-      return false
+    return state.lower.withUnsafeMutableBufferPointer { lower in
+      let lower = lower.baseAddress.unsafelyUnwrapped
+      let newRow = lower + n * order
+      var squares = 0.0
+      for i in 0..<n {
+        var sum = Self.dot(dictionary + Int(state.atoms[i]) * width, atom, count: width)
+        for j in 0..<i { sum -= lower[i * order + j] * newRow[j] }
+        let value = sum / lower[i * order + i]
+        newRow[i] = value
+        squares += value * value
+      }
+      let pivotSquared = diagonal - squares
+      guard diagonal > 0, pivotSquared > tolerance * tolerance * diagonal, pivotSquared.isFinite else {
+        newRow.update(repeating: 0, count: n)
+        return false
+      }
+      newRow[n] = pivotSquared.squareRoot()
+      return true
     }
-    state.lower[n * order + n] = pivotSquared.squareRoot()
-    return true
   }
 
   /// γ with L Lᵀ γ = D_I · t.
   func solve(_ state: Target) -> [Double] {
     let size = state.atoms.count
     let order = self.order
-    var forward = [Double](repeating: 0, count: size)
-    for i in 0..<size {
-      var sum = state.projections[i]
-      for j in 0..<i { sum -= state.lower[i * order + j] * forward[j] }
-      forward[i] = sum / state.lower[i * order + i]
-    }
     var gamma = [Double](repeating: 0, count: size)
-    for i in stride(from: size - 1, through: 0, by: -1) {
-      var sum = forward[i]
-      for j in (i + 1)..<size { sum -= state.lower[j * order + i] * gamma[j] }
-      gamma[i] = sum / state.lower[i * order + i]
+    state.lower.withUnsafeBufferPointer { lower in
+      gamma.withUnsafeMutableBufferPointer { gamma in
+        // L y = D_I · t, into gamma; then Lᵀ γ = y in place.
+        for i in 0..<size {
+          var sum = state.projections[i]
+          for j in 0..<i { sum -= lower[i * order + j] * gamma[j] }
+          gamma[i] = sum / lower[i * order + i]
+        }
+        for i in stride(from: size - 1, through: 0, by: -1) {
+          var sum = gamma[i]
+          for j in (i + 1)..<size { sum -= lower[j * order + i] * gamma[j] }
+          gamma[i] = sum / lower[i * order + i]
+        }
+      }
     }
     return gamma
   }
@@ -204,13 +225,11 @@ struct PursuitGroup {
   /// ‖t − Σ γⱼ dⱼ‖ / ‖t‖ in `Double`, with the given (`Float`) coefficients.
   func relativeResidual(_ state: Target, target: Int, coefficients: [Float]) -> Double {
     guard state.normSquared > 0 else { return 0 }
-    let row = targets + target * width
-    var values = (0..<width).map { Double(row[$0]) }
-    for (atom, coefficient) in zip(state.atoms, coefficients) {
-      let source = dictionary + Int(atom) * width
-      for column in 0..<width { values[column] -= Double(coefficient) * Double(source[column]) }
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { values in
+      residualValues(
+        of: targets + target * width, atoms: state.atoms, coefficients: coefficients.map { Double($0) }, into: values)
+      return (values.reduce(0) { $0 + $1 * $1 } / state.normSquared).squareRoot()
     }
-    return (values.reduce(0) { $0 + $1 * $1 } / state.normSquared).squareRoot()
   }
 
   /// Σ a[i] b[i] in `Double` (four partial sums, in a fixed order).
