@@ -107,8 +107,9 @@ import Testing
 
   /// (3) Gemma-3-270M given SmolLM2-135M's tokenizer (made by scripts/convert-gemma3): SmolLM2's
   /// tokenizer, the matched rows Gemma's, the specials by role, loads and generates. The rest by
-  /// nearest here: the pursuit of its 3,004 tokens over 46,148 anchors is minutes of netlib sgemm
-  /// (scripts/bench --transplant measures omp on this pair; ompRowsAreNumpys checks the rule).
+  /// nearest here: the pursuit of its 3,004 tokens over 46,148 anchors is 10¹³ flops of sgemm,
+  /// about 2.5 CPU minutes on OpenBLAS but 7 hours on the reference BLAS the tests link
+  /// (scripts/bench-transplant measures omp on this pair; ompRowsAreNumpys checks the rule).
   @Test func gemma3GivenSmolLM2() throws {
     let scratch = try ScratchDirectory()
     let base = try TestEnvironment.thirdParty("gemma3-270m-hf", "")

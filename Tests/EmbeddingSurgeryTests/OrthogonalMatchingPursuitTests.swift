@@ -115,9 +115,10 @@ import Testing
     let k = 16
     let dictionary = Self.matrix(rows: anchors, width: width, seed: 21)
     let targets = Self.matrix(rows: 200, width: width, seed: 22)
-    // The default budget: one group of the 200 targets. A budget of 30 rows: groups of 30 targets
-    // (the last of 20), so a target's product has other rows beside it.
-    for budget in [OrthogonalMatchingPursuit.defaultMemoryBudget, 30 * (anchors + width) * 4] {
+    // The default budget: one group of the 200 targets. A budget of 30 targets: groups of 30 (the
+    // last of 20), so a target's product has other rows beside it.
+    let share = OrthogonalMatchingPursuit.Plan.targetBytes(anchorCount: anchors, width: width, k: k)
+    for budget in [OrthogonalMatchingPursuit.defaultMemoryBudget, 30 * share] {
       func bits(_ threads: Int) -> [UInt32] {
         let codes = Self.codes(
           dictionary, anchors: anchors, width: width, targets, k: k, threads: threads, memoryBudget: budget)
@@ -131,21 +132,18 @@ import Testing
   }
 
   @Test func theBudgetBoundsTheMemory() {
-    // Gemma-3-270M given SmolLM2: 46,148 anchors of 576, 3,004 targets.
-    let plan = OrthogonalMatchingPursuit.Plan(
-      anchorCount: 46_148, width: 576, targetCount: 3_004, memoryBudget: 256 << 20)
+    // Gemma-3-270M given SmolLM2: 46,148 anchors of 576, 3,004 targets, k 64.
+    typealias Plan = OrthogonalMatchingPursuit.Plan
+    let share = Plan.targetBytes(anchorCount: 46_148, width: 576, k: 64)
+    #expect(share == (46_148 + 576) * 4 + 64 * 64 * 8)
+    let plan = Plan(anchorCount: 46_148, width: 576, k: 64, targetCount: 3_004, memoryBudget: 256 << 20)
     #expect(plan.groupRows == 256)
-    #expect(plan.groupRows * (46_148 + 576) * 4 <= 256 << 20)
-    // A budget of 100 rows' correlations: groups of 100; never more rows than targets, at least one.
-    let rowBytes = (46_148 + 576) * 4
+    #expect(plan.groupRows * share <= 256 << 20)
+    // A budget of 100 shares: groups of 100; never more rows than targets, at least one.
     #expect(
-      OrthogonalMatchingPursuit.Plan(anchorCount: 46_148, width: 576, targetCount: 3_004, memoryBudget: 100 * rowBytes)
-        .groupRows == 100)
-    #expect(
-      OrthogonalMatchingPursuit.Plan(anchorCount: 300, width: 16, targetCount: 40, memoryBudget: 256 << 20).groupRows
-        == 40)
-    #expect(
-      OrthogonalMatchingPursuit.Plan(anchorCount: 300, width: 16, targetCount: 40, memoryBudget: 1).groupRows == 1)
+      Plan(anchorCount: 46_148, width: 576, k: 64, targetCount: 3_004, memoryBudget: 100 * share).groupRows == 100)
+    #expect(Plan(anchorCount: 300, width: 16, k: 8, targetCount: 40, memoryBudget: 256 << 20).groupRows == 40)
+    #expect(Plan(anchorCount: 300, width: 16, k: 8, targetCount: 40, memoryBudget: 1).groupRows == 1)
   }
 
   struct Expected {

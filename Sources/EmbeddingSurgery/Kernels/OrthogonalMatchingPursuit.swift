@@ -26,7 +26,8 @@
 /// every `sgemm` has the same shape and the same rows whatever the threads (an optimized BLAS such
 /// as OpenBLAS may round a row differently in a product of another shape).
 public enum OrthogonalMatchingPursuit {
-  /// The default bound on the pursuit's working memory (a group's correlations and residuals).
+  /// The default bound on the pursuit's working memory (a group's correlations, residuals and
+  /// Cholesky factors).
   public static let defaultMemoryBudget = 256 << 20
 
   /// A pursuit stops when ‖residual‖ ≤ this × ‖target‖.
@@ -41,11 +42,12 @@ public enum OrthogonalMatchingPursuit {
   /// - Parameters:
   ///   - threads: the threads to use for the choices and refits; the result does not depend on it
   ///     (the `sgemm`s use the BLAS's own threads).
-  ///   - memoryBudget: bytes for a group's correlations and residuals; it sets the group size (see
-  ///     ``Plan``), so a result is reproduced with the same budget.
+  ///   - memoryBudget: bytes for a group's correlations, residuals and Cholesky factors; it sets the
+  ///     group size (see ``Plan``), so a result is reproduced with the same budget.
   /// - Complexity: 2·N·D flops per target and step in `sgemm` (2·k·M·N·D in all for M targets
-  ///   pursued to k atoms), about 2·|I|·D per target and step for the refit; memory
-  ///   min(`memoryBudget`, 256 · (N + D) · 4 bytes) besides the caller's buffers and the result.
+  ///   pursued to k atoms), about 2·|I|·D per target and step for the refit. Memory besides the
+  ///   caller's buffers and the result: a group's targets × ((N + D) · 4 + k² · 8) bytes, within
+  ///   `memoryBudget` (a group has at least one target and at most 256).
   /// - Precondition: `dictionary.count == anchorCount * width`, `targets.count == targetCount * width`,
   ///   `k >= 1`, `anchorCount < Int32.max`.
   public static func codes(
@@ -72,7 +74,8 @@ public enum OrthogonalMatchingPursuit {
       }
       return codes
     }
-    let plan = Plan(anchorCount: anchorCount, width: width, targetCount: targetCount, memoryBudget: memoryBudget)
+    let plan = Plan(
+      anchorCount: anchorCount, width: width, k: k, targetCount: targetCount, memoryBudget: memoryBudget)
     let workspace = PursuitGroup.Workspace(rows: plan.groupRows, anchorCount: anchorCount, width: width)
     for first in stride(from: 0, to: targetCount, by: plan.groupRows) {
       let count = min(plan.groupRows, targetCount - first)
@@ -94,10 +97,19 @@ public enum OrthogonalMatchingPursuit {
     package let groupRows: Int
 
     /// - Parameter targetCount: a group is never larger than the targets.
-    package init(anchorCount: Int, width: Int, targetCount: Int, memoryBudget: Int) {
-      // A target of a group holds a row of N correlations and one of D residuals (Float).
-      let rowBytes = (max(1, anchorCount) + width) * MemoryLayout<Float>.stride
-      groupRows = max(1, min(Self.largestGroup, targetCount, memoryBudget / rowBytes))
+    package init(anchorCount: Int, width: Int, k: Int, targetCount: Int, memoryBudget: Int) {
+      groupRows = max(
+        1,
+        min(
+          Self.largestGroup, targetCount,
+          memoryBudget / Self.targetBytes(anchorCount: anchorCount, width: width, k: k)))
+    }
+
+    /// What one target of a group holds: a row of N correlations and one of D residuals (`Float`),
+    /// and its Cholesky factor (min(k, N)² `Double`s).
+    package static func targetBytes(anchorCount: Int, width: Int, k: Int) -> Int {
+      let order = min(k, anchorCount)
+      return (max(1, anchorCount) + width) * MemoryLayout<Float>.stride + order * order * MemoryLayout<Double>.stride
     }
   }
 }
