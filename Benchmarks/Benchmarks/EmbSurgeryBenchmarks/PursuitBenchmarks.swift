@@ -5,8 +5,8 @@ import SafeTensors
 
 /// The orthogonal matching pursuit of `transplant --init omp` at the shape of Gemma-3-270M given
 /// SmolLM2's tokenizer: about 45,000 anchors (donor rows of matched tokens) of 576 floats, k 64.
-/// `transplant` approximates about 3,600 targets; these benchmarks pursue fewer, so the time per
-/// target is what to compare (whole run ≈ time × 3,600 / M).
+/// `transplant` approximates 3,004 targets; these benchmarks pursue fewer, so the time per
+/// target is what to compare (whole run ≈ time × 3,004 / M).
 let pursuitAnchors = 45_000
 let pursuitWidth = 576
 let pursuitK = 64
