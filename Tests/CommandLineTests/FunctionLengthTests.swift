@@ -11,7 +11,6 @@ import Testing
   /// no longer long fails the test, so that it is removed when the split lands.
   static let beingSplit: Set<String> = [
     "EmbeddingSurgery/Extend/ExtendPlan.swift init",  // branch extendq
-    "EmbeddingSurgery/Kernels/OrthogonalMatchingPursuit.swift codes",  // branch omp
   ]
 
   @Test func noFunctionInSourcesIsOver60Lines() throws {
