@@ -175,17 +175,6 @@ extension JSONDocument.Scanner {
   /// Moves past the end of the container the scanner is inside (between its members or
   /// elements).
   mutating func skipRestOfContainer() {
-    var depth = 1
-    while depth > 0, position < bytes.count {
-      switch bytes[position] {
-      case UInt8(ascii: "\""):
-        skipString()
-        continue
-      case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-      case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-      default: break
-      }
-      position += 1
-    }
+    position = bytes.withUnsafeBufferPointer { Self.end(ofContainerFrom: position, depth: 1, in: $0) }
   }
 }

@@ -268,17 +268,85 @@ extension JSONDocument {
       position = bytes.withUnsafeBufferPointer { Self.end(ofStringAt: position, in: $0) }
     }
 
-    /// The offset just past the string whose opening quote is at `start` (a tight loop: a
-    /// tokenizer.json's megabytes are mostly strings).
+    /// The offset just past the string whose opening quote is at `start`. A tokenizer.json's
+    /// megabytes are mostly strings: they are scanned eight bytes at a time for a quote or a
+    /// backslash (see ``matches(_:)``).
     @inline(__always)
     static func end(ofStringAt start: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
       var cursor = start + 1
+      while cursor + 8 <= buffer.count {
+        let word = Self.word(at: cursor, in: buffer)
+        let found = matches(word ^ quotes) | matches(word ^ backslashes)
+        if found == 0 {
+          cursor += 8
+          continue
+        }
+        cursor += found.trailingZeroBitCount >> 3
+        if buffer[cursor] == UInt8(ascii: "\"") { return cursor + 1 }
+        cursor += 2
+      }
       while cursor < buffer.count {
         let byte = buffer[cursor]
         if byte == UInt8(ascii: "\"") { return cursor + 1 }
         cursor += byte == UInt8(ascii: "\\") ? 2 : 1
       }
       return cursor
+    }
+
+    /// The offset just past the container that `depth` brackets opened before `start` close:
+    /// scanned eight bytes at a time for a quote or a bracket, strings skipped whole.
+    static func end(ofContainerFrom start: Int, depth: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+      var cursor = start
+      var depth = depth
+      while depth > 0 && cursor + 8 <= buffer.count {
+        let word = Self.word(at: cursor, in: buffer)
+        // `[` and `]` are `{` and `}` without the bit 0x20: one test for both.
+        let folded = word | 0x2020_2020_2020_2020
+        let found = matches(word ^ quotes) | matches(folded ^ openBraces) | matches(folded ^ closeBraces)
+        if found == 0 {
+          cursor += 8
+          continue
+        }
+        cursor += found.trailingZeroBitCount >> 3
+        switch buffer[cursor] {
+        case UInt8(ascii: "\""):
+          cursor = end(ofStringAt: cursor, in: buffer)
+          continue
+        case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+        default: depth -= 1
+        }
+        cursor += 1
+      }
+      while depth > 0, cursor < buffer.count {
+        switch buffer[cursor] {
+        case UInt8(ascii: "\""):
+          cursor = end(ofStringAt: cursor, in: buffer)
+          continue
+        case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+        case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+        default: break
+        }
+        cursor += 1
+      }
+      return cursor
+    }
+
+    private static let quotes: UInt64 = 0x2222_2222_2222_2222
+    private static let backslashes: UInt64 = 0x5C5C_5C5C_5C5C_5C5C
+    private static let openBraces: UInt64 = 0x7B7B_7B7B_7B7B_7B7B
+    private static let closeBraces: UInt64 = 0x7D7D_7D7D_7D7D_7D7D
+
+    /// Eight bytes from `offset`, the first in the lowest bits.
+    @inline(__always)
+    private static func word(at offset: Int, in buffer: UnsafeBufferPointer<UInt8>) -> UInt64 {
+      UInt64(littleEndian: UnsafeRawBufferPointer(buffer).loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// The high bit of each zero byte of `word`, exact up to the first zero byte (a borrow may
+    /// mark bytes after it): its trailing zeros, divided by 8, give the first zero byte.
+    @inline(__always)
+    private static func matches(_ word: UInt64) -> UInt64 {
+      (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     mutating func readString() -> [UInt8] {
@@ -296,22 +364,7 @@ extension JSONDocument {
       switch bytes[position] {
       case UInt8(ascii: "\""): skipString()
       case UInt8(ascii: "["), UInt8(ascii: "{"):
-        position = bytes.withUnsafeBufferPointer { buffer in
-          var cursor = position
-          var depth = 0
-          repeat {
-            switch buffer[cursor] {
-            case UInt8(ascii: "\""):
-              cursor = Self.end(ofStringAt: cursor, in: buffer)
-              continue
-            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
-            cursor += 1
-          } while depth > 0 && cursor < buffer.count
-          return cursor
-        }
+        position = bytes.withUnsafeBufferPointer { Self.end(ofContainerFrom: position + 1, depth: 1, in: $0) }
       default:
         while position < bytes.count {
           switch bytes[position] {

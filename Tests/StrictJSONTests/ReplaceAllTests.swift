@@ -48,6 +48,37 @@ import Testing
     #expect(document.ranges(of: paths) == paths.map { document.range(of: $0) })
   }
 
+  /// Strings and containers are skipped eight bytes at a time: quotes, backslashes and brackets
+  /// at every offset of a word, inside strings and out, and every tail shorter than a word, leave
+  /// every range exact (each element's text parses to the element).
+  @Test func skipsWordByWordExactly() throws {
+    let fragments = ["", "a", #"\""#, #"\\"#, "[", "]", "{", "}", #"ab\\\"c"#, "é", #"\u005b"#, #"\\\\"#]
+    var elements: [String] = []
+    for length in 0..<12 {
+      for (index, fragment) in fragments.enumerated() {
+        let padding = String(repeating: "x", count: (length + index) % 9)
+        elements.append("\"" + padding + fragment + padding + "\"")
+        elements.append("[\"" + fragment + "\"" + String(repeating: " ", count: length) + "]")
+        elements.append("{\"k" + fragment + "\": [[" + String(repeating: "1,", count: length) + "2]]}")
+      }
+    }
+    for end in ["]}", "]}\n", "]\n}\n   "] {
+      let text =
+        #"{"skipped": ["# + elements.joined(separator: ",") + #"], "after": ["# + elements.joined(separator: ", ") + end
+      let document = try JSONDocument(bytes: Array(text.utf8))
+      let after = try #require(try document.value()["after"]?.elements)
+      let paths: [[JSONDocument.PathComponent]] = elements.indices.map { ["after", .index($0)] }
+      let ranges = document.ranges(of: paths)
+      #expect(ranges == paths.map { document.range(of: $0) })
+      for (element, range) in zip(after, ranges) {
+        let range = try #require(range)
+        #expect(try JSONParser.parse(Array(document.bytes[range])) == element)
+      }
+      let whole = try #require(document.range(of: ["after"]))
+      #expect(whole.upperBound == text.utf8.count - end.utf8.count + 1)
+    }
+  }
+
   @Test func refusesPathsThatLeadNowhereOrOverlap() throws {
     let text = #"{"a": {"b": [1, 2]}, "c": 3}"#
     var document = try JSONDocument(bytes: Array(text.utf8))
