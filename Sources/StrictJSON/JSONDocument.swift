@@ -18,7 +18,14 @@ public struct JSONDocument: Sendable {
   }
 
   /// The current text.
-  public internal(set) var bytes: [UInt8]
+  public internal(set) var bytes: [UInt8] {
+    didSet { containerEnds = [:] }
+  }
+
+  /// Where the text's large containers end, by the offset of their opening bracket, when the
+  /// parse that checked the text noted them (``open(_:)``): a walk skips them in one step. Any
+  /// edit empties it.
+  package internal(set) var containerEnds: [Int: Int] = [:]
 
   /// Reads a document, checking that it is valid JSON.
   ///
@@ -31,9 +38,14 @@ public struct JSONDocument: Sendable {
   /// Reads a document and returns it with its parsed value (one parse for both).
   ///
   /// - Throws: ``JSONError`` when the text is not JSON.
+  ///
+  /// The parse also notes where the large containers end (a tokenizer.json's vocabulary and
+  /// merges), so that finding a value after them, or their own range, does not read them again.
   public static func open(_ bytes: [UInt8]) throws(JSONError) -> (document: JSONDocument, value: JSONValue) {
-    let value = try JSONParser.parse(bytes)
-    return (JSONDocument(validBytes: bytes), value)
+    let (value, ends) = try JSONParser.parseIndexingContainers(bytes)
+    var document = JSONDocument(validBytes: bytes)
+    document.containerEnds = ends
+    return (document, value)
   }
 
   /// A document over text the caller has already parsed successfully with ``JSONParser``
@@ -53,7 +65,7 @@ public struct JSONDocument: Sendable {
   ///
   /// - Complexity: O(*n*) in the length of the text.
   public func range(of path: [PathComponent]) -> Range<Int>? {
-    var scanner = Scanner(bytes: bytes)
+    var scanner = Scanner(bytes: bytes, containerEnds: containerEnds)
     scanner.skipWhitespace()
     var start = scanner.position
     for component in path {
@@ -255,6 +267,8 @@ extension JSONDocument {
   struct Scanner {
     let bytes: [UInt8]
     var position = 0
+    /// The ends of the large containers, by start (``JSONDocument/containerEnds``).
+    var containerEnds: [Int: Int] = [:]
 
     static func isWhitespace(_ byte: UInt8) -> Bool {
       byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
@@ -364,6 +378,10 @@ extension JSONDocument {
       switch bytes[position] {
       case UInt8(ascii: "\""): skipString()
       case UInt8(ascii: "["), UInt8(ascii: "{"):
+        if let end = containerEnds[position] {
+          position = end
+          return
+        }
         position = bytes.withUnsafeBufferPointer { Self.end(ofContainerFrom: position + 1, depth: 1, in: $0) }
       default:
         while position < bytes.count {
