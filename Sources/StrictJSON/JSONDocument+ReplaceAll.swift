@@ -54,7 +54,7 @@ extension JSONDocument {
   /// The locations of the values at `paths`, in one walk that enters only the containers some
   /// path goes through and skips every other value.
   func locate(_ paths: [[PathComponent]]) -> [ValueLocation?] {
-    var walk = PathWalk(bytes: bytes, paths: paths)
+    var walk = PathWalk(bytes: bytes, containerEnds: containerEnds, paths: paths)
     walk.scanner.skipWhitespace()
     if !paths.isEmpty { walk.visit(depth: 0, pending: Array(paths.indices), container: nil) }
     return walk.found
@@ -69,8 +69,8 @@ extension JSONDocument {
     var found: [ValueLocation?]
     var remaining: Int
 
-    init(bytes: [UInt8], paths: [[PathComponent]]) {
-      scanner = Scanner(bytes: bytes)
+    init(bytes: [UInt8], containerEnds: [Int: Int], paths: [[PathComponent]]) {
+      scanner = Scanner(bytes: bytes, containerEnds: containerEnds)
       self.paths = paths
       keys = paths.map { path in
         path.map { component in
@@ -175,17 +175,6 @@ extension JSONDocument.Scanner {
   /// Moves past the end of the container the scanner is inside (between its members or
   /// elements).
   mutating func skipRestOfContainer() {
-    var depth = 1
-    while depth > 0, position < bytes.count {
-      switch bytes[position] {
-      case UInt8(ascii: "\""):
-        skipString()
-        continue
-      case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-      case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-      default: break
-      }
-      position += 1
-    }
+    position = bytes.withUnsafeBufferPointer { Self.end(ofContainerFrom: position, depth: 1, in: $0) }
   }
 }

@@ -18,7 +18,14 @@ public struct JSONDocument: Sendable {
   }
 
   /// The current text.
-  public internal(set) var bytes: [UInt8]
+  public internal(set) var bytes: [UInt8] {
+    didSet { containerEnds = [:] }
+  }
+
+  /// Where the text's large containers end, by the offset of their opening bracket, when the
+  /// parse that checked the text noted them (``open(_:)``): a walk skips them in one step. Any
+  /// edit empties it.
+  package internal(set) var containerEnds: [Int: Int] = [:]
 
   /// Reads a document, checking that it is valid JSON.
   ///
@@ -31,9 +38,14 @@ public struct JSONDocument: Sendable {
   /// Reads a document and returns it with its parsed value (one parse for both).
   ///
   /// - Throws: ``JSONError`` when the text is not JSON.
+  ///
+  /// The parse also notes where the large containers end (a tokenizer.json's vocabulary and
+  /// merges), so that finding a value after them, or their own range, does not read them again.
   public static func open(_ bytes: [UInt8]) throws(JSONError) -> (document: JSONDocument, value: JSONValue) {
-    let value = try JSONParser.parse(bytes)
-    return (JSONDocument(validBytes: bytes), value)
+    let (value, ends) = try JSONParser.parseIndexingContainers(bytes)
+    var document = JSONDocument(validBytes: bytes)
+    document.containerEnds = ends
+    return (document, value)
   }
 
   /// A document over text the caller has already parsed successfully with ``JSONParser``
@@ -53,7 +65,7 @@ public struct JSONDocument: Sendable {
   ///
   /// - Complexity: O(*n*) in the length of the text.
   public func range(of path: [PathComponent]) -> Range<Int>? {
-    var scanner = Scanner(bytes: bytes)
+    var scanner = Scanner(bytes: bytes, containerEnds: containerEnds)
     scanner.skipWhitespace()
     var start = scanner.position
     for component in path {
@@ -255,6 +267,8 @@ extension JSONDocument {
   struct Scanner {
     let bytes: [UInt8]
     var position = 0
+    /// The ends of the large containers, by start (``JSONDocument/containerEnds``).
+    var containerEnds: [Int: Int] = [:]
 
     static func isWhitespace(_ byte: UInt8) -> Bool {
       byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
@@ -268,17 +282,85 @@ extension JSONDocument {
       position = bytes.withUnsafeBufferPointer { Self.end(ofStringAt: position, in: $0) }
     }
 
-    /// The offset just past the string whose opening quote is at `start` (a tight loop: a
-    /// tokenizer.json's megabytes are mostly strings).
+    /// The offset just past the string whose opening quote is at `start`. A tokenizer.json's
+    /// megabytes are mostly strings: they are scanned eight bytes at a time for a quote or a
+    /// backslash (see ``matches(_:)``).
     @inline(__always)
     static func end(ofStringAt start: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
       var cursor = start + 1
+      while cursor + 8 <= buffer.count {
+        let word = Self.word(at: cursor, in: buffer)
+        let found = matches(word ^ quotes) | matches(word ^ backslashes)
+        if found == 0 {
+          cursor += 8
+          continue
+        }
+        cursor += found.trailingZeroBitCount >> 3
+        if buffer[cursor] == UInt8(ascii: "\"") { return cursor + 1 }
+        cursor += 2
+      }
       while cursor < buffer.count {
         let byte = buffer[cursor]
         if byte == UInt8(ascii: "\"") { return cursor + 1 }
         cursor += byte == UInt8(ascii: "\\") ? 2 : 1
       }
       return cursor
+    }
+
+    /// The offset just past the container that `depth` brackets opened before `start` close:
+    /// scanned eight bytes at a time for a quote or a bracket, strings skipped whole.
+    static func end(ofContainerFrom start: Int, depth: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+      var cursor = start
+      var depth = depth
+      while depth > 0 && cursor + 8 <= buffer.count {
+        let word = Self.word(at: cursor, in: buffer)
+        // `[` and `]` are `{` and `}` without the bit 0x20: one test for both.
+        let folded = word | 0x2020_2020_2020_2020
+        let found = matches(word ^ quotes) | matches(folded ^ openBraces) | matches(folded ^ closeBraces)
+        if found == 0 {
+          cursor += 8
+          continue
+        }
+        cursor += found.trailingZeroBitCount >> 3
+        switch buffer[cursor] {
+        case UInt8(ascii: "\""):
+          cursor = end(ofStringAt: cursor, in: buffer)
+          continue
+        case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+        default: depth -= 1
+        }
+        cursor += 1
+      }
+      while depth > 0, cursor < buffer.count {
+        switch buffer[cursor] {
+        case UInt8(ascii: "\""):
+          cursor = end(ofStringAt: cursor, in: buffer)
+          continue
+        case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+        case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+        default: break
+        }
+        cursor += 1
+      }
+      return cursor
+    }
+
+    private static let quotes: UInt64 = 0x2222_2222_2222_2222
+    private static let backslashes: UInt64 = 0x5C5C_5C5C_5C5C_5C5C
+    private static let openBraces: UInt64 = 0x7B7B_7B7B_7B7B_7B7B
+    private static let closeBraces: UInt64 = 0x7D7D_7D7D_7D7D_7D7D
+
+    /// Eight bytes from `offset`, the first in the lowest bits.
+    @inline(__always)
+    private static func word(at offset: Int, in buffer: UnsafeBufferPointer<UInt8>) -> UInt64 {
+      UInt64(littleEndian: UnsafeRawBufferPointer(buffer).loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// The high bit of each zero byte of `word`, exact up to the first zero byte (a borrow may
+    /// mark bytes after it): its trailing zeros, divided by 8, give the first zero byte.
+    @inline(__always)
+    private static func matches(_ word: UInt64) -> UInt64 {
+      (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     mutating func readString() -> [UInt8] {
@@ -296,22 +378,11 @@ extension JSONDocument {
       switch bytes[position] {
       case UInt8(ascii: "\""): skipString()
       case UInt8(ascii: "["), UInt8(ascii: "{"):
-        position = bytes.withUnsafeBufferPointer { buffer in
-          var cursor = position
-          var depth = 0
-          repeat {
-            switch buffer[cursor] {
-            case UInt8(ascii: "\""):
-              cursor = Self.end(ofStringAt: cursor, in: buffer)
-              continue
-            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
-            cursor += 1
-          } while depth > 0 && cursor < buffer.count
-          return cursor
+        if let end = containerEnds[position] {
+          position = end
+          return
         }
+        position = bytes.withUnsafeBufferPointer { Self.end(ofContainerFrom: position + 1, depth: 1, in: $0) }
       default:
         while position < bytes.count {
           switch bytes[position] {

@@ -41,6 +41,28 @@ public struct JSONParser {
     return try Array(bytes).withUnsafeBytes { run($0) }.get()
   }
 
+  /// Containers from this size on (bytes of text) are indexed by ``parseIndexingContainers(_:)``.
+  static let largeContainer = 1 << 16
+
+  /// Parses one JSON document and notes where each of its large containers ends (by the offset of
+  /// its opening bracket): what ``JSONDocument`` needs to skip them without reading them again.
+  ///
+  /// - Throws: ``JSONError`` with the byte offset of the first problem.
+  /// - Complexity: O(*n*) in the length of the text.
+  static func parseIndexingContainers(_ bytes: [UInt8]) throws(JSONError) -> (value: JSONValue, ends: [Int: Int]) {
+    let result = bytes.withUnsafeBytes { buffer -> Result<(JSONValue, [Int: Int]), JSONError> in
+      var reader = Reader(bytes: buffer, options: Options())
+      reader.containerEnds = [:]
+      do throws(JSONError) {
+        let value = try reader.parseDocument()
+        return .success((value, reader.containerEnds ?? [:]))
+      } catch {
+        return .failure(error)
+      }
+    }
+    return try result.get()
+  }
+
   /// Parses one JSON document from raw memory (for instance a mapped file).
   ///
   /// - Throws: ``JSONError`` with the byte offset of the first problem.
@@ -49,13 +71,7 @@ public struct JSONParser {
     _ buffer: UnsafeRawBufferPointer, options: Options = Options()
   ) throws(JSONError) -> JSONValue {
     var reader = Reader(bytes: buffer, options: options)
-    reader.skipWhitespace()
-    let value = try reader.parseValue(depth: 0)
-    reader.skipWhitespace()
-    if reader.position != buffer.count {
-      throw JSONError(offset: reader.position, reason: .trailingCharacters)
-    }
-    return value
+    return try reader.parseDocument()
   }
 }
 
@@ -113,10 +129,28 @@ extension JSONParser {
     let bytes: UnsafeRawBufferPointer
     let options: Options
     var position = 0
+    /// When recording: the end of every container of at least ``largeContainer`` bytes, by start.
+    var containerEnds: [Int: Int]?
 
     init(bytes: UnsafeRawBufferPointer, options: Options) {
       self.bytes = bytes
       self.options = options
+    }
+
+    /// The one value of the whole text.
+    mutating func parseDocument() throws(JSONError) -> JSONValue {
+      skipWhitespace()
+      let value = try parseValue(depth: 0)
+      skipWhitespace()
+      if position != bytes.count {
+        throw JSONError(offset: position, reason: .trailingCharacters)
+      }
+      return value
+    }
+
+    /// Records the end of the container that started at `start`, when it is large.
+    @inline(__always) mutating func recordContainer(from start: Int) {
+      if position - start >= JSONParser.largeContainer { containerEnds?[start] = position }
     }
 
     @inline(__always) var current: UInt8? {
@@ -197,17 +231,20 @@ extension JSONParser {
 
     mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
       var elements: [JSONValue] = []
+      let start = position
       if try enterContainer(depth: depth, closing: UInt8(ascii: "]")) { return .array(elements) }
       repeat {
         skipWhitespace()
         elements.append(try parseValue(depth: depth))
       } while try continueContainer(closing: UInt8(ascii: "]"))
+      recordContainer(from: start)
       return .array(elements)
     }
 
     mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
       var members: [JSONMember] = []
       var seen: Set<[UInt8]> = []
+      let start = position
       if try enterContainer(depth: depth, closing: UInt8(ascii: "}")) { return .object(members) }
       repeat {
         skipWhitespace()
@@ -223,6 +260,7 @@ extension JSONParser {
         skipWhitespace()
         members.append(JSONMember(key, try parseValue(depth: depth)))
       } while try continueContainer(closing: UInt8(ascii: "}"))
+      recordContainer(from: start)
       return .object(members)
     }
 

@@ -115,15 +115,26 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
   /// - Complexity: O(*n*) in the literal's length, one pass over its bytes (a tokenizer.json's
   ///   vocabulary reads a hundred thousand of them).
   public var int: Int? {
-    literal.utf8.withContiguousStorageIfAvailable(Self.integer(in:)) ?? Self.integer(in: Array(literal.utf8)[...])
+    literal.utf8.withContiguousStorageIfAvailable(Self.integer(in:))
+      ?? Array(literal.utf8).withUnsafeBufferPointer(
+        Self.integer(in:))
   }
 
   /// The integer `bytes` spell (an optional `-`, then digits), when it fits in `Int`.
-  private static func integer<Bytes: Collection<UInt8>>(in bytes: Bytes) -> Int? {
-    var digits = bytes[...]
-    let negative = digits.first == UInt8(ascii: "-")
-    if negative { digits = digits.dropFirst() }
+  private static func integer(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    let negative = bytes.first == UInt8(ascii: "-")
+    let digits = UnsafeBufferPointer(rebasing: bytes[(negative ? 1 : 0)...])
     guard !digits.isEmpty else { return nil }
+    // Up to 18 digits cannot overflow: no check but the digits' (a vocabulary's ids).
+    if digits.count <= 18 {
+      var value = 0
+      for byte in digits {
+        let digit = byte &- 0x30
+        guard digit < 10 else { return nil }
+        value = value &* 10 &+ Int(digit)
+      }
+      return negative ? -value : value
+    }
     // Accumulated below zero, where Int.min fits.
     var value = 0
     for byte in digits {

@@ -88,10 +88,12 @@ public enum JSONWriter {
   /// as serde_json writes them. With `asciiOnly`, as Python's `json.dumps` (`ensure_ascii`) writes
   /// them, DEL and every non-ASCII character are escaped too, as `\uxxxx` UTF-16 units.
   public static func writeString(_ text: String, asciiOnly: Bool = false, into output: inout [UInt8]) {
-    let hex: [UInt8] = Array("0123456789abcdef".utf8)
     func escape(_ unit: UInt16) {
       output.append(contentsOf: #"\u"#.utf8)
-      for shift in [12, 8, 4, 0] { output.append(hex[Int((unit >> UInt16(shift)) & 0xF)]) }
+      for shift in stride(from: UInt16(12), through: 0, by: -4) {
+        let digit = UInt8(truncatingIfNeeded: (unit >> shift) & 0xF)
+        output.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+      }
     }
     func escapeASCII(_ byte: UInt8) -> Bool {
       switch byte {

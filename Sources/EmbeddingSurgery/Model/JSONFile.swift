@@ -11,6 +11,17 @@ enum JSONFile {
     return (bytes, try parse(bytes, path: path))
   }
 
+  /// The text of a JSON file as a document (which knows where its large containers end) and its
+  /// parsed value, from one parse.
+  static func open(_ path: FilePath) throws(SurgeryError) -> (document: JSONDocument, value: JSONValue) {
+    let bytes = try fileSystem { () throws(FileSystemError) in try path.readAll() }
+    do {
+      return try JSONDocument.open(bytes)
+    } catch {
+      throw .invalidJSON(path: path, error)
+    }
+  }
+
   /// The parsed value of the JSON file at `path`, or `nil` when nothing is there.
   static func readIfPresent(_ path: FilePath) throws(SurgeryError) -> JSONValue? {
     guard path.exists else { return nil }

@@ -28,8 +28,11 @@ public final class ModelCheckpoint: Sendable {
   public let tokenizerPath: FilePath?
   /// The parsed tokenizer.json.
   let tokenizerJSON: JSONValue?
+  /// The text of the tokenizer.json, with where its large containers end (a trim rewrites its
+  /// vocabulary and merges without reading them again).
+  let tokenizerDocument: JSONDocument?
   /// The raw bytes of the tokenizer.json.
-  let tokenizerBytes: [UInt8]?
+  var tokenizerBytes: [UInt8]? { tokenizerDocument?.bytes }
   /// The vocabulary of the tokenizer.json.
   public let vocabulary: TokenizerVocabulary?
   /// The config.json of a folder, when present.
@@ -95,8 +98,8 @@ public final class ModelCheckpoint: Sendable {
     }
     self.tokenizerPath = tokenizer
     if let tokenizer {
-      let (bytes, json) = try JSONFile.read(tokenizer)
-      tokenizerBytes = bytes
+      let (document, json) = try JSONFile.open(tokenizer)
+      tokenizerDocument = document
       tokenizerJSON = json
       do {
         vocabulary = try TokenizerVocabulary(json: json, path: tokenizer)
@@ -104,7 +107,7 @@ public final class ModelCheckpoint: Sendable {
         throw .tokenization(error)
       }
     } else {
-      tokenizerBytes = nil
+      tokenizerDocument = nil
       tokenizerJSON = nil
       vocabulary = nil
     }

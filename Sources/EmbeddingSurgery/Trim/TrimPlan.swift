@@ -46,7 +46,8 @@ public struct TrimPlan: RowRewritingPlan {
   public init(model: ModelCheckpoint, request: TrimRequest, threads: Int? = nil) throws(SurgeryError) {
     self.model = model
     self.request = request
-    guard let tokenizerPath = model.tokenizerPath, let bytes = model.tokenizerBytes, let json = model.tokenizerJSON,
+    guard let tokenizerPath = model.tokenizerPath, let document = model.tokenizerDocument,
+      let json = model.tokenizerJSON,
       let tokenizer = try model.makeTokenizer()
     else {
       throw .missingTokenizer(path: model.path, for: .trimming)
@@ -60,7 +61,7 @@ public struct TrimPlan: RowRewritingPlan {
     }
     roles = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName).roles
     rowsBefore = roles.embedding.shape[0]
-    let file = TokenizerFile(path: tokenizerPath, bytes: bytes, json: json, tokenizer: tokenizer)
+    let file = TokenizerFile(path: tokenizerPath, document: document, json: json, tokenizer: tokenizer)
     tokenizerFile = file
     sentencePieceModel = model.ownsTokenizerJSON ? try model.sentencePieceModel() : nil
     usage = try CorpusEncoding.usage(

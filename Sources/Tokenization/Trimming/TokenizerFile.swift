@@ -7,18 +7,27 @@ import SystemPackage
 public struct TokenizerFile: Sendable {
   /// The file's path, for error messages.
   public let path: FilePath
-  /// The file's text.
-  public let bytes: [UInt8]
+  /// The file's text, as a document (see ``JSONDocument/open(_:)``).
+  public let document: JSONDocument
   /// The parsed text.
   public let json: JSONValue
   /// The tokenizer the file describes.
   public let tokenizer: Tokenizer
 
+  /// The file's text.
+  public var bytes: [UInt8] { document.bytes }
+
   /// Wraps a file the caller has already read, parsed and loaded (`json` must be the parse of
   /// `bytes`, and `tokenizer` built from `json`).
   public init(path: FilePath, bytes: [UInt8], json: JSONValue, tokenizer: Tokenizer) {
+    self.init(path: path, document: JSONDocument(validBytes: bytes), json: json, tokenizer: tokenizer)
+  }
+
+  /// Wraps a file the caller has already opened as a document (``JSONDocument/open(_:)``, whose
+  /// value is `json`) and loaded (`tokenizer` built from `json`).
+  public init(path: FilePath, document: JSONDocument, json: JSONValue, tokenizer: Tokenizer) {
     self.path = path
-    self.bytes = bytes
+    self.document = document
     self.json = json
     self.tokenizer = tokenizer
   }
@@ -29,14 +38,15 @@ public struct TokenizerFile: Sendable {
   ///   can load.
   /// - Complexity: O(*n*) in the size of the text.
   public init(bytes: [UInt8], path: FilePath) throws(TokenizationError) {
-    let json: JSONValue
+    let opened: (document: JSONDocument, value: JSONValue)
     do throws(JSONError) {
-      json = try JSONParser.parse(bytes)
+      opened = try JSONDocument.open(bytes)
     } catch {
       throw .invalidJSON(path: path, error)
     }
     self.init(
-      path: path, bytes: bytes, json: json, tokenizer: try Tokenizer(json: json, path: path))
+      path: path, document: opened.document, json: opened.value,
+      tokenizer: try Tokenizer(json: opened.value, path: path))
   }
 
   /// Reads, parses and loads a tokenizer.json file.

@@ -58,7 +58,7 @@ extension TokenizerTrim {
         path: path, what: "model.merges does not match the trim plan (\(mergeCount) merges)")
     }
     // Every edit found and written in one pass over the text.
-    var document = JSONDocument(validBytes: file.bytes)
+    var document = file.document
     guard document.replace(edits) else {
       let ranges = document.ranges(of: edits.map(\.path))
       for (reference, range) in zip(references.references, ranges) where range == nil {

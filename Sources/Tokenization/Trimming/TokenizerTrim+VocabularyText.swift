@@ -16,19 +16,23 @@ extension TokenizerTrim {
   public func rewriteVocabularyText(
     _ bytes: [UInt8], path: FilePath, vocabulary: TokenizerVocabulary
   ) throws(TokenizationError) -> [UInt8] {
-    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+    // Where each line starts (one pass; only the kept lines are read).
+    var starts = [0]
+    bytes.withUnsafeBufferPointer { buffer in
+      for index in buffer.indices where buffer[index] == 0x0A { starts.append(index + 1) }
+    }
     let finalNewline = bytes.last == 0x0A
-    if finalNewline { lines.removeLast() }
+    let lineCount = finalNewline ? starts.count - 1 : starts.count
     var output: [UInt8] = []
     output.reserveCapacity(bytes.count)
     var written = 0
     for id in keptIDs {
       // Added tokens past the vocabulary (ids after the last line) have no line.
-      if id >= lines.count {
+      if id >= lineCount {
         if vocabulary.addedTokens.contains(where: { $0.id == id }) { continue }
-        throw .malformed(path: path, what: "has \(lines.count) lines, no line for id \(id)")
+        throw .malformed(path: path, what: "has \(lineCount) lines, no line for id \(id)")
       }
-      let line = lines[id]
+      let line = bytes[starts[id]..<(id + 1 < starts.count ? starts[id + 1] - 1 : bytes.count)]
       let text = line.last == 0x0D ? line.dropLast() : line
       guard let token = vocabulary.token(of: id), text.elementsEqual(token.utf8) else {
         throw .malformed(
