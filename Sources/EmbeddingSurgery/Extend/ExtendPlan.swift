@@ -97,7 +97,8 @@ public struct ExtendPlan: RowRewritingPlan {
       request.corpora.isEmpty
       ? CorpusWords()
       : try CorpusWords.counting(
-        request.corpora, tokenizer: tokenizer, threads: threads ?? ParallelWork.defaultThreadCount)
+        request.corpora, standardInputFormat: request.standardInputFormat, tokenizer: tokenizer,
+        threads: threads ?? ParallelWork.defaultThreadCount)
     if let words = request.words {
       do {
         skipped = try learner.addWords(words)
