@@ -50,6 +50,23 @@ extension VocabularyExtension {
     return document.bytes
   }
 
+  /// `count` scores strictly below every score of `scores` and strictly falling: the whole numbers
+  /// from one below the lowest score down, or, where a `Float` cannot tell them apart (Mistral's
+  /// tokenizer.model has a piece scored −1e9, where consecutive floats are 64 apart), the next
+  /// float down.
+  package static func newPieceScores(below scores: [Float], count: Int) -> [Float] {
+    var result: [Float] = []
+    result.reserveCapacity(count)
+    let lowest = scores.min() ?? 0
+    var previous = lowest
+    for index in 0..<count {
+      let wanted = lowest.rounded(.down) - 1 - Float(index)
+      previous = wanted < previous ? wanted : previous.nextDown
+      result.append(previous)
+    }
+    return result
+  }
+
   /// The extended SentencePiece model: the new tokens appended as normal pieces after the last
   /// piece, in id order, with scores below every existing score and falling in the same order
   /// (so that `sentencepiece` merges them last, as the tokenizer.json's merges rank them), and
@@ -81,15 +98,14 @@ extension VocabularyExtension {
       throw .malformed(
         path: path, what: "is not a BPE model (trainer_spec.model_type is \(modelType)): extend grows BPE")
     }
-    let lowest = model.pieces.map(\.score).min() ?? 0
-    let start = (lowest.rounded(.down)) - 1
     var newPieces: [UInt8] = []
-    for (index, token) in newTokens.enumerated() {
+    for (token, score) in zip(newTokens, Self.newPieceScores(below: model.pieces.map(\.score), count: newTokens.count))
+    {
       var piece: [UInt8] = []
       ProtobufWire.appendLengthDelimited(1, Array(token.text.utf8), to: &piece)
       // score: float, field 2, fixed32.
       piece.append(2 << 3 | 5)
-      let bits = (start - Float(index)).bitPattern
+      let bits = score.bitPattern
       for shift in 0..<4 { piece.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(shift)))) }
       ProtobufWire.appendLengthDelimited(1, piece, to: &newPieces)
     }
