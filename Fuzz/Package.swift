@@ -15,6 +15,7 @@ let parentIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// The fuzz targets; each is the executable `Fuzz<name>` built from `Sources/Fuzz<name>`.
 let targets = [
   "SafeTensorsHeader", "ShardIndex", "SharingLayout", "StrictJSON", "TokenBytes", "Tokenizer", "Trim", "Extend",
+  "SplitPattern",
 ]
 
 let package = Package(
@@ -24,12 +25,17 @@ let package = Package(
     .executableTarget(
       name: "Fuzz" + name,
       dependencies: [
+        "FuzzSupport",
         .product(name: "SafeTensors", package: parentIdentity),
         .product(name: "StrictJSON", package: parentIdentity),
         .product(name: "Tokenization", package: parentIdentity),
       ],
       swiftSettings: [.unsafeFlags(["-parse-as-library"])]
     )
-  },
+  } + [
+    // What the generating targets share (the input reader, invariant checks). Built with the
+    // same flags as the targets: scripts/fuzz passes the coverage flags to every module.
+    .target(name: "FuzzSupport", dependencies: [.product(name: "StrictJSON", package: parentIdentity)])
+  ],
   swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import FileSystem
 import SafeTensors
 import StrictJSON
+import SystemPackage
 import Tokenization
 
 /// Everything that can go wrong in planning or carrying out a surgery. Each case names the file
@@ -14,30 +15,30 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
   /// A file could not be read or written.
   case fileSystem(FileSystemError)
   /// A JSON file (config.json, tokenizer_config.json, a token file) is not valid JSON.
-  case invalidJSON(path: String, JSONError)
+  case invalidJSON(path: FilePath, JSONError)
   /// A JSON file is valid JSON but not of the expected shape.
-  case unexpectedJSON(path: String, reason: String)
+  case unexpectedJSON(path: FilePath, reason: String)
   /// A token file or a corpus file is not usable; `line` is 1-based when the problem is on one line.
-  case invalidTextFile(path: String, line: Int?, reason: String)
+  case invalidTextFile(path: FilePath, line: Int?, reason: String)
   /// The token file holds no token.
-  case noTokens(path: String)
+  case noTokens(path: FilePath)
   /// No embedding tensor could be found (`configRows`: config.json's `vocab_size`, when the
   /// tensors were also searched by their row count).
-  case embeddingNotFound(path: String, configRows: Int?)
+  case embeddingNotFound(path: FilePath, configRows: Int?)
   /// More than one tensor could be the embedding (or the head).
-  case ambiguousTensor(path: String, role: MatrixRole, candidates: [String])
+  case ambiguousTensor(path: FilePath, role: MatrixRole, candidates: [String])
   /// A tensor named by the caller does not exist.
-  case tensorNotFound(path: String, name: String)
+  case tensorNotFound(path: FilePath, name: String)
   /// A tensor has a shape or dtype the surgery cannot handle.
-  case unsupportedTensor(path: String, name: String, reason: String)
+  case unsupportedTensor(path: FilePath, name: String, reason: String)
   /// Something needs the model's tokenizer.json and there is none.
-  case missingTokenizer(path: String, for: TokenizerUse)
+  case missingTokenizer(path: FilePath, for: TokenizerUse)
   /// A Hugging Face repository id names no snapshot in the local cache (nothing is downloaded).
-  case notInCache(id: String, revision: String, lookedIn: [String])
+  case notInCache(id: String, revision: String, lookedIn: [FilePath])
   /// The request contradicts itself or the model.
-  case invalidRequest(path: String, reason: String)
+  case invalidRequest(path: FilePath, reason: String)
   /// The output path is not acceptable.
-  case invalidOutput(path: String, OutputProblem)
+  case invalidOutput(path: FilePath, OutputProblem)
 
   /// What needs a tokenizer.
   public enum TokenizerUse: Sendable, Equatable {
@@ -64,13 +65,13 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
     /// Something is there and replacing it was not allowed.
     case exists
     /// It lies inside the input folder.
-    case insideInput(folder: String)
+    case insideInput(folder: FilePath)
     /// A folder would replace a file there, or a file a folder.
     case kindMismatch(outputIsFolder: Bool)
     /// Its folder does not exist.
-    case missingFolder(String)
+    case missingFolder(FilePath)
     /// It is on another file system than the input, and hard links to the input's files were asked for.
-    case notOnInputFileSystem(input: String)
+    case notOnInputFileSystem(input: FilePath)
   }
 
   public var description: String {
@@ -98,7 +99,7 @@ public enum SurgeryError: Error, Sendable, CustomStringConvertible {
       return "\(path): \(use.words) needs a tokenizer.json (beside the model or given explicitly)"
     case .notInCache(let id, let revision, let looked):
       return
-        "\(id): no such file or folder, and no snapshot of the Hugging Face repository \(id) at revision \(revision) in the local cache (looked in \(looked.joined(separator: ", ")); nothing is downloaded)"
+        "\(id): no such file or folder, and no snapshot of the Hugging Face repository \(id) at revision \(revision) in the local cache (looked in \(looked.map(\.string).joined(separator: ", ")); nothing is downloaded)"
     case .invalidRequest(let path, let reason): return "\(path): \(reason)"
     case .invalidOutput(let path, let problem):
       let reason: String

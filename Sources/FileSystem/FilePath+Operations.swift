@@ -8,12 +8,12 @@ extension FilePath {
   ///
   /// - Complexity: O(*n*) in the size of the file.
   public func readAll() throws(FileSystemError) -> [UInt8] {
-    try InputFile(path: string).readAll()
+    try InputFile(path: self).readAll()
   }
 
   /// Writes `bytes` to a new file at this path (which must not exist), mode 0666 less the umask.
   public func writeNewFile(_ bytes: [UInt8]) throws(FileSystemError) {
-    let output = try OutputFile(creating: string, exclusive: true)
+    let output = try OutputFile(creating: self, exclusive: true)
     try output.write(bytes)
     try output.close()
   }
@@ -22,9 +22,9 @@ extension FilePath {
   /// 0666 less the umask): sharing every block on a copy-on-write file system (`FICLONE`), else in
   /// the kernel (`copy_file_range`), else through a buffer.
   public func copyFile(to destination: FilePath) throws(FileSystemError) {
-    let input = try InputFile(path: string)
+    let input = try InputFile(path: self)
     let size = try input.status().size
-    let output = try OutputFile(creating: destination.string, exclusive: true)
+    let output = try OutputFile(creating: destination, exclusive: true)
     if size > 0, try !output.cloneWhole(from: input) {
       try output.copy(from: input, range: 0..<size)
     }
@@ -35,7 +35,7 @@ extension FilePath {
   public func hardLink(at link: FilePath) throws(FileSystemError) {
     switch SystemCall.retrying({ Glibc.link(string, link.string) }) {
     case .success: return
-    case .failure(let code): throw .failed(operation: "link to \(string)", path: link.string, errno: code)
+    case .failure(let code): throw .failed(operation: "link to \(string)", path: link, errno: code)
     }
   }
 
@@ -43,7 +43,7 @@ extension FilePath {
   public func makeFolder() throws(FileSystemError) {
     switch SystemCall.retrying({ mkdir(string, 0o777) }) {
     case .success: return
-    case .failure(let code): throw .failed(operation: "create folder", path: string, errno: code)
+    case .failure(let code): throw .failed(operation: "create folder", path: self, errno: code)
     }
   }
 
@@ -51,14 +51,14 @@ extension FilePath {
   public func rename(to destination: FilePath) throws(FileSystemError) {
     switch SystemCall.retrying({ Glibc.rename(string, destination.string) }) {
     case .success: return
-    case .failure(let code): throw .failed(operation: "rename", path: destination.string, errno: code)
+    case .failure(let code): throw .failed(operation: "rename", path: destination, errno: code)
     }
   }
 
   /// The names in the folder at this path, sorted by their bytes, without `.` and `..`.
   public func folderEntries() throws(FileSystemError) -> [String] {
     guard let directory = opendir(string) else {
-      throw .failed(operation: "open folder", path: string, errno: SystemCall.lastError)
+      throw .failed(operation: "open folder", path: self, errno: SystemCall.lastError)
     }
     defer { closedir(directory) }
     var names: [String] = []

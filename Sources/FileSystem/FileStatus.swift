@@ -53,7 +53,7 @@ extension FileDescriptor {
   /// The status of the open file (`fstat`).
   ///
   /// - Parameter path: the file's path, for the error.
-  public func status(path: String) throws(FileSystemError) -> FileStatus {
+  public func status(path: FilePath) throws(FileSystemError) -> FileStatus {
     do {
       return FileStatus(try stat())
     } catch {

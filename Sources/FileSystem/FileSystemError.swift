@@ -4,12 +4,12 @@ import SystemPackage
 /// ``description`` is one line, `"<path>: <what is wrong>"`.
 public enum FileSystemError: Error, Sendable, Equatable, CustomStringConvertible {
   /// A system call failed: `"<path>: <operation> failed: No space left on device (ENOSPC)"`.
-  case failed(operation: String, path: String, errno: Errno)
+  case failed(operation: String, path: FilePath, errno: Errno)
   /// A file ended before the byte range being copied from it did: it was truncated while in use.
-  case truncated(path: String, expectedEnd: Int64, size: Int64)
+  case truncated(path: FilePath, expectedEnd: Int64, size: Int64)
 
   /// The file the error is about.
-  public var path: String {
+  public var path: FilePath {
     switch self {
     case .failed(_, let path, _), .truncated(let path, _, _): path
     }

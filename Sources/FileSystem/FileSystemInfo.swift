@@ -7,7 +7,7 @@ public enum FileSystemInfo {
   /// file systems share data.
   ///
   /// - Parameter path: the file's path, for the error.
-  public static func blockSize(of descriptor: FileDescriptor, path: String) throws(FileSystemError) -> Int {
+  public static func blockSize(of descriptor: FileDescriptor, path: FilePath) throws(FileSystemError) -> Int {
     var size: Int64 = 0
     switch SystemCall.retrying({ cfilesystem_block_size(descriptor.rawValue, &size) }) {
     case .success: return max(Int(size), 1)

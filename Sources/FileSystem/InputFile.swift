@@ -5,12 +5,12 @@ public struct InputFile: ~Copyable, Sendable {
   /// The open descriptor.
   public let descriptor: FileDescriptor
   /// The path it was opened with, for messages.
-  public let path: String
+  public let path: FilePath
 
   /// Opens the file at `path` read-only.
   ///
   /// - Throws: ``FileSystemError/failed(operation:path:errno:)`` (`ENOENT` when there is nothing there).
-  public init(path: String) throws(FileSystemError) {
+  public init(path: FilePath) throws(FileSystemError) {
     descriptor = try SystemCall.open(path, .readOnly, operation: "open")
     self.path = path
   }

@@ -33,7 +33,7 @@ public struct MappedRegion: ~Copyable, @unchecked Sendable {
       }
       address = mapped
     }
-    regionSlot = address.flatMap { MappedRegions.register(base: $0, count: size, path: file.path) }
+    regionSlot = address.flatMap { MappedRegions.register(base: $0, count: size, path: file.path.string) }
     base = address
     count = size
   }

@@ -8,12 +8,12 @@ public struct OutputFile: ~Copyable, Sendable {
   /// The open descriptor.
   public let descriptor: FileDescriptor
   /// The path, for messages.
-  public let path: String
+  public let path: FilePath
   private var isClosed = false
 
   /// Creates the file at `path` with mode 0666 filtered by the umask: `exclusive` refuses an
   /// existing file, else an existing file is truncated.
-  public init(creating path: String, exclusive: Bool) throws(FileSystemError) {
+  public init(creating path: FilePath, exclusive: Bool) throws(FileSystemError) {
     descriptor = try SystemCall.open(
       path, .writeOnly, options: [.create, exclusive ? .exclusiveCreate : .truncate],
       permissions: [.ownerReadWrite, .groupReadWrite, .otherReadWrite], operation: "open for writing")
@@ -21,7 +21,7 @@ public struct OutputFile: ~Copyable, Sendable {
   }
 
   /// Opens the existing file at `path` for writing in place (no truncation).
-  public init(updating path: String) throws(FileSystemError) {
+  public init(updating path: FilePath) throws(FileSystemError) {
     descriptor = try SystemCall.open(path, .writeOnly, operation: "open for writing")
     self.path = path
   }

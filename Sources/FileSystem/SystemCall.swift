@@ -25,12 +25,12 @@ enum SystemCall {
   /// Opens `path` (close-on-exec is added to `options`); a failure is a
   /// ``FileSystemError/failed(operation:path:errno:)`` naming `operation`.
   static func open(
-    _ path: String, _ mode: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
+    _ path: FilePath, _ mode: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
     permissions: FilePermissions? = nil, operation: String
   ) throws(FileSystemError) -> FileDescriptor {
     do {
       return try converting {
-        try FileDescriptor.open(FilePath(path), mode, options: options.union(.closeOnExec), permissions: permissions)
+        try FileDescriptor.open(path, mode, options: options.union(.closeOnExec), permissions: permissions)
       }
     } catch {
       throw .failed(operation: operation, path: path, errno: error)
@@ -53,7 +53,7 @@ enum SystemCall {
 extension Result where Failure == Errno {
   /// The value, or a ``FileSystemError`` naming the operation and the file.
   @inline(__always)
-  func get(_ operation: @autoclosure () -> String, path: @autoclosure () -> String) throws(FileSystemError)
+  func get(_ operation: @autoclosure () -> String, path: @autoclosure () -> FilePath) throws(FileSystemError)
     -> Success
   {
     switch self {

@@ -7,7 +7,7 @@ import SystemPackage
 /// `model.safetensors.index.json` and its shards. Shards are opened lazily and cached.
 public final class Checkpoint: Sendable {
   /// The path the checkpoint was opened with.
-  public let path: String
+  public let path: FilePath
   /// Whether `path` is a folder.
   public let isFolder: Bool
   /// The index of a sharded checkpoint; `nil` for a single file.
@@ -16,14 +16,14 @@ public final class Checkpoint: Sendable {
   /// component), sorted by bytes.
   public let fileNames: [String]
   /// The folder holding the files.
-  public let folder: String
+  public let folder: FilePath
   /// The path of the index file, when there is one.
-  public var indexPath: String? { index == nil ? nil : FilePath(folder).appending(ShardIndex.fileName).string }
-  private let singleFilePath: String?
+  public var indexPath: FilePath? { index == nil ? nil : folder.appending(ShardIndex.fileName) }
+  private let singleFilePath: FilePath?
   private let cache: Mutex<[[UInt8]: SafeTensorsFile]>
 
   private init(
-    path: String, isFolder: Bool, folder: String, index: ShardIndex?, fileNames: [String], singleFilePath: String?
+    path: FilePath, isFolder: Bool, folder: FilePath, index: ShardIndex?, fileNames: [String], singleFilePath: FilePath?
   ) {
     self.path = path
     self.isFolder = isFolder
@@ -39,28 +39,27 @@ public final class Checkpoint: Sendable {
   ///
   /// - Throws: ``SafeTensorsError/notFound(path:)``, ``SafeTensorsError/notACheckpoint(path:reason:)``,
   ///   or the errors of reading the file or the index.
-  public static func open(path: String) throws(SafeTensorsError) -> Checkpoint {
-    let location = FilePath(path)
-    switch location.status()?.kind {
+  public static func open(path: FilePath) throws(SafeTensorsError) -> Checkpoint {
+    switch path.status()?.kind {
     case nil: throw .notFound(path: path)
     case .regular:
-      let name = location.name
+      let name = path.name
       let checkpoint = Checkpoint(
-        path: path, isFolder: false, folder: location.folder.string, index: nil, fileNames: [name],
+        path: path, isFolder: false, folder: path.folder, index: nil, fileNames: [name],
         singleFilePath: path)
       _ = try checkpoint.file(named: name)
       return checkpoint
     case .directory:
-      let single = location.appending("model.safetensors").string
-      if FilePath(single).status()?.kind == .regular {
+      let single = path.appending("model.safetensors")
+      if single.status()?.kind == .regular {
         let checkpoint = Checkpoint(
           path: path, isFolder: true, folder: path, index: nil, fileNames: ["model.safetensors"],
           singleFilePath: single)
         _ = try checkpoint.file(named: "model.safetensors")
         return checkpoint
       }
-      let indexPath = location.appending(ShardIndex.fileName).string
-      guard FilePath(indexPath).status() != nil else {
+      let indexPath = path.appending(ShardIndex.fileName)
+      guard indexPath.status() != nil else {
         throw .notACheckpoint(
           path: path, reason: "no model.safetensors or \(ShardIndex.fileName) in this folder")
       }
@@ -84,7 +83,7 @@ public final class Checkpoint: Sendable {
     guard fileNames.contains(where: { $0.utf8.elementsEqual(key) }) else {
       throw .notACheckpoint(path: path, reason: "the checkpoint has no file named \(name)")
     }
-    let filePath = singleFilePath ?? FilePath(folder).appending(name).string
+    let filePath = singleFilePath ?? folder.appending(name)
     return try cache.withLock { (files) throws(SafeTensorsError) -> SafeTensorsFile in
       if let file = files[key] { return file }
       let file = try SafeTensorsFile(path: filePath)

@@ -1,5 +1,6 @@
 import FileSystem
 import StrictJSON
+import SystemPackage
 
 /// Everything that can go wrong reading or writing safetensors files, sharded indexes and
 /// checkpoint folders. Each case carries the file's path and the context of the problem;
@@ -7,58 +8,58 @@ import StrictJSON
 public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertible {
   // MARK: Reading a file, in the order the reader checks.
   /// The file is shorter than the 8-byte header length.
-  case fileTooSmall(path: String, size: Int)
+  case fileTooSmall(path: FilePath, size: Int)
   /// The header length is over 100,000,000 bytes.
-  case headerTooLarge(path: String, length: UInt64)
+  case headerTooLarge(path: FilePath, length: UInt64)
   /// The header ends past the end of the file.
-  case headerPastEnd(path: String, length: UInt64, fileSize: Int)
+  case headerPastEnd(path: FilePath, length: UInt64, fileSize: Int)
   /// The header is not valid UTF-8 (`offset` is relative to the header's first byte).
-  case invalidHeaderUTF8(path: String, offset: Int)
+  case invalidHeaderUTF8(path: FilePath, offset: Int)
   /// The header is not JSON, or not a JSON object of the expected shape.
-  case invalidHeaderJSON(path: String, reason: String)
+  case invalidHeaderJSON(path: FilePath, reason: String)
   /// `__metadata__` is not a map of strings to strings (or null).
-  case invalidMetadata(path: String, reason: String)
+  case invalidMetadata(path: FilePath, reason: String)
   /// A tensor's dtype is not one of the 22 known ones.
-  case unknownDType(path: String, tensor: TensorName, dtype: String)
+  case unknownDType(path: FilePath, tensor: TensorName, dtype: String)
   /// Two tensors have the same name (stricter than the reference, which keeps the last).
-  case duplicateTensor(path: String, tensor: TensorName)
+  case duplicateTensor(path: FilePath, tensor: TensorName)
   /// A tensor is named `__metadata__` (only when writing: when reading, that key is the metadata).
-  case reservedName(path: String)
+  case reservedName(path: FilePath)
   /// A tensor's data does not begin where the previous one ends, or ends before it begins.
-  case invalidOffsets(path: String, tensor: TensorName, begin: UInt64, end: UInt64, expectedBegin: UInt64)
+  case invalidOffsets(path: FilePath, tensor: TensorName, begin: UInt64, end: UInt64, expectedBegin: UInt64)
   /// The element or bit count of a tensor overflows 64 bits.
-  case overflow(path: String, tensor: TensorName)
+  case overflow(path: FilePath, tensor: TensorName)
   /// A bit-packed tensor's data does not end on a byte boundary.
-  case misalignedBits(path: String, tensor: TensorName, bits: UInt64)
+  case misalignedBits(path: FilePath, tensor: TensorName, bits: UInt64)
   /// A tensor's byte range does not have the size its dtype and shape imply.
-  case sizeMismatch(path: String, tensor: TensorName, expected: UInt64, actual: UInt64)
+  case sizeMismatch(path: FilePath, tensor: TensorName, expected: UInt64, actual: UInt64)
   /// The file goes on after the last tensor's data.
-  case trailingBytes(path: String, dataEnd: UInt64, fileSize: Int)
+  case trailingBytes(path: FilePath, dataEnd: UInt64, fileSize: Int)
   /// The file ends before the last tensor's data does.
-  case truncated(path: String, dataEnd: UInt64, fileSize: Int)
+  case truncated(path: FilePath, dataEnd: UInt64, fileSize: Int)
 
   // MARK: Files and writing.
   /// A system call failed (or a file ended early while being copied).
   case io(FileSystemError)
   /// The path does not exist.
-  case notFound(path: String)
+  case notFound(path: FilePath)
   /// The output is the same file as one the tensors are read from.
-  case sameFile(path: String, source: String)
+  case sameFile(path: FilePath, source: FilePath)
   /// A tensor to write is inconsistent: its segments do not add up to its size, a segment lies
   /// outside its file, its shape has no whole byte size...
-  case invalidTensor(path: String, tensor: TensorName, reason: String)
+  case invalidTensor(path: FilePath, tensor: TensorName, reason: String)
 
   // MARK: Sharded checkpoints.
   /// `model.safetensors.index.json` is not an index of the expected shape.
-  case invalidIndex(path: String, reason: String)
+  case invalidIndex(path: FilePath, reason: String)
   /// A shard file name is absolute, contains a path separator or `..`.
-  case invalidShardName(path: String, name: String)
+  case invalidShardName(path: FilePath, name: String)
   /// The index lists a tensor that its shard does not contain.
-  case tensorMissingFromShard(path: String, tensor: TensorName, shard: String)
+  case tensorMissingFromShard(path: FilePath, tensor: TensorName, shard: String)
   /// The shards and the index disagree in another way (a tensor in two shards, or in no index entry).
-  case indexMismatch(path: String, reason: String)
+  case indexMismatch(path: FilePath, reason: String)
   /// The path is neither a `.safetensors` file nor a folder with `model.safetensors` or its index.
-  case notACheckpoint(path: String, reason: String)
+  case notACheckpoint(path: FilePath, reason: String)
 
   /// The kind of error, without its context: convenient for tests and for deciding what to do.
   public enum Kind: Sendable, Equatable {
@@ -100,7 +101,7 @@ public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertibl
   }
 
   /// The file the error is about.
-  public var path: String {
+  public var path: FilePath {
     switch self {
     case .fileTooSmall(let path, _), .headerTooLarge(let path, _), .headerPastEnd(let path, _, _),
       .invalidHeaderUTF8(let path, _), .invalidHeaderJSON(let path, _), .invalidMetadata(let path, _),

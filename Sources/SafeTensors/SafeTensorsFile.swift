@@ -1,4 +1,5 @@
 import FileSystem
+import SystemPackage
 
 /// A safetensors file, mapped read-only and validated when opened.
 ///
@@ -7,7 +8,7 @@ import FileSystem
 /// overwrite it.
 public final class SafeTensorsFile: Sendable {
   /// The path the file was opened with.
-  public let path: String
+  public let path: FilePath
   /// The validated header.
   public let header: SafeTensorsHeader
   private let mapping: MappedRegion
@@ -20,7 +21,7 @@ public final class SafeTensorsFile: Sendable {
   ///
   /// - Throws: the first problem found, as a ``SafeTensorsError``.
   /// - Complexity: O(header size); the data is not read.
-  public init(path: String) throws(SafeTensorsError) {
+  public init(path: FilePath) throws(SafeTensorsError) {
     let input = try fileSystem { () throws(FileSystemError) in try InputFile(path: path) }
     identity = try fileSystem { () throws(FileSystemError) in try input.status().identity }
     let mapping = try fileSystem { () throws(FileSystemError) in try MappedRegion(file: input) }

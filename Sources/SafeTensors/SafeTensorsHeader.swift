@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// The parsed and validated header of a safetensors file.
 public struct SafeTensorsHeader: Sendable {
@@ -42,7 +43,7 @@ public struct SafeTensorsHeader: Sendable {
   ///
   /// - Parameter path: the file's path, for error messages.
   /// - Complexity: O(*h* + *t* log *t*) for a header of *h* bytes and *t* tensors.
-  public init(parsing file: UnsafeRawBufferPointer, path: String) throws(SafeTensorsError) {
+  public init(parsing file: UnsafeRawBufferPointer, path: FilePath) throws(SafeTensorsError) {
     guard file.count >= 8 else { throw .fileTooSmall(path: path, size: file.count) }
     let length = UInt64(littleEndian: file.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
     guard length <= Self.maximumHeaderLength else {
@@ -107,7 +108,7 @@ public struct SafeTensorsHeader: Sendable {
 
   /// Checks the JSON's shape and extracts the entries and the metadata, in document order.
   private static func decode(
-    _ json: JSONValue, path: String
+    _ json: JSONValue, path: FilePath
   ) throws(SafeTensorsError) -> ([Entry], [String: String]?) {
     guard case .object(let members) = json else {
       throw .invalidHeaderJSON(path: path, reason: "the header is \(json.kindDescription), not an object")
@@ -135,7 +136,7 @@ public struct SafeTensorsHeader: Sendable {
   }
 
   private static func decodeMetadata(
-    _ value: JSONValue, path: String
+    _ value: JSONValue, path: FilePath
   ) throws(SafeTensorsError) -> [String: String]? {
     switch value {
     case .null: return nil
@@ -158,7 +159,7 @@ public struct SafeTensorsHeader: Sendable {
   }
 
   private static func decodeEntry(
-    _ value: JSONValue, name: TensorName, path: String
+    _ value: JSONValue, name: TensorName, path: FilePath
   ) throws(SafeTensorsError) -> Entry {
     let quotedName = JSONWriter.quoted(name.string)
     guard case .object(let fields) = value else {
@@ -222,7 +223,7 @@ public struct SafeTensorsHeader: Sendable {
   }
 
   /// Checks the entries in offset order and returns where the data ends (relative to the data section).
-  private static func validateOffsets(_ entries: [Entry], path: String) throws(SafeTensorsError) -> UInt64 {
+  private static func validateOffsets(_ entries: [Entry], path: FilePath) throws(SafeTensorsError) -> UInt64 {
     let order = entries.indices.sorted {
       (entries[$0].begin, entries[$0].end) < (entries[$1].begin, entries[$1].end)
     }

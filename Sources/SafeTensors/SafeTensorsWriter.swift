@@ -6,7 +6,7 @@ import SystemPackage
 /// streaming one tensor segment at a time.
 public enum SafeTensorsWriter {
   /// The path used in errors about a header built without a file.
-  static let headerPath = "safetensors header"
+  static let headerPath: FilePath = "safetensors header"
 
   /// A tensor placed in the output: its entry and its byte size.
   struct Placed {
@@ -18,7 +18,7 @@ public enum SafeTensorsWriter {
   }
 
   /// Sorts and places the tensors as the reference does, validating names and sizes.
-  static func layout(_ tensors: [TensorToWrite], path: String) throws(SafeTensorsError) -> [Placed] {
+  static func layout(_ tensors: [TensorToWrite], path: FilePath) throws(SafeTensorsError) -> [Placed] {
     var names: Set<[UInt8]> = []
     for tensor in tensors {
       if tensor.name.utf8.elementsEqual("__metadata__".utf8) { throw .reservedName(path: path) }
@@ -130,15 +130,15 @@ public enum SafeTensorsWriter {
   ///   do not add up to its size or a segment lies outside its file; the errors of
   ///   ``header(for:metadata:)``; I/O errors.
   public static func write(
-    _ tensors: [TensorToWrite], metadata: [String: String]? = ["format": "pt"], to path: String,
+    _ tensors: [TensorToWrite], metadata: [String: String]? = ["format": "pt"], to path: FilePath,
     atomically: Bool = true, progress: ((Int64, Int64) -> Void)? = nil
   ) throws(SafeTensorsError) {
     let placed = try layout(tensors, path: path)
     try check(placed, path: path)
     let headerBytes = header(for: placed, metadata: metadata)
     let totalBytes = Int64(headerBytes.count) + Int64(placed.last?.end ?? 0)
-    let temporary = TemporaryName(for: FilePath(path), kind: .partial)
-    let outputPath = atomically ? temporary.path.string : path
+    let temporary = TemporaryName(for: path, kind: .partial)
+    let outputPath = atomically ? temporary.path : path
     if atomically {
       // A leftover of a killed process that had this process's id (ids are reused).
       temporary.path.removeRegularFile()
@@ -171,18 +171,18 @@ public enum SafeTensorsWriter {
         throw SafeTensorsError(error)
       }
       if atomically {
-        try fileSystem { () throws(FileSystemError) in try FilePath(outputPath).rename(to: FilePath(path)) }
+        try fileSystem { () throws(FileSystemError) in try outputPath.rename(to: path) }
       }
     } catch {
       // Remove what was written, but never a device or anything else that is not a regular file.
-      if opened { FilePath(outputPath).removeRegularFile() }
+      if opened { outputPath.removeRegularFile() }
       throw error
     }
   }
 
   /// Checks that every tensor's segments add up to its size and lie inside their files, and that
   /// none is read from the file at `path`.
-  private static func check(_ placed: [Placed], path: String) throws(SafeTensorsError) {
+  private static func check(_ placed: [Placed], path: FilePath) throws(SafeTensorsError) {
     for entry in placed {
       var total: UInt64 = 0
       for segment in entry.tensor.segments {
@@ -201,7 +201,7 @@ public enum SafeTensorsWriter {
         )
       }
     }
-    guard let target = FilePath(path).status()?.identity else { return }
+    guard let target = path.status()?.identity else { return }
     for entry in placed {
       for case .file(let file, _) in entry.tensor.segments where file.identity == target {
         throw .sameFile(path: path, source: file.path)
@@ -212,7 +212,7 @@ public enum SafeTensorsWriter {
   /// Writes the segments of `tensor` to `output`, in order, calling `advance` with the bytes
   /// written.
   private static func writeSegments(
-    of tensor: TensorToWrite, to output: borrowing OutputFile, path: String, advance: (Int) -> Void
+    of tensor: TensorToWrite, to output: borrowing OutputFile, path: FilePath, advance: (Int) -> Void
   ) throws(SafeTensorsError) {
     for segment in tensor.segments {
       switch segment {

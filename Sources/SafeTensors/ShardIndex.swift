@@ -23,8 +23,8 @@ public struct ShardIndex: Sendable {
   /// names (not empty, no `/` or `\`, no `..`, no NUL).
   ///
   /// - Complexity: O(*n*) in the size of the file.
-  public static func read(path: String) throws(SafeTensorsError) -> ShardIndex {
-    let bytes = try fileSystem { () throws(FileSystemError) in try FilePath(path).readAll() }
+  public static func read(path: FilePath) throws(SafeTensorsError) -> ShardIndex {
+    let bytes = try fileSystem { () throws(FileSystemError) in try path.readAll() }
     let result = bytes.withUnsafeBytes { buffer in
       Result { () throws(SafeTensorsError) in try parse(buffer, path: path) }
     }
@@ -32,7 +32,7 @@ public struct ShardIndex: Sendable {
   }
 
   /// Parses the text of an index (see ``read(path:)``); `path` is for error messages.
-  public static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(SafeTensorsError) -> ShardIndex {
+  public static func parse(_ bytes: UnsafeRawBufferPointer, path: FilePath) throws(SafeTensorsError) -> ShardIndex {
     let json: JSONValue
     do {
       json = try JSONParser.parse(bytes, options: JSONParser.Options(maximumDepth: 128, allowsDuplicateKeys: false))

@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// One entry of a tokenizer.json file's `added_tokens`: a token matched in the text before the
 /// model runs, with its matching options.
@@ -43,7 +44,7 @@ public struct AddedToken: Sendable, Equatable {
   }
 
   /// Reads one element of `added_tokens` (`context` names it in errors, e.g. "added_tokens[3]").
-  init(json: JSONValue, context: String, path: String) throws(TokenizationError) {
+  init(json: JSONValue, context: String, path: FilePath) throws(TokenizationError) {
     guard json.members != nil else {
       throw .malformed(
         path: path, what: "\(context) must be an object, not \(json.kindDescription)")

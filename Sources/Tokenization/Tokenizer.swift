@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// A tokenizer read from a HF tokenizer.json file, encoding text to the same ids as the HF
 /// `tokenizers` library (0.23).
@@ -13,7 +14,7 @@ public final class Tokenizer: Sendable {
   /// The file's vocabulary and added tokens.
   public let vocabulary: TokenizerVocabulary
   /// The file's path, for error messages.
-  let path: String
+  let path: FilePath
   let normalizer: Normalizer?
   let preTokenizer: PreTokenizer?
   let model: TokenizerModel
@@ -21,15 +22,13 @@ public final class Tokenizer: Sendable {
   let rawMatcher: AddedTokenMatcher
   /// Added tokens matched in the normalized text (their contents normalized too).
   let normalizedMatcher: AddedTokenMatcher
-  /// GPT-2's pattern, compiled once for `ByteLevel`.
-  let gpt2: ScalarRegex
 
   /// Reads a parsed tokenizer.json file.
   ///
   /// - Parameter path: the file's path, for error messages.
   /// - Throws: ``TokenizationError`` naming any malformed member or unsupported component.
   /// - Complexity: O(*n*) in the size of the vocabulary and merges.
-  public convenience init(json: JSONValue, path: String) throws(TokenizationError) {
+  public convenience init(json: JSONValue, path: FilePath) throws(TokenizationError) {
     try self.init(json: json, vocabulary: try TokenizerVocabulary(json: json, path: path), path: path)
   }
 
@@ -37,7 +36,7 @@ public final class Tokenizer: Sendable {
   /// (so that it is not built twice).
   ///
   /// - Complexity: O(*n*) in the merges (and, for WordPiece and Unigram, the vocabulary).
-  package init(json: JSONValue, vocabulary: TokenizerVocabulary, path: String) throws(TokenizationError) {
+  package init(json: JSONValue, vocabulary: TokenizerVocabulary, path: FilePath) throws(TokenizationError) {
     self.path = path
     self.vocabulary = vocabulary
     if let value = json["normalizer"], !value.isNull {
@@ -54,7 +53,6 @@ public final class Tokenizer: Sendable {
       throw .malformed(path: path, what: "model is missing")
     }
     model = try TokenizerModel(json: modelJSON, vocabulary: vocabulary, path: path)
-    gpt2 = try ScalarRegex(PreTokenizer.gpt2Pattern, context: "ByteLevel", path: path)
     var raw: [AddedTokenMatcher.Pattern] = []
     var normalized: [AddedTokenMatcher.Pattern] = []
     for token in vocabulary.addedTokens {
@@ -75,7 +73,7 @@ public final class Tokenizer: Sendable {
   ///
   /// - Throws: ``TokenizationError`` when the file cannot be read, is not JSON, or uses a
   ///   component the engine does not implement.
-  public convenience init(contentsOf path: String) throws(TokenizationError) {
+  public convenience init(contentsOf path: FilePath) throws(TokenizationError) {
     let bytes = try readFile(path)
     let json: JSONValue
     do {
@@ -116,7 +114,7 @@ public final class Tokenizer: Sendable {
     }
     pieces = normalizedPieces
     // 3. Pre-tokenize.
-    preTokenizer?.preTokenize(&pieces, gpt2: gpt2)
+    preTokenizer?.preTokenize(&pieces)
     return pieces
   }
 

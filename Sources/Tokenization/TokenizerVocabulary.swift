@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// The token strings and ids of a tokenizer.json file: the model's `vocab` and the
 /// `added_tokens`.
@@ -30,7 +31,7 @@ public struct TokenizerVocabulary: Sendable {
   /// - Throws: ``TokenizationError/malformed(path:what:)`` when `model.vocab` or `added_tokens`
   ///   is missing or has the wrong shape.
   /// - Complexity: O(*n*) in the number of tokens.
-  public init(json: JSONValue, path: String) throws(TokenizationError) {
+  public init(json: JSONValue, path: FilePath) throws(TokenizationError) {
     guard json.members != nil else {
       throw .malformed(
         path: path, what: "the top level must be an object, not \(json.kindDescription)")
@@ -71,7 +72,7 @@ public struct TokenizerVocabulary: Sendable {
   /// or an array of `[piece, score]` (Unigram, ids in order). Returns the ids by token (later
   /// duplicates winning), the first token of each id, every entry in file order and the largest id.
   private static func modelVocabulary(
-    _ vocab: JSONValue, path: String
+    _ vocab: JSONValue, path: FilePath
   ) throws(TokenizationError) -> (
     ids: [TokenKey: Int], tokensByID: [Int: String], order: [Token], largest: Int
   ) {

@@ -25,7 +25,7 @@ enum CommandOutput {
 
   /// A failure for `throw CommandOutput.failure(...)`: `main` prints it.
   static func failure(_ error: SurgeryError) -> CommandFailure {
-    CommandFailure(kind: error.kind, path: error.path, message: message(for: error))
+    CommandFailure(kind: error.kind, path: error.path.string, message: message(for: error))
   }
 
   /// The library's one-line message for `error`, in the command's terms.

@@ -3,8 +3,8 @@ import EmbeddingSurgery
 import StrictJSON
 import SystemPackage
 
-// The option declarations that `resize`, `fix-untrained` and `audit` share, each declared once.
-// Every command lists them where it always did, with the same names and help.
+// The option declarations that the commands share, each declared once. Every command lists them
+// where it always did, with the same names and help.
 
 /// `--embedding` and `--head`: the tensors a command works on (detected by default).
 struct TensorOptions: ParsableArguments {
@@ -40,6 +40,19 @@ struct ModelOptions: ParsableArguments {
   @OptionGroup var tensors: TensorOptions
 }
 
+/// `--output` and `--in-place` of the commands that write a checkpoint: where the result goes.
+struct DestinationOptions: ParsableArguments {
+  @Option(help: "Where to write the result (default: beside the input).")
+  var output: String?
+
+  @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
+  var inPlace = false
+
+  func validate() throws {
+    if inPlace, output != nil { throw ValidationError("--output and --in-place cannot be used together") }
+  }
+}
+
 /// `--dry-run`, `--json`, `--force`, `--link-unchanged` and `--quiet` of the commands that write a
 /// checkpoint.
 struct OutputOptions: ParsableArguments {
@@ -72,16 +85,17 @@ struct OutputOptions: ParsableArguments {
 
 extension OutputOptions {
   /// Where the result of `plan` goes: over the input with `--in-place`, else at `--output`
-  /// (`output`; `nil` for the plan's default beside the input).
-  func destination<Plan: SurgeryPlan>(of plan: Plan, output: String?, inPlace: Bool = false) -> SurgeryOutput {
-    inPlace ? .inPlace : .path(output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: force)
+  /// (by default beside the input).
+  func destination<Plan: SurgeryPlan>(of plan: Plan, _ options: DestinationOptions) -> SurgeryOutput {
+    options.inPlace
+      ? .inPlace : .path(options.output.map { FilePath($0) } ?? plan.defaultOutputPath, replacingExisting: force)
   }
 
-  /// The shared body of the surgeries (`resize`, `fix-untrained`, `trim`, `extend`, `transplant`): the plan `makePlan` builds (an
-  /// error becomes the command's failure), run by ``run(_:into:text:)`` into
-  /// ``destination(of:output:inPlace:)``.
+  /// The shared body of the surgeries (`resize`, `fix-untrained`, `trim`, `extend`, `transplant`):
+  /// the plan `makePlan` builds (an error becomes the command's failure), run by
+  /// ``run(_:into:text:)`` into ``destination(of:_:)``.
   func run<Plan: SurgeryPlan>(
-    planning makePlan: () throws(SurgeryError) -> Plan, output: String?, inPlace: Bool,
+    planning makePlan: () throws(SurgeryError) -> Plan, into destination: DestinationOptions,
     text: (Plan.Report, Bool) -> String
   ) throws {
     let plan: Plan
@@ -90,7 +104,7 @@ extension OutputOptions {
     } catch {
       throw CommandOutput.failure(error)
     }
-    try run(plan, into: destination(of: plan, output: output, inPlace: inPlace), text: text)
+    try run(plan, into: self.destination(of: plan, destination), text: text)
   }
 
   /// The shared end of the surgeries: the plan's dry-run report with `--dry-run`, else the

@@ -46,11 +46,7 @@ struct Extend: ParsableCommand {
   @Option(help: "Strings to make one token each: a file with one per line (spaces kept), or a .json array.")
   var words: String?
 
-  @Option(help: "Where to write the result (default: beside the input).")
-  var output: String?
-
-  @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
-  var inPlace = false
+  @OptionGroup var destination: DestinationOptions
 
   @Option(name: .customLong("init"), help: "How new rows are initialized: nearest, mean, random, zeros or mvn.")
   var initialization: InitializationRule = .nearest
@@ -69,7 +65,6 @@ struct Extend: ParsableCommand {
   @OptionGroup var outputOptions: OutputOptions
 
   func validate() throws {
-    if inPlace, output != nil { throw ValidationError("--output and --in-place cannot be used together") }
     if words == nil {
       if corpus.isEmpty { throw ValidationError("--corpus is required to learn merges (or give --words)") }
       // --add below 1 is the library's error (one line naming the model).
@@ -83,17 +78,18 @@ struct Extend: ParsableCommand {
   }
 
   func run() throws {
-    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+    try outputOptions.run(planning: makePlan, into: destination) {
       ExtendSummary(report: $0, dryRun: $1).text
     }
   }
 
   private func makePlan() throws(SurgeryError) -> ExtendPlan {
     let wordList = try words.map { (path) throws(SurgeryError) in try TokenList(contentsOf: FilePath(path)).tokens }
-    if let words, wordList?.isEmpty == true { throw .noTokens(path: words) }
+    if let words, wordList?.isEmpty == true { throw .noTokens(path: FilePath(words)) }
     let checkpoint = try location.open(model)
     var request = ExtendRequest(
-      corpora: corpus, merges: add ?? 0, minimumCount: minCount, words: wordList, initialization: initialization,
+      corpora: corpus.map(CorpusSource.init(argument:)), merges: add ?? 0, minimumCount: minCount, words: wordList,
+      initialization: initialization,
       padToMultipleOf: padToMultipleOf, seed: seed, embeddingName: tensors.embedding, headName: tensors.head)
     request.noiseScale = noiseScale
     request.standardInputFormat = corpusFormat
@@ -137,12 +133,7 @@ struct ExtendSummary {
       lines.append("Resized: \(report.resized.joined(separator: ", ")).")
     }
     for skipped in report.skipped { lines.append("Skipped \(JSONWriter.quoted(skipped.token)): \(skipped.reason).") }
-    for note in report.notes { lines.append("Note: \(note).") }
-    if report.written {
-      lines.append("Wrote \(report.output).")
-    } else {
-      lines.append(dryRun ? "Nothing written (dry run); output would be \(report.output)." : "Nothing written.")
-    }
+    lines += SurgerySummary.ending(notes: report.notes, written: report.written, output: report.output, dryRun: dryRun)
     return lines.joined(separator: "\n")
   }
 }

@@ -23,11 +23,7 @@ struct FixUntrained: ParsableCommand {
 
   @OptionGroup var location: ModelLocationOptions
 
-  @Option(help: "Where to write the result (default: beside the input).")
-  var output: String?
-
-  @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
-  var inPlace = false
+  @OptionGroup var destination: DestinationOptions
 
   @Option(help: "The rows to re-initialize, comma-separated (default: the rows found untrained).")
   var ids: RowIDList?
@@ -49,16 +45,13 @@ struct FixUntrained: ParsableCommand {
   @OptionGroup var outputOptions: OutputOptions
 
   func validate() throws {
-    if inPlace, output != nil {
-      throw ValidationError("--output and --in-place cannot be used together")
-    }
     if initialization == .nearest {
       throw ValidationError("--init nearest is for new tokens; use mean, random, zeros or mvn")
     }
   }
 
   func run() throws {
-    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+    try outputOptions.run(planning: makePlan, into: destination) {
       FixUntrainedSummary(report: $0, dryRun: $1).text
     }
   }

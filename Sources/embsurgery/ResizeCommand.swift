@@ -30,11 +30,7 @@ struct Resize: ParsableCommand {
       "How standard input (--tokens -) holds the tokens: lines or json (default: lines; a file goes by its extension).")
   var tokensFormat: TokenList.Format?
 
-  @Option(help: "Where to write the result (default: beside the input).")
-  var output: String?
-
-  @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
-  var inPlace = false
+  @OptionGroup var destination: DestinationOptions
 
   @Option(name: .customLong("init"), help: "How new rows are initialized: mean, nearest, random, zeros or mvn.")
   var initialization: InitializationRule = .mean
@@ -62,9 +58,6 @@ struct Resize: ParsableCommand {
   @OptionGroup var outputOptions: OutputOptions
 
   func validate() throws {
-    if inPlace, output != nil {
-      throw ValidationError("--output and --in-place cannot be used together")
-    }
     if tokensFormat != nil, tokens != "-" {
       throw ValidationError("--tokens-format is for --tokens -")
     }
@@ -74,14 +67,14 @@ struct Resize: ParsableCommand {
   }
 
   func run() throws {
-    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+    try outputOptions.run(planning: makePlan, into: destination) {
       ResizeSummary(report: $0, dryRun: $1).text
     }
   }
 
   private func makePlan() throws(SurgeryError) -> ResizePlan {
     let list = try TokenList(contentsOf: FilePath(tokens), format: tokensFormat)
-    guard !list.tokens.isEmpty else { throw .noTokens(path: tokens) }
+    guard !list.tokens.isEmpty else { throw .noTokens(path: FilePath(tokens)) }
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = ResizeRequest(
       tokens: list.tokens, tokenSource: tokens, initialization: initialization, special: special,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddingSurgery
 import StrictJSON
+import SystemPackage
 import Tokenization
 
 /// `embsurgery tokenize`: encodes texts with a tokenizer.json file, as the HF `tokenizers`
@@ -29,13 +30,13 @@ struct Tokenize: ParsableCommand {
   func run() throws {
     var report = TokenizeReport(texts: [])
     do {
-      let encoder = try Tokenizer(contentsOf: tokenizer)
+      let encoder = try Tokenizer(contentsOf: FilePath(tokenizer))
       for text in texts {
         let encoding = try encoder.encode(text)
         report.texts.append(TokenizeReport.Text(text: text, ids: encoding.ids, tokens: encoding.tokens))
       }
     } catch {
-      throw CommandFailure(kind: "tokenization", path: error.path, message: error.description)
+      throw CommandFailure(kind: "tokenization", path: error.path.string, message: error.description)
     }
     try CommandOutput.print(report, json: json, text: report.text)
   }

@@ -47,22 +47,17 @@ struct Transplant: ParsableCommand {
   @Option(help: "The tokenizer.json to use (default: the one in the folder or beside the file).")
   var tokenizer: String?
 
-  @Option(help: "Where to write the result (default: beside the input).")
-  var output: String?
-
-  @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
-  var inPlace = false
+  @OptionGroup var destination: DestinationOptions
 
   @OptionGroup var outputOptions: OutputOptions
 
   func validate() throws {
-    if inPlace, output != nil { throw ValidationError("--output and --in-place cannot be used together") }
     if atoms < 1 { throw ValidationError("--k must be at least 1") }
     if let padToMultipleOf, padToMultipleOf < 1 { throw ValidationError("--pad-to-multiple-of must be at least 1") }
   }
 
   func run() throws {
-    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+    try outputOptions.run(planning: makePlan, into: destination) {
       TransplantSummary(report: $0, dryRun: $1).text
     }
   }
@@ -99,12 +94,7 @@ struct TransplantSummary {
       }
     }
     if report.numberSplitDiffers { lines.append("Warning: the two tokenizers split numbers differently.") }
-    for note in report.notes { lines.append("Note: \(note).") }
-    if report.written {
-      lines.append("Wrote \(report.output).")
-    } else {
-      lines.append(dryRun ? "Nothing written (dry run); output would be \(report.output)." : "Nothing written.")
-    }
+    lines += SurgerySummary.ending(notes: report.notes, written: report.written, output: report.output, dryRun: dryRun)
     return lines.joined(separator: "\n")
   }
 }

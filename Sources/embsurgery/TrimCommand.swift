@@ -46,11 +46,7 @@ struct Trim: ParsableCommand {
   @Option(help: "Keep a corpus token only when it is used at least this many times.")
   var minCount: Int = 1
 
-  @Option(help: "Where to write the result (default: beside the input).")
-  var output: String?
-
-  @Flag(help: "Replace the input (the old checkpoint stays intact until the new one is complete).")
-  var inPlace = false
+  @OptionGroup var destination: DestinationOptions
 
   @OptionGroup var modelOptions: ModelOptions
 
@@ -58,13 +54,12 @@ struct Trim: ParsableCommand {
 
   func validate() throws {
     if corpus.isEmpty { throw ValidationError("--corpus is required (an empty file keeps only the base vocabulary)") }
-    if inPlace, output != nil { throw ValidationError("--output and --in-place cannot be used together") }
     if minCount < 1 { throw ValidationError("--min-count must be at least 1") }
     if corpusFormat != nil, !corpus.contains("-") { throw ValidationError("--corpus-format is for --corpus -") }
   }
 
   func run() throws {
-    try outputOptions.run(planning: makePlan, output: output, inPlace: inPlace) {
+    try outputOptions.run(planning: makePlan, into: destination) {
       TrimSummary(report: $0, dryRun: $1).text
     }
   }
@@ -73,7 +68,8 @@ struct Trim: ParsableCommand {
     let listed = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: FilePath(path)).tokens } ?? []
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = TrimRequest(
-      corpora: corpus, keep: listed + keepToken, keepSource: keep ?? (keepToken.isEmpty ? nil : "--keep-token"),
+      corpora: corpus.map(CorpusSource.init(argument:)), keep: listed + keepToken,
+      keepSource: keep ?? (keepToken.isEmpty ? nil : "--keep-token"),
       minimumCount: minCount, embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
     request.standardInputFormat = corpusFormat
     return try TrimPlan(model: checkpoint, request: request)

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -68,7 +69,7 @@ import Testing
       TensorToWrite(name: "odd.a", dtype: .U8, shape: [1001], segments: [.bytes(Array(repeating: 7, count: 1001))]),
       TensorToWrite(name: "odd.b", dtype: .F32, shape: [3, 5], segments: [.bytes(bytes(60))]),
     ]
-    try SafeTensorsWriter.write(tensors, to: model.appendingPathComponent("model.safetensors").path)
+    try SafeTensorsWriter.write(tensors, to: FilePath(model.appendingPathComponent("model.safetensors").path))
     let config = #"{"architectures": ["LlamaForCausalLM"], "vocab_size": \#(rows), "hidden_size": \#(dimension)}"#
     try Data(config.utf8).write(to: model.appendingPathComponent("config.json"))
     let tokenFile = folder.appendingPathComponent("tokens.txt")
@@ -78,8 +79,8 @@ import Testing
 
   /// Every tensor of two files, by name, is the same bytes.
   static func expectSameTensors(_ a: String, _ b: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let first = try SafeTensorsFile(path: a)
-    let second = try SafeTensorsFile(path: b)
+    let first = try SafeTensorsFile(path: FilePath(a))
+    let second = try SafeTensorsFile(path: FilePath(b))
     #expect(
       Set(first.header.tensors.map(\.name)) == Set(second.header.tensors.map(\.name)), sourceLocation: sourceLocation)
     for info in first.header.tensors {
@@ -118,8 +119,8 @@ import Testing
     #expect(again.status == 0, "\(again.stderr)")
     try Self.expectSameTensors(written, reference.appendingPathComponent("model.safetensors").path)
     // The old rows are the input's, byte for byte.
-    let original = try SafeTensorsFile(path: input)
-    let resized = try SafeTensorsFile(path: written)
+    let original = try SafeTensorsFile(path: FilePath(input))
+    let resized = try SafeTensorsFile(path: FilePath(written))
     for name in ["model.embed_tokens.weight", "lm_head.weight"] {
       let old = try #require(original.header.tensor(named: TensorName(name)))
       let new = try #require(resized.header.tensor(named: TensorName(name)))

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -60,7 +61,8 @@ import Testing
       try FileManager.default.copyItem(
         at: try TestEnvironment.thirdParty("wordllama", "wordllama/tokenizers/l2_supercat_tokenizer_config.json"),
         to: model.appendingPathComponent("tokenizer.json"))
-      let names = try SafeTensorsFile(path: model.appendingPathComponent("model.safetensors").path).header.tensors
+      let names = try SafeTensorsFile(path: FilePath(model.appendingPathComponent("model.safetensors").path)).header
+        .tensors
       return (model, names.filter { $0.shape.count == 2 }.map(\.name.string))
     case "mistral":
       // Mistral 7B's real tokenizer.model (mistral-common), converted to a tokenizer.json as
@@ -124,7 +126,7 @@ import Testing
       tensors.append(
         TensorToWrite(name: "lm_head.bias", dtype: dtype, shape: [rows], segments: [.bytes(matrix(3, columns: 1))]))
     }
-    try SafeTensorsWriter.write(tensors, to: folder.appendingPathComponent("model.safetensors").path)
+    try SafeTensorsWriter.write(tensors, to: FilePath(folder.appendingPathComponent("model.safetensors").path))
     try Data(#"{"vocab_size": \#(rows), "tie_word_embeddings": false}"#.utf8)
       .write(to: folder.appendingPathComponent("config.json"))
   }

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -101,10 +102,10 @@ private func u8(_ name: String, _ shape: [Int], dtype: DType = .F32) -> TensorTo
   let folder = try ScratchDirectory()
   try SafeTensorsWriter.write(
     [u8("model.embed_tokens.weight", [12, 4], dtype: .BF16), u8("model.norm.weight", [4])],
-    to: folder.path("model-00001-of-00002.safetensors").path)
+    to: FilePath(folder.path("model-00001-of-00002.safetensors").path))
   try SafeTensorsWriter.write(
     [u8("lm_head.weight", [12, 4], dtype: .BF16)], metadata: nil,
-    to: folder.path("model-00002-of-00002.safetensors").path)
+    to: FilePath(folder.path("model-00002-of-00002.safetensors").path))
   let index = ShardIndex(
     totalSize: 208,
     weightMap: [
@@ -144,7 +145,7 @@ private func u8(_ name: String, _ shape: [Int], dtype: DType = .F32) -> TensorTo
 @Test func inspectBareFile() throws {
   let folder = try ScratchDirectory()
   let path = folder.path("w.safetensors").path
-  try SafeTensorsWriter.write([u8("transformer.wte.weight", [5, 2])], metadata: nil, to: path)
+  try SafeTensorsWriter.write([u8("transformer.wte.weight", [5, 2])], metadata: nil, to: FilePath(path))
   let result = try TestEnvironment.embsurgery(["inspect", "--json", path])
   #expect(result.status == 0, "\(result.stderr)")
   let expected =
@@ -172,12 +173,12 @@ private func u8(_ name: String, _ shape: [Int], dtype: DType = .F32) -> TensorTo
   cases.append(([empty.url.path], empty.url.path))
   // A model folder whose config.json is not JSON.
   let model = try ScratchDirectory()
-  try SafeTensorsWriter.write([u8("x", [1])], to: model.path("model.safetensors").path)
+  try SafeTensorsWriter.write([u8("x", [1])], to: FilePath(model.path("model.safetensors").path))
   try Data("{\"vocab_size\": 1,}".utf8).write(to: model.path("config.json"))
   cases.append(([model.url.path], model.path("config.json").path))
   // A tokenizer whose vocabulary is not a map or a list.
   let model2 = try ScratchDirectory()
-  try SafeTensorsWriter.write([u8("x", [1])], to: model2.path("model.safetensors").path)
+  try SafeTensorsWriter.write([u8("x", [1])], to: FilePath(model2.path("model.safetensors").path))
   try Data(#"{"model":{"vocab":"x"}}"#.utf8).write(to: model2.path("tokenizer.json"))
   cases.append(([model2.url.path, "--json"], model2.path("tokenizer.json").path))
   // A sharded folder whose index names a shard that does not exist, or escapes the folder.

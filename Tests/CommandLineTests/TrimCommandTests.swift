@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -73,8 +74,8 @@ import Testing
 
   /// Every kept row of every rewritten tensor is the original's row, in the new order.
   static func checkRows(original: URL, trimmed: URL, kept: [Int], names: [String]) throws {
-    let before = try SafeTensorsFile(path: original.path)
-    let after = try SafeTensorsFile(path: trimmed.path)
+    let before = try SafeTensorsFile(path: FilePath(original.path))
+    let after = try SafeTensorsFile(path: FilePath(trimmed.path))
     for name in names {
       let old = try #require(before.header.tensor(named: TensorName(name)), "\(name)")
       let new = try #require(after.header.tensor(named: TensorName(name)), "\(name)")
@@ -159,7 +160,7 @@ import Testing
           TensorToWrite(
             name: "model.embed_tokens.weight", dtype: .BF16, shape: [rows, 8], segments: [.bytes(matrix(1))]),
           TensorToWrite(name: "lm_head.weight", dtype: .BF16, shape: [rows, 8], segments: [.bytes(matrix(2))]),
-        ], to: model.appendingPathComponent("model.safetensors").path)
+        ], to: FilePath(model.appendingPathComponent("model.safetensors").path))
       try Data(#"{"vocab_size": 128256, "bos_token_id": 128000, "eos_token_id": [128001, 128009]}"#.utf8)
         .write(to: model.appendingPathComponent("config.json"))
       tensors = ["model.embed_tokens.weight", "lm_head.weight"]
@@ -171,7 +172,8 @@ import Testing
       try FileManager.default.copyItem(
         at: try TestEnvironment.thirdParty("wordllama", "wordllama/tokenizers/l2_supercat_tokenizer_config.json"),
         to: model.appendingPathComponent("tokenizer.json"))
-      let names = try SafeTensorsFile(path: model.appendingPathComponent("model.safetensors").path).header.tensors
+      let names = try SafeTensorsFile(path: FilePath(model.appendingPathComponent("model.safetensors").path)).header
+        .tensors
       tensors = names.filter { $0.shape.count == 2 }.map(\.name.string)
     default:
       try FileManager.default.copyItem(

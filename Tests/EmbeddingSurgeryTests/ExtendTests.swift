@@ -1,6 +1,7 @@
 import EmbeddingSurgery
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -23,7 +24,7 @@ import Tokenization
     try Self.writeCorpus(to: corpus)
     let model = try ModelCheckpoint.open(try TestEnvironment.thirdParty("smollm2-135m-hf", "").path)
     // The file twice: the threads share its batches differently on each count.
-    let request = ExtendRequest(corpora: [corpus.path, corpus.path], merges: 200)
+    let request = ExtendRequest(corpora: [.file(FilePath(corpus.path)), .file(FilePath(corpus.path))], merges: 200)
     let plans = try [1, 2, 7].map { try ExtendPlan(model: model, request: request, threads: $0) }
     let merges = plans.map { $0.vocabularyExtension.merges }
     #expect(merges[0].count == 200)

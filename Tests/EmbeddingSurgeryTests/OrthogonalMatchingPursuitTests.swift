@@ -4,8 +4,8 @@ import StrictJSON
 import TestSupport
 import Testing
 
-/// The Batch-OMP kernel against the plain rule in float64 numpy (Tests/Reference/omp_reference.py),
-/// on planted sparse combinations, and across thread counts and memory budgets.
+/// The pursuit kernel against the plain rule in float64 numpy (Tests/Reference/omp_reference.py),
+/// on planted sparse combinations, and across thread counts and group sizes.
 @Suite struct OrthogonalMatchingPursuitTests {
   /// Rows of seeded normal deviates, some rows scaled, some zero, some repeated.
   static func matrix(rows: Int, width: Int, seed: UInt64) -> [Float] {
@@ -109,16 +109,16 @@ import Testing
     }
   }
 
-  @Test func sameBytesOn1_2And7ThreadsAndUnderEviction() {
+  @Test func sameBytesOn1_2And7ThreadsAndInGroupsOfAnySize() {
     let anchors = 300
     let width = 32
     let k = 16
     let dictionary = Self.matrix(rows: anchors, width: width, seed: 21)
     let targets = Self.matrix(rows: 200, width: width, seed: 22)
-    // The default budget: batches of 64 targets, every column cached. A budget of 64 + 100
-    // columns: batches of 3 targets and a cache of 100 of the 300 columns, so columns are evicted
-    // and computed again.
-    for budget in [OrthogonalMatchingPursuit.defaultMemoryBudget, 164 * anchors * 4] {
+    // The default budget: one group of the 200 targets. A budget of 30 targets: groups of 30 (the
+    // last of 20), so a target's product has other rows beside it.
+    let share = OrthogonalMatchingPursuit.Plan.targetBytes(anchorCount: anchors, width: width, k: k)
+    for budget in [OrthogonalMatchingPursuit.defaultMemoryBudget, 30 * share] {
       func bits(_ threads: Int) -> [UInt32] {
         let codes = Self.codes(
           dictionary, anchors: anchors, width: width, targets, k: k, threads: threads, memoryBudget: budget)
@@ -132,17 +132,18 @@ import Testing
   }
 
   @Test func theBudgetBoundsTheMemory() {
-    // Gemma-3-270M given SmolLM2: 45,000 anchors, k 64.
-    let plan = OrthogonalMatchingPursuit.Plan(anchorCount: 45_000, k: 64, memoryBudget: 256 << 20)
-    let columnBytes = 45_000 * 4
-    // A block's α⁰ rows (64 targets) and the cache's columns fit in the budget; a batch can pin k
-    // columns per target without running out of slots.
-    #expect((64 + plan.cacheSlots) * columnBytes <= 256 << 20)
-    #expect(plan.cacheSlots >= plan.batchSize * 64)
-    #expect(plan.batchSize == 11)
-    // A small dictionary: batches of 64, no more slots than atoms.
-    let small = OrthogonalMatchingPursuit.Plan(anchorCount: 300, k: 16, memoryBudget: 256 << 20)
-    #expect(small.batchSize == 64 && small.cacheSlots == 300)
+    // Gemma-3-270M given SmolLM2: 46,148 anchors of 576, 3,004 targets, k 64.
+    typealias Plan = OrthogonalMatchingPursuit.Plan
+    let share = Plan.targetBytes(anchorCount: 46_148, width: 576, k: 64)
+    #expect(share == (46_148 + 576) * 4 + 64 * 64 * 8)
+    let plan = Plan(anchorCount: 46_148, width: 576, k: 64, targetCount: 3_004, memoryBudget: 256 << 20)
+    #expect(plan.groupRows == 256)
+    #expect(plan.groupRows * share <= 256 << 20)
+    // A budget of 100 shares: groups of 100; never more rows than targets, at least one.
+    #expect(
+      Plan(anchorCount: 46_148, width: 576, k: 64, targetCount: 3_004, memoryBudget: 100 * share).groupRows == 100)
+    #expect(Plan(anchorCount: 300, width: 16, k: 8, targetCount: 40, memoryBudget: 256 << 20).groupRows == 40)
+    #expect(Plan(anchorCount: 300, width: 16, k: 8, targetCount: 40, memoryBudget: 1).groupRows == 1)
   }
 
   struct Expected {

@@ -14,9 +14,9 @@ func addRelationTokens(model path: String, output: FilePath) throws -> [Int] {
   return report.newIDs  // for PEFT's trainable_token_indices
 }
 
-func trimToCorpus(model name: String, corpus: String, output: FilePath) throws -> [Int?] {
+func trimToCorpus(model name: String, corpus: FilePath, output: FilePath) throws -> [Int?] {
   let model = try ModelCheckpoint.open(name)  // a path, or ORG/NAME in the Hugging Face cache
-  let plan = try TrimPlan(model: model, request: TrimRequest(corpora: [corpus]))
+  let plan = try TrimPlan(model: model, request: TrimRequest(corpora: [.file(corpus)]))
   let report = try plan.execute(into: .path(output, replacingExisting: true))
   var newID = [Int?](repeating: nil, count: report.rowsBefore)
   for (old, new) in report.idMap { newID[old] = new }
@@ -29,7 +29,7 @@ func trimToCorpus(model name: String, corpus: String, output: FilePath) throws -
     let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama").path
     let ids = try addRelationTokens(model: fixture, output: FilePath(scratch.path("out").path))
     #expect(ids == [320, 321])
-    let file = try SafeTensorsFile(path: scratch.path("out/model.safetensors").path)
+    let file = try SafeTensorsFile(path: FilePath(scratch.path("out/model.safetensors").path))
     #expect(file.header.tensor(named: "model.embed_tokens.weight")?.shape == [322, 64])
     #expect(file.header.tensor(named: "lm_head.weight")?.shape == [322, 64])
   }
@@ -39,10 +39,11 @@ func trimToCorpus(model name: String, corpus: String, output: FilePath) throws -
     let fixture = TestEnvironment.repositoryRoot.appendingPathComponent("Fixtures/tiny-llama").path
     let corpus = scratch.path("corpus.txt")
     try Data("Hello world\nthe model\n".utf8).write(to: corpus)
-    let newID = try trimToCorpus(model: fixture, corpus: corpus.path, output: FilePath(scratch.path("out").path))
+    let newID = try trimToCorpus(
+      model: fixture, corpus: FilePath(corpus.path), output: FilePath(scratch.path("out").path))
     let kept = newID.compactMap { $0 }
     #expect(newID.count == 320 && kept == Array(0..<kept.count) && kept.count < 320)
-    let file = try SafeTensorsFile(path: scratch.path("out/model.safetensors").path)
+    let file = try SafeTensorsFile(path: FilePath(scratch.path("out/model.safetensors").path))
     #expect(file.header.tensor(named: "model.embed_tokens.weight")?.shape == [kept.count, 64])
   }
 

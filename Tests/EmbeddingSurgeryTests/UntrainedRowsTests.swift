@@ -1,6 +1,7 @@
 import EmbeddingSurgery
 import Foundation
 import SafeTensors
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -61,7 +62,7 @@ import Testing
         TensorToWrite(
           name: "model.embed_tokens.weight", dtype: .F32, shape: [rows, dimension], segments: [.bytes(bytes)])
       ],
-      to: path)
+      to: FilePath(path))
     let model = try ModelCheckpoint.open(path)
 
     let audit = try ModelAudit(model: model)
@@ -84,7 +85,7 @@ import Testing
     let scratch = try ScratchDirectory()
     let path = scratch.path("model.safetensors").path
     try SafeTensorsWriter.write(
-      [TensorToWrite(name: "model.embed_tokens.weight", dtype: .F32, shape: [3, 0], segments: [])], to: path)
+      [TensorToWrite(name: "model.embed_tokens.weight", dtype: .F32, shape: [3, 0], segments: [])], to: FilePath(path))
     let model = try ModelCheckpoint.open(path)
     let audit = try ModelAudit(model: model)
     let fix = try FixUntrainedPlan(model: model, request: FixUntrainedRequest())

@@ -53,9 +53,9 @@ import Testing
     let source = folder.appending("source.bin")
     let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
     try source.writeNewFile(bytes)
-    let input = try InputFile(path: source.string)
+    let input = try InputFile(path: source)
     let outputPath = folder.appending("out.bin")
-    let output = try OutputFile(creating: outputPath.string, exclusive: true)
+    let output = try OutputFile(creating: outputPath, exclusive: true)
     try output.write([9, 9, 9])
     var copied = 0
     try output.copy(from: input, range: 10..<5_010) { copied += $0 }
@@ -74,9 +74,9 @@ import Testing
     let scratch = try ScratchDirectory()
     let source = FilePath(scratch.url.path).appending("short.bin")
     try source.writeNewFile([1, 2, 3])
-    let input = try InputFile(path: source.string)
-    let output = try OutputFile(creating: FilePath(scratch.url.path).appending("o").string, exclusive: true)
-    #expect(throws: FileSystemError.truncated(path: source.string, expectedEnd: 10, size: 3)) {
+    let input = try InputFile(path: source)
+    let output = try OutputFile(creating: FilePath(scratch.url.path).appending("o"), exclusive: true)
+    #expect(throws: FileSystemError.truncated(path: source, expectedEnd: 10, size: 3)) {
       try output.copy(from: input, range: 0..<10)
     }
   }
@@ -104,12 +104,12 @@ import Testing
     let scratch = try ScratchDirectory()
     let small = FilePath(scratch.url.path).appending("m.bin")
     try small.writeNewFile([1, 2, 3])
-    let mapped = try MappedRegion(file: try InputFile(path: small.string))
+    let mapped = try MappedRegion(file: try InputFile(path: small))
     #expect(mapped.count == 3)
     #expect(mapped.withUnsafeBytes { Array($0) } == [1, 2, 3])
     let emptyPath = FilePath(scratch.url.path).appending("e.bin")
     try emptyPath.writeNewFile([])
-    let empty = try MappedRegion(file: try InputFile(path: emptyPath.string))
+    let empty = try MappedRegion(file: try InputFile(path: emptyPath))
     #expect(empty.count == 0)
     #expect(empty.withUnsafeBytes { $0.count } == 0)
   }
@@ -118,7 +118,7 @@ import Testing
     let scratch = try ScratchDirectory()
     let path = FilePath(scratch.url.path).appending("mapped.bin")
     try path.writeNewFile(Array(repeating: 7, count: 10_000))
-    let input = try InputFile(path: path.string)
+    let input = try InputFile(path: path)
     let region = try MappedRegion(file: input)
     let base = region.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
     #expect(region.count == 10_000)
@@ -136,9 +136,9 @@ import Testing
     let source = FilePath(scratch.url.path).appending("s")
     let bytes = (0..<16384).map { UInt8(truncatingIfNeeded: $0 &* 13) }
     try source.writeNewFile(bytes)
-    let input = try InputFile(path: source.string)
+    let input = try InputFile(path: source)
     let destination = FilePath(scratch.url.path).appending("d")
-    let output = try OutputFile(creating: destination.string, exclusive: true)
+    let output = try OutputFile(creating: destination, exclusive: true)
     let blockSize = try output.blockSize()
     #expect(blockSize >= 512 && blockSize.nonzeroBitCount == 1)
     #expect(try !output.clone(from: input, sourceOffset: 8, length: Int64(blockSize), to: 0))

@@ -22,6 +22,9 @@ one-line JSON summary and exits 1 with the failures (also on stderr) when anythi
         tokens, within 1e-4 relative (targets where two atoms nearly tie are left out, at most a
         quarter of them); every matched row is the base row bit for bit. SAMPLE: check only that
         many approximated tokens, evenly spread (a big model's pursuits are slow in numpy).
+    python transplant_reference.py widen MODEL_DIR OUT_DIR WIDTH
+        Writes OUT_DIR: MODEL_DIR with its embedding and untied head replaced by seeded normal
+        float32 matrices of WIDTH columns (for the memory test). Prints {"matrix_bytes": ...}.
     python transplant_reference.py check-pair BASE_DIR OUTPUT_DIR DONOR_DIR REPORT_JSON
         A real pair: the output's tokenizer (transformers) encodes like the donor's; every row
         the report's id_map names is the base row bit for bit (embedding, untied head); config.json's
@@ -195,6 +198,22 @@ def check_omp(base, output, donor, report_path, sample=None):
     return failures, {"checked": checked, "near_ties": skipped, "worst_relative_error": worst}
 
 
+def widen(model, out, width):
+    """A copy of `model` whose embedding and head have `width` float32 columns (seeded normal
+    values): a matrix much larger than a transplant's working memory, the rest unchanged."""
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+    shutil.copytree(model, out)
+    tensors = load_file(os.path.join(model, "model.safetensors"))
+    embedding, head, _, _ = vocabulary_roles(model)
+    rng = np.random.default_rng(5)
+    for name in filter(None, [embedding, head]):
+        rows = tensors[name].shape[0]
+        tensors[name] = rng.standard_normal((rows, int(width)), dtype=np.float32)
+    save_file(tensors, os.path.join(out, "model.safetensors"), metadata={"format": "pt"})
+    print(json.dumps({"matrix_bytes": tensors[embedding].nbytes}))
+
+
 def donor_ids(donor):
     """The donor's special-token ids by key: its config.json, else the ids of its
     tokenizer_config.json's tokens."""
@@ -255,6 +274,9 @@ def main():
     command = sys.argv[1]
     if command == "mistral-v3":
         mistral_v3(sys.argv[2], sys.argv[3])
+        return
+    if command == "widen":
+        widen(sys.argv[2], sys.argv[3], sys.argv[4])
         return
     if command == "permute":
         permute(sys.argv[2], sys.argv[3], int(sys.argv[4]))

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import Synchronization
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -47,7 +48,7 @@ private func indexKind(_ text: String) -> SafeTensorsError.Kind? {
   // And it reads back.
   let folder = try ScratchDirectory()
   try writeIndex(index, in: folder)
-  let read = try ShardIndex.read(path: folder.path(ShardIndex.fileName).path)
+  let read = try ShardIndex.read(path: FilePath(folder.path(ShardIndex.fileName).path))
   #expect(read.totalSize == 123_456_789_012)
   #expect(read.weightMap == map)
 }
@@ -71,14 +72,15 @@ private func indexKind(_ text: String) -> SafeTensorsError.Kind? {
 
 @Test func shardedCheckpointListsAndChecksTensors() throws {
   let folder = try ScratchDirectory()
-  try SafeTensorsWriter.write([u8("b", [1, 2]), u8("\u{E9}", [3])], to: folder.path("s1.safetensors").path)
-  try SafeTensorsWriter.write([u8("a", [4]), u8("e\u{301}", [5, 6, 7])], to: folder.path("s2.safetensors").path)
+  try SafeTensorsWriter.write([u8("b", [1, 2]), u8("\u{E9}", [3])], to: FilePath(folder.path("s1.safetensors").path))
+  try SafeTensorsWriter.write(
+    [u8("a", [4]), u8("e\u{301}", [5, 6, 7])], to: FilePath(folder.path("s2.safetensors").path))
   let map: [TensorName: String] = [
     "a": "s2.safetensors", "b": "s1.safetensors", TensorName("\u{E9}"): "s1.safetensors",
     TensorName("e\u{301}"): "s2.safetensors",
   ]
   try writeIndex(ShardIndex(totalSize: 7, weightMap: map), in: folder)
-  let checkpoint = try Checkpoint.open(path: folder.url.path)
+  let checkpoint = try Checkpoint.open(path: FilePath(folder.url.path))
   #expect(checkpoint.isFolder)
   #expect(checkpoint.fileNames == ["s1.safetensors", "s2.safetensors"])
   #expect(checkpoint.index?.totalSize == 7)
@@ -102,35 +104,36 @@ private func indexKind(_ text: String) -> SafeTensorsError.Kind? {
 
 @Test func shardedCheckpointInconsistencies() throws {
   let folder = try ScratchDirectory()
-  try SafeTensorsWriter.write([u8("a", [1]), u8("b", [2])], to: folder.path("s1.safetensors").path)
+  try SafeTensorsWriter.write([u8("a", [1]), u8("b", [2])], to: FilePath(folder.path("s1.safetensors").path))
   // Listed in a shard that lacks it.
   try writeIndex(
     ShardIndex(totalSize: 2, weightMap: ["a": "s1.safetensors", "b": "s1.safetensors", "c": "s1.safetensors"]),
     in: folder)
-  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: {
+  #expect { try Checkpoint.open(path: FilePath(folder.url.path)).tensors() } throws: {
     $0 as? SafeTensorsError
-      == .tensorMissingFromShard(path: folder.path(ShardIndex.fileName).path, tensor: "c", shard: "s1.safetensors")
+      == .tensorMissingFromShard(
+        path: FilePath(folder.path(ShardIndex.fileName).path), tensor: "c", shard: "s1.safetensors")
   }
   // A shard holds a tensor the index does not list.
   try writeIndex(ShardIndex(totalSize: 2, weightMap: ["a": "s1.safetensors"]), in: folder)
-  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: {
+  #expect { try Checkpoint.open(path: FilePath(folder.url.path)).tensors() } throws: {
     ($0 as? SafeTensorsError)?.kind == .indexMismatch
   }
   // The index points at a missing shard.
   try writeIndex(ShardIndex(totalSize: 2, weightMap: ["a": "s1.safetensors", "b": "s9.safetensors"]), in: folder)
-  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: {
+  #expect { try Checkpoint.open(path: FilePath(folder.url.path)).tensors() } throws: {
     ($0 as? SafeTensorsError)?.kind == .notFound
   }
   // A tensor in two shards.
-  try SafeTensorsWriter.write([u8("b", [2])], to: folder.path("s2.safetensors").path)
+  try SafeTensorsWriter.write([u8("b", [2])], to: FilePath(folder.path("s2.safetensors").path))
   try writeIndex(ShardIndex(totalSize: 2, weightMap: ["a": "s1.safetensors", "b": "s2.safetensors"]), in: folder)
-  #expect { try Checkpoint.open(path: folder.url.path).tensors() } throws: {
+  #expect { try Checkpoint.open(path: FilePath(folder.url.path)).tensors() } throws: {
     ($0 as? SafeTensorsError)?.kind == .indexMismatch
   }
   // A shard name escaping the folder.
   try Data(#"{"metadata":{"total_size":1},"weight_map":{"a":"../s1.safetensors"}}"#.utf8).write(
     to: folder.path(ShardIndex.fileName))
-  #expect { try Checkpoint.open(path: folder.url.path) } throws: {
+  #expect { try Checkpoint.open(path: FilePath(folder.url.path)) } throws: {
     ($0 as? SafeTensorsError)?.kind == .invalidShardName
   }
 }
@@ -138,23 +141,25 @@ private func indexKind(_ text: String) -> SafeTensorsError.Kind? {
 @Test func singleFileCheckpoints() throws {
   let folder = try ScratchDirectory()
   let path = folder.path("x.safetensors").path
-  try SafeTensorsWriter.write([u8("b", [1]), u8("a", [2])], to: path)
-  let bare = try Checkpoint.open(path: path)
+  try SafeTensorsWriter.write([u8("b", [1]), u8("a", [2])], to: FilePath(path))
+  let bare = try Checkpoint.open(path: FilePath(path))
   #expect(!bare.isFolder && bare.index == nil)
   #expect(bare.fileNames == ["x.safetensors"])
   #expect(try bare.tensors().map(\.info.name) == ["a", "b"])
   #expect(try bare.location(of: "a") == "x.safetensors")
   #expect(try bare.location(of: "c") == nil)
-  #expect { try Checkpoint.open(path: folder.url.path) } throws: { ($0 as? SafeTensorsError)?.kind == .notACheckpoint }
+  #expect { try Checkpoint.open(path: FilePath(folder.url.path)) } throws: {
+    ($0 as? SafeTensorsError)?.kind == .notACheckpoint
+  }
   try FileManager.default.moveItem(atPath: path, toPath: folder.path("model.safetensors").path)
-  let model = try Checkpoint.open(path: folder.url.path)
+  let model = try Checkpoint.open(path: FilePath(folder.url.path))
   #expect(model.isFolder && model.fileNames == ["model.safetensors"])
   #expect(try model.tensors().map(\.fileName) == ["model.safetensors", "model.safetensors"])
-  #expect { try Checkpoint.open(path: folder.path("nope").path) } throws: {
+  #expect { try Checkpoint.open(path: FilePath(folder.path("nope").path)) } throws: {
     ($0 as? SafeTensorsError)?.kind == .notFound
   }
   try Data([1, 2, 3]).write(to: folder.path("bad.safetensors"))
-  #expect { try Checkpoint.open(path: folder.path("bad.safetensors").path) } throws: {
+  #expect { try Checkpoint.open(path: FilePath(folder.path("bad.safetensors").path)) } throws: {
     ($0 as? SafeTensorsError)?.kind == .fileTooSmall
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -141,7 +142,7 @@ import Testing
       metadata: miniLM.metadata)
     let inputPath = fileSystem.path("model.safetensors")
     try Self.writeFile(inputPath, prefix: header, count: ModelHeaders.fileSize(miniLM) - miniLM.dataStart)
-    let input = try SafeTensorsFile(path: inputPath.path)
+    let input = try SafeTensorsFile(path: FilePath(inputPath.path))
     let inputBytes = try Data(contentsOf: inputPath)
     let inputDescriptor = try Self.open(inputPath)
     defer { close(inputDescriptor) }
@@ -174,7 +175,7 @@ import Testing
       let written = try Data(contentsOf: outputPath)
       let expected = inputBytes.withUnsafeBytes { plan.assemble(input: $0, fresh: LayoutCase.fresh) }
       #expect(written == Data(expected))
-      #expect(throws: Never.self) { _ = try SafeTensorsFile(path: outputPath.path) }
+      #expect(throws: Never.self) { _ = try SafeTensorsFile(path: FilePath(outputPath.path)) }
       let shared = try SharedExtents.sharedBytes(of: outputPath.path)
       #expect(abs(shared - plan.sharedBytes) <= block)
       #expect(grew < plan.copiedBytes + plan.freshBytes + plan.dataStart + (2 << 20))

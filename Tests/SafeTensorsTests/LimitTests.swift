@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -42,7 +43,7 @@ import Testing
     try Self.manyTensors(1_000_000, at: url)
     let clock = ContinuousClock()
     let start = clock.now
-    let file = try SafeTensorsFile(path: url.path)
+    let file = try SafeTensorsFile(path: FilePath(url.path))
     print("1M tensors: \(clock.now - start), peak RSS \(Self.peakResidentMegabytes()) MB")
     #expect(file.header.tensors.count == 1_000_000)
     #expect(file.header.tensors.last?.name == TensorName("t0999999"))
@@ -67,7 +68,7 @@ import Testing
     bytes = []
     let clock = ContinuousClock()
     let start = clock.now
-    let file = try SafeTensorsFile(path: url.path)
+    let file = try SafeTensorsFile(path: FilePath(url.path))
     print("100 MB header: \(clock.now - start), peak RSS \(Self.peakResidentMegabytes()) MB")
     #expect(file.header.metadata?["k"]?.utf8.count == length - prefix.count - suffix.count)
     #expect(Self.peakResidentMegabytes() < 3000)
@@ -82,7 +83,7 @@ import Testing
     bytes.append(contentsOf: "{}      ".utf8)
     try Data(bytes).write(to: url)
     #expect {
-      _ = try SafeTensorsFile(path: url.path)
+      _ = try SafeTensorsFile(path: FilePath(url.path))
     } throws: { error in
       (error as? SafeTensorsError)?.description
         == "\(url.path): header length 100000001 is over the limit of 100000000 bytes"

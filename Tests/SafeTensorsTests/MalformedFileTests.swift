@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -187,7 +188,7 @@ func readerRejects(_ testCase: MalformedCase) throws {
   let folder = try ScratchDirectory()
   let path = try Fixture.write(testCase.bytes, to: "bad.safetensors", in: folder)
   do {
-    _ = try SafeTensorsFile(path: path)
+    _ = try SafeTensorsFile(path: FilePath(path))
     Issue.record("\(testCase.label) was accepted")
   } catch {
     #expect(error.kind == testCase.kind)

@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -57,7 +58,7 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
       + "\(Fixture.entry("u", "U8", "2", "0", "2"))}",
     data: [5, 6])
   let input = try Fixture.write(bytes, to: "in.safetensors", in: folder)
-  let file = try SafeTensorsFile(path: input)
+  let file = try SafeTensorsFile(path: FilePath(input))
   #expect(file.header.metadata == ["a": "last", "b": "x"])
   let z = try #require(file.header.tensor(named: "z"))
   #expect(z.dimensions == [0, UInt64.max])
@@ -67,8 +68,9 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
   // Copied into a new file: the exact dimensions and the last metadata value.
   let output = folder.path("out.safetensors").path
   try SafeTensorsWriter.write(
-    file.header.tensors.map { TensorToWrite.copy(of: $0, in: file) }, metadata: file.header.metadata, to: output)
-  let written = try SafeTensorsFile(path: output)
+    file.header.tensors.map { TensorToWrite.copy(of: $0, in: file) }, metadata: file.header.metadata,
+    to: FilePath(output))
+  let written = try SafeTensorsFile(path: FilePath(output))
   #expect(written.header.tensor(named: "z")?.dimensions == [0, UInt64.max])
   #expect(written.header.tensor(named: "w")?.dimensions == [UInt64.max, 0, 3])
   #expect(written.header.metadata == ["a": "last", "b": "x"])
@@ -178,7 +180,7 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
   #expect((bytes.count - 12) % 8 != 0)
   let folder = try ScratchDirectory()
   let path = try Fixture.write(bytes, to: "u.safetensors", in: folder)
-  let file = try SafeTensorsFile(path: path)
+  let file = try SafeTensorsFile(path: FilePath(path))
   #expect(file.header.dataStart % 4 != 0)
   let tensor = try #require(file.header.tensor(named: "x"))
   #expect(file.absoluteRange(of: tensor) == (bytes.count - 12)..<bytes.count)
@@ -201,8 +203,8 @@ let acceptedFiles: [(label: String, bytes: [UInt8])] = [
 
 @Test func missingFileIsNotFound() throws {
   let folder = try ScratchDirectory()
-  #expect(throws: SafeTensorsError.notFound(path: folder.path("nope.safetensors").path)) {
-    try SafeTensorsFile(path: folder.path("nope.safetensors").path)
+  #expect(throws: SafeTensorsError.notFound(path: FilePath(folder.path("nope.safetensors").path))) {
+    try SafeTensorsFile(path: FilePath(folder.path("nope.safetensors").path))
   }
-  #expect { try SafeTensorsFile(path: folder.url.path) } throws: { ($0 as? SafeTensorsError)?.kind == .io }
+  #expect { try SafeTensorsFile(path: FilePath(folder.url.path)) } throws: { ($0 as? SafeTensorsError)?.kind == .io }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import SystemPackage
 import TestSupport
 
 /// Builds raw safetensors files for the tests.
@@ -44,7 +45,7 @@ enum Fixture {
   /// Parses a whole file held in memory.
   static func parse(_ bytes: [UInt8], path: String = "test.safetensors") throws(SafeTensorsError) -> SafeTensorsHeader {
     let result = bytes.withUnsafeBytes { buffer in
-      Result { () throws(SafeTensorsError) in try SafeTensorsHeader(parsing: buffer, path: path) }
+      Result { () throws(SafeTensorsError) in try SafeTensorsHeader(parsing: buffer, path: FilePath(path)) }
     }
     return try result.get()
   }

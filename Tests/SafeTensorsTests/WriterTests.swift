@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -66,7 +67,7 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
   let folder = try generateReferenceFiles()
   let referencePath = folder.path("\(name).safetensors").path
   let reference = try Data(contentsOf: URL(fileURLWithPath: referencePath))
-  let file = try SafeTensorsFile(path: referencePath)
+  let file = try SafeTensorsFile(path: FilePath(referencePath))
   let tensors = file.header.tensors.reversed().map { info in
     TensorToWrite(
       name: info.name, dtype: info.dtype, shape: info.shape,
@@ -75,7 +76,7 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
   let header = try SafeTensorsWriter.header(for: tensors, metadata: file.header.metadata)
   #expect(header == Array(reference.prefix(file.header.dataStart)))
   let output = folder.path("ours-\(name).safetensors").path
-  try SafeTensorsWriter.write(tensors, metadata: file.header.metadata, to: output)
+  try SafeTensorsWriter.write(tensors, metadata: file.header.metadata, to: FilePath(output))
   #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == reference)
   // The same from the mapped file, each tensor split into a file segment and a byte segment.
   let copies = file.header.tensors.map { info -> TensorToWrite in
@@ -89,7 +90,7 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
       ])
   }
   let copyPath = folder.path("copy-\(name).safetensors").path
-  try SafeTensorsWriter.write(copies, metadata: file.header.metadata, to: copyPath, atomically: false)
+  try SafeTensorsWriter.write(copies, metadata: file.header.metadata, to: FilePath(copyPath), atomically: false)
   #expect(try Data(contentsOf: URL(fileURLWithPath: copyPath)) == reference)
   // The same again with every tensor made by a producer, 3 bytes at a time.
   let produced = file.header.tensors.map { info -> TensorToWrite in
@@ -102,7 +103,7 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
       ])
   }
   let producedPath = folder.path("produced-\(name).safetensors").path
-  try SafeTensorsWriter.write(produced, metadata: file.header.metadata, to: producedPath)
+  try SafeTensorsWriter.write(produced, metadata: file.header.metadata, to: FilePath(producedPath))
   #expect(try Data(contentsOf: URL(fileURLWithPath: producedPath)) == reference)
 }
 
@@ -112,7 +113,7 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
   let tensor = TensorToWrite(
     name: "a", dtype: .U8, shape: [8],
     segments: [.producer(byteCount: 8, chunkBytes: 4) { _, count in Array(repeating: 1, count: count - 1) }])
-  #expect { try SafeTensorsWriter.write([tensor], to: path) } throws: {
+  #expect { try SafeTensorsWriter.write([tensor], to: FilePath(path)) } throws: {
     ($0 as? SafeTensorsError)?.kind == .invalidTensor
   }
   #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
@@ -120,8 +121,8 @@ func writerMatchesPythonByteForByte(_ name: String) throws {
 
 @Test func referenceFilesCoverTheExpectedDTypes() throws {
   let folder = try generateReferenceFiles()
-  let a = try SafeTensorsFile(path: folder.path("a.safetensors").path)
-  let raw = try SafeTensorsFile(path: folder.path("raw.safetensors").path)
+  let a = try SafeTensorsFile(path: FilePath(folder.path("a.safetensors").path))
+  let raw = try SafeTensorsFile(path: FilePath(folder.path("raw.safetensors").path))
   let dtypes = Set(a.header.tensors.map(\.dtype) + raw.header.tensors.map(\.dtype))
   #expect(
     dtypes.isSuperset(of: [
@@ -167,7 +168,7 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
     TensorToWrite(name: "z", dtype: .F16, shape: [0, 4], segments: []),
     TensorToWrite(name: "h", dtype: .F16, shape: [1], segments: [.bytes([0x00, 0x3C])]),
   ]
-  try SafeTensorsWriter.write(tensors, to: path)
+  try SafeTensorsWriter.write(tensors, to: FilePath(path))
   let listing = try pythonListing(path)
   var expected = ["metadata [('format', 'pt')]"]
   for tensor in tensors.sorted(by: { $0.name < $1.name }) {
@@ -180,7 +181,7 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   }
   #expect(listing == expected)
   // And our reader reads it back.
-  let file = try SafeTensorsFile(path: path)
+  let file = try SafeTensorsFile(path: FilePath(path))
   #expect(file.header.tensors.count == 6)
   #expect(file.header.metadata == ["format": "pt"])
   let w = try #require(file.header.tensor(named: "w"))
@@ -233,21 +234,21 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   let path = folder.path("out.safetensors").path
   #expect(throws: SafeTensorsError.self) {
     try SafeTensorsWriter.write(
-      [TensorToWrite(name: "a", dtype: .F32, shape: [2], segments: [.bytes([1, 2, 3])])], to: path)
+      [TensorToWrite(name: "a", dtype: .F32, shape: [2], segments: [.bytes([1, 2, 3])])], to: FilePath(path))
   }
   let source = try Fixture.write(
     Fixture.file("{\(Fixture.entry("a", "U8", "2", "0", "2"))}", data: [1, 2]), to: "src.safetensors", in: folder)
-  let file = try SafeTensorsFile(path: source)
+  let file = try SafeTensorsFile(path: FilePath(source))
   do {
     try SafeTensorsWriter.write(
       [TensorToWrite(name: "a", dtype: .U8, shape: [4], segments: [.file(file, file.size - 2..<file.size + 2)])],
-      to: path)
+      to: FilePath(path))
     Issue.record("a segment past the end of its file was accepted")
   } catch {
     #expect(error.kind == .invalidTensor)
   }
   #expect(throws: SafeTensorsError.self) {
-    try SafeTensorsWriter.write([], to: folder.path("missing/out.safetensors").path)
+    try SafeTensorsWriter.write([], to: FilePath(folder.path("missing/out.safetensors").path))
   }
   #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["src.safetensors"])
   // A failure after all the data is written (the rename onto a non-empty folder fails) leaves
@@ -258,7 +259,7 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   var progressCalls = 0
   #expect {
     try SafeTensorsWriter.write(
-      file.header.tensors.map { TensorToWrite.copy(of: $0, in: file) }, to: blocker.path,
+      file.header.tensors.map { TensorToWrite.copy(of: $0, in: file) }, to: FilePath(blocker.path),
       progress: { _, _ in progressCalls += 1 })
   } throws: {
     ($0 as? SafeTensorsError)?.kind == .io
@@ -275,7 +276,7 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   let before = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64
   var reports: [(Int64, Int64)] = []
   try SafeTensorsWriter.write(
-    [TensorToWrite(name: "a", dtype: .U8, shape: [3], segments: [.bytes([1, 2, 3])])], to: path,
+    [TensorToWrite(name: "a", dtype: .U8, shape: [3], segments: [.bytes([1, 2, 3])])], to: FilePath(path),
     progress: { reports.append(($0, $1)) })
   let after = try FileManager.default.attributesOfItem(atPath: path)
   #expect(after[.systemFileNumber] as? UInt64 != before)  // A new file, renamed into place.
@@ -290,7 +291,8 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   // Not atomically: straight to the path, same bytes.
   let direct = folder.path("direct.safetensors").path
   try SafeTensorsWriter.write(
-    [TensorToWrite(name: "a", dtype: .U8, shape: [3], segments: [.bytes([1, 2, 3])])], to: direct, atomically: false)
+    [TensorToWrite(name: "a", dtype: .U8, shape: [3], segments: [.bytes([1, 2, 3])])], to: FilePath(direct),
+    atomically: false)
   #expect(try Data(contentsOf: URL(fileURLWithPath: direct)) == Data(contentsOf: URL(fileURLWithPath: path)))
 }
 
@@ -298,23 +300,23 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
   let folder = try ScratchDirectory()
   let bytes = Fixture.file("{\(Fixture.entry("a", "U8", "2", "0", "2"))}", data: [1, 2])
   let path = try Fixture.write(bytes, to: "m.safetensors", in: folder)
-  let file = try SafeTensorsFile(path: path)
+  let file = try SafeTensorsFile(path: FilePath(path))
   let tensors = file.header.tensors.map { TensorToWrite.copy(of: $0, in: file) }
   for target in [path, folder.url.path + "/./m.safetensors"] {
     for atomically in [true, false] {
-      #expect(throws: SafeTensorsError.sameFile(path: target, source: path)) {
-        try SafeTensorsWriter.write(tensors, to: target, atomically: atomically)
+      #expect(throws: SafeTensorsError.sameFile(path: FilePath(target), source: FilePath(path))) {
+        try SafeTensorsWriter.write(tensors, to: FilePath(target), atomically: atomically)
       }
     }
   }
   try FileManager.default.linkItem(atPath: path, toPath: folder.path("link.safetensors").path)
-  #expect { try SafeTensorsWriter.write(tensors, to: folder.path("link.safetensors").path) } throws: {
+  #expect { try SafeTensorsWriter.write(tensors, to: FilePath(folder.path("link.safetensors").path)) } throws: {
     ($0 as? SafeTensorsError)?.kind == .sameFile
   }
   #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
   // Writing the copy elsewhere works and yields a readable file with the same data.
   let copy = folder.path("copy.safetensors").path
-  try SafeTensorsWriter.write(tensors, metadata: nil, to: copy)
+  try SafeTensorsWriter.write(tensors, metadata: nil, to: FilePath(copy))
   #expect(
     try Data(contentsOf: URL(fileURLWithPath: copy))
       == Data(Fixture.file(Fixture.padded(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#), data: [1, 2])))
@@ -333,8 +335,8 @@ private func hex(_ bytes: some Sequence<UInt8>) -> String {
     tensors.append(TensorToWrite(name: name, dtype: dtype, shape: shape, segments: [.bytes(data)]))
     expected[name] = data
   }
-  try SafeTensorsWriter.write(tensors, metadata: ["format": "pt", "note": "x"], to: path)
-  let file = try SafeTensorsFile(path: path)
+  try SafeTensorsWriter.write(tensors, metadata: ["format": "pt", "note": "x"], to: FilePath(path))
+  let file = try SafeTensorsFile(path: FilePath(path))
   #expect(file.header.metadata == ["format": "pt", "note": "x"])
   #expect(file.header.tensors.count == DType.allCases.count)
   #expect(file.header.tensors.map(\.dtype) == DType.writeOrder)

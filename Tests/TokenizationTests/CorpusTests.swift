@@ -1,5 +1,6 @@
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -65,7 +66,7 @@ enum TokenizationResources {
 ])
 func encodingsMatchTheHFLibrary(name: String) throws {
   let url = try TokenizationResources.tokenizerURL(name)
-  let tokenizer = try Tokenizer(contentsOf: url.path)
+  let tokenizer = try Tokenizer(contentsOf: FilePath(url.path))
   let cases = try TokenizationResources.expectations(name)
   #expect(cases.count >= 300)
   var agreed = 0
@@ -91,7 +92,7 @@ func encodingsMatchTheHFLibrary(name: String) throws {
 
 @Test func concurrentEncodingsAgree() async throws {
   let url = try TokenizationResources.tokenizerURL("llama3")
-  let tokenizer = try Tokenizer(contentsOf: url.path)
+  let tokenizer = try Tokenizer(contentsOf: FilePath(url.path))
   let cases = try TokenizationResources.expectations("llama3")
   let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
     for worker in 0..<4 {

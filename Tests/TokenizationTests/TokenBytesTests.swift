@@ -1,5 +1,6 @@
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -89,7 +90,7 @@ private func spelling(_ text: String) throws -> ByteSpelling {
     let output = String(
       decoding: try TestEnvironment.run(try TestEnvironment.python(), [script, url.path]), as: UTF8.self)
     let json = try JSONParser.parse(Array(try Data(contentsOf: url)))
-    let vocabulary = try TokenizerVocabulary(json: json, path: url.path)
+    let vocabulary = try TokenizerVocabulary(json: json, path: FilePath(url.path))
     let bytes = VocabularyBytes(json: json, vocabulary: vocabulary)
     var checked = 0
     for line in output.split(separator: "\n") {

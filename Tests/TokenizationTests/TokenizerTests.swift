@@ -1,11 +1,12 @@
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
 
 private func tokenizer(_ text: String, path: String = "t.json") throws -> Tokenizer {
-  try Tokenizer(json: JSONParser.parse(Array(text.utf8)), path: path)
+  try Tokenizer(json: JSONParser.parse(Array(text.utf8)), path: FilePath(path))
 }
 
 private func description(of body: () throws -> Void) -> String? {
@@ -137,9 +138,9 @@ private let smallBPE =
   let scratch = try ScratchDirectory()
   let broken = scratch.path("broken.json")
   try Data(#"{"model": {"vocab": {"a": 0},}}"#.utf8).write(to: broken)
-  let message = description { _ = try Tokenizer(contentsOf: broken.path) }
+  let message = description { _ = try Tokenizer(contentsOf: FilePath(broken.path)) }
   #expect(message?.hasPrefix("\(broken.path): invalid JSON: ") == true)
   #expect(
-    description { _ = try Tokenizer(contentsOf: scratch.url.path) }
+    description { _ = try Tokenizer(contentsOf: FilePath(scratch.url.path)) }
       == "\(scratch.url.path): cannot read the file: read failed: Is a directory (EISDIR)")
 }

@@ -1,5 +1,6 @@
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -129,7 +130,7 @@ private func tokens(_ plan: TokenizerTrim, _ file: TokenizerFile) -> [String] {
 
 @Test func usageRecordedInPartsMergesToTheWhole() throws {
   let url = try TokenizationResources.tokenizerURL("wordllama")
-  let tokenizer = try Tokenizer(contentsOf: url.path)
+  let tokenizer = try Tokenizer(contentsOf: FilePath(url.path))
   let corpus = Array(try TrimSupport.corpus().prefix(200))
   var whole = TokenUsage(for: tokenizer)
   var first = TokenUsage(for: tokenizer)

@@ -1,5 +1,6 @@
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -91,7 +92,7 @@ func trimUnigram(name: String) async throws {
 func trimSentencePieceModel(name: String) async throws {
   let scratch = try ScratchDirectory()
   let modelURL = TrimSupport.fixture("\(name).model")
-  let model = try SentencePieceModel(contentsOf: modelURL.path)
+  let model = try SentencePieceModel(contentsOf: FilePath(modelURL.path))
   #expect(model.selfTestSamples.isEmpty == (name == "spm-unigram"))
   // sentencepiece checks its self-test samples on load: they belong to the corpus.
   // (The models were trained on the whole corpus: trim to a part of it.)

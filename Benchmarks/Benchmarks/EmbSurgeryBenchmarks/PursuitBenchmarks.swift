@@ -2,11 +2,12 @@ import Benchmark
 import EmbeddingSurgery
 import Foundation
 import SafeTensors
+import SystemPackage
 
 /// The orthogonal matching pursuit of `transplant --init omp` at the shape of Gemma-3-270M given
 /// SmolLM2's tokenizer: about 45,000 anchors (donor rows of matched tokens) of 576 floats, k 64.
-/// `transplant` approximates about 3,600 targets; these benchmarks pursue fewer, so the time per
-/// target is what to compare (whole run ≈ time × 3,600 / M).
+/// `transplant` approximates 3,004 targets; these benchmarks pursue fewer, so the time per
+/// target is what to compare (whole run ≈ time × 3,004 / M).
 let pursuitAnchors = 45_000
 let pursuitWidth = 576
 let pursuitK = 64
@@ -33,7 +34,8 @@ func syntheticRows(_ count: Int, seed: UInt64) -> [Float] {
 
 /// SmolLM2-135M's embedding rows as f32 (49,152 × 576), from the folder scripts/convert-smollm2 makes.
 func smolLM2Rows() throws -> [Float] {
-  let file = try SafeTensorsFile(path: repositoryRoot + "/.build-py/thirdparty/smollm2-135m-hf/model.safetensors")
+  let file = try SafeTensorsFile(
+    path: FilePath(repositoryRoot + "/.build-py/thirdparty/smollm2-135m-hf/model.safetensors"))
   guard let tensor = file.header.tensors.first(where: { $0.name.description == "model.embed_tokens.weight" })
   else { throw CocoaError(.fileReadCorruptFile) }
   let bytes = file.data(of: tensor)
@@ -44,13 +46,14 @@ func smolLM2Rows() throws -> [Float] {
   return rows
 }
 
-/// Prints the cache's work and the mean residual of a run to standard error (not a metric).
+/// Prints the pursuit's work and the mean residual of a run to standard error (not a metric).
 func report(_ name: String, _ codes: SparseCodes) {
   let residual = codes.relativeResiduals.reduce(0, +) / Float(max(1, codes.targetCount))
   FileHandle.standardError.write(
     Data(
-      ("\(name): \(codes.targetCount) targets, Gram columns computed \(codes.gramColumnsComputed) of "
-        + "\(codes.gramColumnsRequested) asked for, mean relative residual \(residual)\n").utf8))
+      ("\(name): \(codes.targetCount) targets, \(codes.correlationProducts) sgemm calls computing "
+        + "\(codes.correlationRows) rows of correlations for \(codes.targetSteps) atoms chosen, "
+        + "mean relative residual \(residual)\n").utf8))
 }
 
 func registerPursuitBenchmarks() {

@@ -6,40 +6,11 @@
 // here (recount every pair every step, re-encode every word by plain BPE); the rewritten file
 // loads in this engine, encodes the corpus to exactly the learner's count, and encodes every text
 // (corpus and others) to no more tokens than before, with the same token text.
-import Glibc
+import FuzzSupport
 import StrictJSON
 import Tokenization
 
-func check(_ condition: Bool, _ message: @autoclosure () -> String) {
-  if !condition { fail(message()) }
-}
-
-func fail(_ message: String) -> Never {
-  var text = "Extend invariant failed: \(message)\n"
-  text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-  abort()
-}
-
-/// Reads the input a byte at a time (zeros past its end).
-struct Source {
-  let bytes: UnsafeBufferPointer<UInt8>
-  var position = 0
-
-  mutating func byte() -> Int {
-    defer { position += 1 }
-    return position < bytes.count ? Int(bytes[position]) : 0
-  }
-
-  mutating func below(_ bound: Int) -> Int { bound <= 1 ? 0 : byte() % bound }
-
-  mutating func flag() -> Bool { byte() & 1 == 1 }
-
-  mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-}
-
 enum Kind: CaseIterable { case plain, metaspace, byteLevel, byteFallback }
-
-func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
 
 /// What the reference needs to know of the generated tokenizer.
 struct Spec {
@@ -288,7 +259,7 @@ func reference(
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-  var source = Source(bytes: UnsafeBufferPointer(start: data, count: size))
+  var source = Source(data, count: size)
   let (json, spec, corpus) = generate(&source)
   let text = Array(JSONWriter.string(json, style: .pretty(indent: 2)).utf8)
   guard let file = try? TokenizerFile(bytes: text, path: "fuzz.json") else { return 0 }

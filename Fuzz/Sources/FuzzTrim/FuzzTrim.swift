@@ -5,46 +5,13 @@
 // loads in this engine and encodes every corpus text to the same token strings, with ids that
 // map back through the id map; the map is dense and order-preserving; a text the original
 // encodes, the trimmed one encodes too.
-import Glibc
+import FuzzSupport
 import StrictJSON
 import Tokenization
-
-/// Stops with `message` on standard error when `condition` fails (a -O `precondition` drops its
-/// message, and the message is what makes a crash readable).
-func check(_ condition: Bool, _ message: @autoclosure () -> String) {
-  if !condition { fail(message()) }
-}
-
-func fail(_ message: String) -> Never {
-  var text = "Trim invariant failed: \(message)\n"
-  text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-  abort()
-}
-
-/// Reads the input a byte at a time (zeros past its end).
-struct Source {
-  let bytes: UnsafeBufferPointer<UInt8>
-  var position = 0
-
-  mutating func byte() -> Int {
-    defer { position += 1 }
-    return position < bytes.count ? Int(bytes[position]) : 0
-  }
-
-  mutating func below(_ bound: Int) -> Int { bound <= 1 ? 0 : byte() % bound }
-
-  mutating func flag() -> Bool { byte() & 1 == 1 }
-
-  mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-
-  var exhausted: Bool { position >= bytes.count }
-}
 
 enum ModelKind: CaseIterable { case bpe, byteLevel, byteFallback, wordPiece, unigram }
 
 func string(_ scalars: [String]) -> JSONValue { .string(scalars.joined()) }
-
-func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
 
 /// A random tokenizer.json and corpus.
 func generate(_ source: inout Source) -> (json: JSONValue, corpus: [String], keep: [String]) {
@@ -188,7 +155,7 @@ func generate(_ source: inout Source) -> (json: JSONValue, corpus: [String], kee
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-  var source = Source(bytes: UnsafeBufferPointer(start: data, count: size))
+  var source = Source(data, count: size)
   let (json, corpus, keep) = generate(&source)
   let text = Array(JSONWriter.string(json, style: .pretty(indent: 2)).utf8)
   // Files the engine refuses (an unknown token missing, ...) are not this target's business.

@@ -1,5 +1,6 @@
 import SafeTensors
 import StrictJSON
+import SystemPackage
 import Tokenization
 
 /// `embsurgery diff A B`: what changed between two tokenizers or checkpoints.
@@ -169,8 +170,8 @@ public struct CheckpointDiff: SurgeryReport {
     }
     if let first = left.checkpoint, let second = right.checkpoint {
       matrices = try CheckpointDiff.compareMatrices(
-        of: first, configVocabularySize: left.configVocabularySize, path: a, with: second,
-        configVocabularySize: right.configVocabularySize, path: b)
+        of: first, configVocabularySize: left.configVocabularySize, path: FilePath(a), with: second,
+        configVocabularySize: right.configVocabularySize, path: FilePath(b))
     } else {
       matrices = []
       if left.checkpoint != nil || right.checkpoint != nil {
@@ -182,8 +183,8 @@ public struct CheckpointDiff: SurgeryReport {
 
   /// The embeddings of `first` and `second` compared, and their heads when either has one.
   static func compareMatrices(
-    of first: Checkpoint, configVocabularySize firstRows: Int?, path a: String, with second: Checkpoint,
-    configVocabularySize secondRows: Int?, path b: String
+    of first: Checkpoint, configVocabularySize firstRows: Int?, path a: FilePath, with second: Checkpoint,
+    configVocabularySize secondRows: Int?, path b: FilePath
   ) throws(SurgeryError) -> [MatrixDiff] {
     let rolesA = try CheckpointDiff.roles(of: first, configVocabularySize: firstRows, path: a)
     let rolesB = try CheckpointDiff.roles(of: second, configVocabularySize: secondRows, path: b)
@@ -266,7 +267,7 @@ public struct CheckpointDiff: SurgeryReport {
     return changes
   }
 
-  static func roles(of checkpoint: Checkpoint, configVocabularySize: Int?, path: String) throws(SurgeryError)
+  static func roles(of checkpoint: Checkpoint, configVocabularySize: Int?, path: FilePath) throws(SurgeryError)
     -> TensorRoles
   {
     let tensors: [(info: TensorInfo, fileName: String)]

@@ -50,23 +50,23 @@ struct DiffSide {
   private init(notAModel path: FilePath) throws(SurgeryError) {
     checkpoint = nil
     guard path.isFolder else {
-      tokens = try DiffSide.vocabulary(at: path.string)
+      tokens = try DiffSide.vocabulary(at: path)
       return
     }
     let tokenizerPath = path.appending("tokenizer.json")
-    if tokenizerPath.exists { tokens = try DiffSide.vocabulary(at: tokenizerPath.string) }
-    let configPath = path.appending("config.json").string
+    if tokenizerPath.exists { tokens = try DiffSide.vocabulary(at: tokenizerPath) }
+    let configPath = path.appending("config.json")
     if let config = try JSONFile.readIfPresent(configPath) {
       hasConfig = true
       configVocabularySize = ModelConfig(path: configPath, json: config).vocabularySize
     }
     if tokens == nil, !hasConfig {
-      throw .invalidRequest(path: path.string, reason: "the folder has no tokenizer.json, config.json or checkpoint")
+      throw .invalidRequest(path: path, reason: "the folder has no tokenizer.json, config.json or checkpoint")
     }
   }
 
   /// The vocabulary of the tokenizer.json at `path`.
-  static func vocabulary(at path: String) throws(SurgeryError) -> TokenizerVocabulary {
+  static func vocabulary(at path: FilePath) throws(SurgeryError) -> TokenizerVocabulary {
     let json = try JSONFile.read(path).value
     do {
       return try TokenizerVocabulary(json: json, path: path)

@@ -70,7 +70,7 @@ extension ExtendPlan {
       }
     }
     edited[FilePath(model.relativePath(of: "tokenizer.json"))] = try tokenization { () throws(TokenizationError) in
-      try vocabularyExtension.rewriteTokenizerJSON(bytes, json: json, path: tokenizerPath.string)
+      try vocabularyExtension.rewriteTokenizerJSON(bytes, json: json, path: tokenizerPath)
     }
     if let sentencePieceModel {
       edited[FilePath(model.relativePath(of: "tokenizer.model"))] = try tokenization {
@@ -79,7 +79,7 @@ extension ExtendPlan {
       }
     }
     if rowsAfter != rowsBefore || model.config?.vocabularySize != rowsAfter, let configPath = model.config?.path {
-      let configBytes = try fileSystem { () throws(FileSystemError) in try FilePath(configPath).readAll() }
+      let configBytes = try fileSystem { () throws(FileSystemError) in try configPath.readAll() }
       edited[FilePath(model.relativePath(of: "config.json"))] = try ModelFileEdits.setVocabularySize(
         rowsAfter, inConfig: configBytes, path: configPath)
     }

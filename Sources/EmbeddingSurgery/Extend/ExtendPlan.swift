@@ -63,7 +63,7 @@ public struct ExtendPlan: RowRewritingPlan {
       let json = model.tokenizerJSON, let tokenizer = try model.makeTokenizer()
     else {
       throw .invalidRequest(
-        path: model.path.string,
+        path: model.path,
         reason: "extend needs a model folder with its own tokenizer.json (the merges and vocabulary are written there)")
     }
     try Self.check(request, model: model)
@@ -79,7 +79,7 @@ public struct ExtendPlan: RowRewritingPlan {
     rowsBefore = tensors.roles.embedding.shape[0]
     if tokenizer.vocabulary.size > rowsBefore {
       throw .invalidRequest(
-        path: tokenizerPath.string,
+        path: tokenizerPath,
         reason:
           "has ids up to \(tokenizer.vocabulary.size - 1) but the embedding has \(rowsBefore) rows; the tokenizer and the checkpoint disagree"
       )
@@ -114,14 +114,14 @@ public struct ExtendPlan: RowRewritingPlan {
   /// The request's own rules, checked before anything is read.
   static func check(_ request: ExtendRequest, model: ModelCheckpoint) throws(SurgeryError) {
     if request.words == nil, request.merges < 1 {
-      throw .invalidRequest(path: model.path.string, reason: "--add must be at least 1 (the number of merges to learn)")
+      throw .invalidRequest(path: model.path, reason: "--add must be at least 1 (the number of merges to learn)")
     }
     if request.minimumCount < 1 {
-      throw .invalidRequest(path: model.path.string, reason: "--min-count must be at least 1")
+      throw .invalidRequest(path: model.path, reason: "--min-count must be at least 1")
     }
     if let multiple = request.padToMultipleOf, multiple < 1 {
       throw .invalidRequest(
-        path: model.path.string, reason: "the row count cannot be padded to a multiple of \(multiple)")
+        path: model.path, reason: "the row count cannot be padded to a multiple of \(multiple)")
     }
   }
 

@@ -2,9 +2,10 @@
 /// words, and how the new rows are initialized.
 public struct ExtendRequest: Sendable {
   /// The corpus files: each non-empty line is one text, or (for a `.jsonl` file) a JSON object
-  /// whose `"text"` member is the text; `-` is standard input (in ``standardInputFormat``). With ``words`` the corpus is only measured.
-  public var corpora: [String]
-  /// The format of standard input, read for the corpus path `-` (default: lines).
+  /// whose `"text"` member is the text; standard input in ``standardInputFormat``. With ``words``
+  /// the corpus is only measured.
+  public var corpora: [CorpusSource]
+  /// The format of standard input (default: lines).
   public var standardInputFormat: CorpusFormat?
   /// How many merges to learn from the corpus (0 with ``words``).
   public var merges: Int
@@ -27,7 +28,7 @@ public struct ExtendRequest: Sendable {
 
   /// Creates a request.
   public init(
-    corpora: [String] = [], merges: Int = 0, minimumCount: Int = 2, words: [String]? = nil,
+    corpora: [CorpusSource] = [], merges: Int = 0, minimumCount: Int = 2, words: [String]? = nil,
     initialization: InitializationRule = .nearest, padToMultipleOf: Int? = nil, seed: UInt64 = 0,
     embeddingName: String? = nil, headName: String? = nil
   ) {

@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 import Tokenization
 
 /// A reserved placeholder token renamed to a new token (`resize --reuse-reserved`).
@@ -28,7 +29,7 @@ extension ModelFileEdits {
   ///
   /// - Parameter parsed: the parsed `bytes`, when the caller has it already (a 10 MB file).
   package static func renameSlots(
-    _ renames: [SlotRename], inTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: String
+    _ renames: [SlotRename], inTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: FilePath
   ) throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [AddedToken]) {
     var (document, root) = try open(bytes, parsed: parsed, path: path)
     let entries = root["added_tokens"]?.elements ?? []
@@ -74,7 +75,7 @@ extension ModelFileEdits {
   /// `special` and `normalized` of the entry keyed by the slot's id.
   ///
   /// - Returns: the new text, and the records of slots that have no entry there.
-  package static func renameSlots(_ renames: [SlotRename], inTokenizerConfig bytes: [UInt8], path: String)
+  package static func renameSlots(_ renames: [SlotRename], inTokenizerConfig bytes: [UInt8], path: FilePath)
     throws(SurgeryError) -> (bytes: [UInt8], needingEntries: [AddedToken])
   {
     var (document, root) = try open(bytes, path: path)
@@ -96,7 +97,7 @@ extension ModelFileEdits {
   }
 
   /// Appends special tokens to tokenizer_config.json's special-tokens list (created when missing).
-  static func listSpecialTokens(_ tokens: [AddedToken], inTokenizerConfig bytes: [UInt8], path: String)
+  static func listSpecialTokens(_ tokens: [AddedToken], inTokenizerConfig bytes: [UInt8], path: FilePath)
     throws(SurgeryError) -> [UInt8]
   {
     var (document, root) = try open(bytes, path: path)

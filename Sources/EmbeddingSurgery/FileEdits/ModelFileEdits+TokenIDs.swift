@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 extension ModelFileEdits {
   /// Renumbers the token ids of a config.json or generation_config.json: every integer (or list
@@ -7,7 +8,7 @@ extension ModelFileEdits {
   ///
   /// - Throws: ``SurgeryError/unexpectedJSON(path:reason:)`` when an id has no new id (the
   ///   surgery removed its token).
-  static func renumberTokenIDs(inConfig bytes: [UInt8], path: String, map: (Int) -> Int?) throws(SurgeryError)
+  static func renumberTokenIDs(inConfig bytes: [UInt8], path: FilePath, map: (Int) -> Int?) throws(SurgeryError)
     -> [UInt8]
   {
     var (document, root) = try open(bytes, path: path)

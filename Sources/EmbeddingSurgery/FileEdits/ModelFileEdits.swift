@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 import Tokenization
 
 /// The edits that keep `tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json` and
@@ -11,7 +12,7 @@ package enum ModelFileEdits {
   /// - Parameter parsed: the parsed `bytes`, when the caller has it already (saves a parse of a
   ///   file that can be 10 MB).
   package static func addTokens(
-    _ tokens: [AddedToken], toTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: String
+    _ tokens: [AddedToken], toTokenizerJSON bytes: [UInt8], parsed: JSONValue? = nil, path: FilePath
   ) throws(SurgeryError) -> [UInt8] {
     var (document, root) = try open(bytes, parsed: parsed, path: path)
     guard root.members != nil else {
@@ -41,7 +42,7 @@ package enum ModelFileEdits {
   /// id, and, for special tokens, to the special-tokens list the file already uses
   /// (`additional_special_tokens` or `extra_special_tokens`; the first when neither exists).
   package static func addTokens(
-    _ tokens: [AddedToken], toTokenizerConfig bytes: [UInt8], listAsSpecial: Bool, path: String
+    _ tokens: [AddedToken], toTokenizerConfig bytes: [UInt8], listAsSpecial: Bool, path: FilePath
   ) throws(SurgeryError) -> [UInt8] {
     var (document, root) = try open(bytes, path: path)
     guard root.members != nil else {
@@ -76,7 +77,7 @@ package enum ModelFileEdits {
 
   /// Adds special tokens to special_tokens_map.json's `additional_special_tokens` (or
   /// `extra_special_tokens`) when the file already has such a list.
-  package static func addTokens(_ tokens: [AddedToken], toSpecialTokensMap bytes: [UInt8], path: String)
+  package static func addTokens(_ tokens: [AddedToken], toSpecialTokensMap bytes: [UInt8], path: FilePath)
     throws(SurgeryError) -> [UInt8]
   {
     var (document, root) = try open(bytes, path: path)
@@ -85,7 +86,7 @@ package enum ModelFileEdits {
   }
 
   static func appendSpecialTokens(
-    _ tokens: [AddedToken], to document: inout JSONDocument, root: JSONValue, path: String,
+    _ tokens: [AddedToken], to document: inout JSONDocument, root: JSONValue, path: FilePath,
     createWhenMissing: Bool
   ) throws(SurgeryError) {
     let names = tokens.map { JSONValue.string($0.content) }
@@ -108,7 +109,7 @@ package enum ModelFileEdits {
 
   /// Sets config.json's `vocab_size`, and `text_config.vocab_size` when present, to `rows`.
   /// A config without `vocab_size` gets one only when it has no `text_config` either.
-  package static func setVocabularySize(_ rows: Int, inConfig bytes: [UInt8], path: String)
+  package static func setVocabularySize(_ rows: Int, inConfig bytes: [UInt8], path: FilePath)
     throws(SurgeryError) -> [UInt8]
   {
     var (document, root) = try open(bytes, path: path)
@@ -127,7 +128,7 @@ package enum ModelFileEdits {
     return document.bytes
   }
 
-  static func open(_ bytes: [UInt8], parsed: JSONValue? = nil, path: String)
+  static func open(_ bytes: [UInt8], parsed: JSONValue? = nil, path: FilePath)
     throws(SurgeryError) -> (JSONDocument, JSONValue)
   {
     if let parsed { return (JSONDocument(validBytes: bytes), parsed) }
@@ -142,7 +143,7 @@ package enum ModelFileEdits {
 
 extension ModelFileEdits {
   /// Sets `metadata.total_size` of a model.safetensors.index.json.
-  static func setTotalSize(_ total: Int, inIndex bytes: [UInt8], path: String)
+  static func setTotalSize(_ total: Int, inIndex bytes: [UInt8], path: FilePath)
     throws(SurgeryError) -> [UInt8]
   {
     var (document, _) = try open(bytes, path: path)

@@ -29,7 +29,7 @@ public struct FixUntrainedPlan: RowRewritingPlan {
     self.request = request
     if request.initialization == .nearest {
       throw .invalidRequest(
-        path: model.path.string, reason: "the nearest-token rule is for new tokens; use mean, random, zeros or mvn")
+        path: model.path, reason: "the nearest-token rule is for new tokens; use mean, random, zeros or mvn")
     }
     let tensors = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName)
     let roles = tensors.roles
@@ -45,7 +45,7 @@ public struct FixUntrainedPlan: RowRewritingPlan {
     if let given = request.ids {
       for id in given where id < 0 || id >= rowCount {
         throw .invalidRequest(
-          path: model.path.string, reason: "id \(id) is not a row (the embedding has \(rowCount) rows)")
+          path: model.path, reason: "id \(id) is not a row (the embedding has \(rowCount) rows)")
       }
       ids = Array(Set(given)).sorted()
     } else {

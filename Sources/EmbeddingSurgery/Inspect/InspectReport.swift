@@ -85,7 +85,7 @@ public struct InspectReport: SurgeryReport {
   public init(model: ModelCheckpoint) throws(SurgeryError) {
     path = model.path.string
     let checkpoint = model.checkpoint
-    let display: (String) -> String = { checkpoint.isFolder ? $0 : checkpoint.path }
+    let display: (String) -> String = { checkpoint.isFolder ? $0 : checkpoint.path.string }
     let listed: [(info: TensorInfo, fileName: String)]
     var files: [File] = []
     var metadata: [String: String]?
@@ -105,7 +105,7 @@ public struct InspectReport: SurgeryReport {
     // The same detection as every surgery; when it fails, the tensors are still listed.
     do {
       let roles = try TensorRoles.find(
-        in: listed.map(\.info), configVocabularySize: model.configVocabularySize, path: model.path.string)
+        in: listed.map(\.info), configVocabularySize: model.configVocabularySize, path: model.path)
       embedding = MatrixDescription(roles.embedding)
       head = roles.head.map(MatrixDescription.init)
       embeddingProblem = nil

@@ -1,4 +1,5 @@
 import SafeTensors
+import SystemPackage
 
 /// The floating-point element formats whose rows embsurgery can read and initialize.
 ///
@@ -189,7 +190,7 @@ public enum FloatingPointFormat: String, Sendable, CaseIterable {
 extension FloatingPointFormat {
   /// The format of `tensor`, or an error naming the tensor and `path` when its dtype is not one
   /// whose rows can be initialized.
-  static func of(_ tensor: TensorInfo, path: String) throws(SurgeryError) -> FloatingPointFormat {
+  static func of(_ tensor: TensorInfo, path: FilePath) throws(SurgeryError) -> FloatingPointFormat {
     guard let format = FloatingPointFormat(rawValue: tensor.dtype.rawValue) else {
       throw .unsupportedTensor(
         path: path, name: tensor.name.string,

@@ -16,10 +16,11 @@ public struct SparseCodes: Sendable {
   /// `Double` from the `Float` coefficients.
   public var relativeResiduals: [Float]
 
-  /// Gram columns the pursuit computed (each 2·N·D flops) and asked for (one per chosen atom): the
-  /// difference is what the cache saved.
-  public var gramColumnsComputed = 0
-  public var gramColumnsRequested = 0
+  /// The pursuit's work, for the benchmarks and the documentation: its `sgemm` calls, the rows they
+  /// computed (each N correlations, 2·N·D flops), and the atoms chosen (the rows that were needed).
+  public var correlationProducts = 0
+  public var correlationRows = 0
+  public var targetSteps = 0
 
   /// The number of targets.
   public var targetCount: Int { relativeResiduals.count }

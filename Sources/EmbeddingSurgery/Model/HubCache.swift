@@ -46,13 +46,13 @@ public struct HubCache: Sendable {
   public func snapshot(of id: String, revision: String? = nil) throws(SurgeryError) -> FilePath {
     let repository = folder.appending("models--" + id.split(separator: "/").joined(separator: "--"))
     let revision = revision ?? "main"
-    var looked = [repository.string]
+    var looked = [repository]
     let commit: String
     if Self.isCommitHash(revision) {
       commit = revision
     } else {
       let reference = repository.appending("refs").appending(revision)
-      looked = [reference.string]
+      looked = [reference]
       guard let bytes = try? reference.readAll(),
         let text = String(validating: bytes, as: UTF8.self)?.trimmingWhitespace, Self.isCommitHash(text)
       else {
@@ -62,7 +62,7 @@ public struct HubCache: Sendable {
     }
     let snapshot = repository.appending("snapshots").appending(commit)
     guard snapshot.isFolder else {
-      throw .notInCache(id: id, revision: revision, lookedIn: looked + [snapshot.string])
+      throw .notInCache(id: id, revision: revision, lookedIn: looked + [snapshot])
     }
     return snapshot
   }

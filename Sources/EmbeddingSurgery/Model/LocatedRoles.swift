@@ -26,7 +26,7 @@ struct LocatedRoles: Sendable {
     }
     let roles = try TensorRoles.find(
       in: located.map(\.info), embeddingName: embeddingName, headName: headName,
-      configVocabularySize: model.configVocabularySize, path: model.path.string)
+      configVocabularySize: model.configVocabularySize, path: model.path)
     self.roles = roles
     func file(of tensor: TensorInfo?) -> String? {
       guard let tensor else { return nil }

@@ -11,7 +11,7 @@ extension ModelCheckpoint {
     let path = folder.appending("tokenizer.model")
     guard path.exists else { return nil }
     do {
-      return try SentencePieceModel(contentsOf: path.string)
+      return try SentencePieceModel(contentsOf: path)
     } catch {
       throw .tokenization(error)
     }

@@ -62,12 +62,13 @@ public final class ModelCheckpoint: Sendable {
   {
     if FilePath(name).exists {
       if revision != nil {
-        throw .invalidRequest(path: name, reason: "is a path; a revision applies only to a Hugging Face repository id")
+        throw .invalidRequest(
+          path: FilePath(name), reason: "is a path; a revision applies only to a Hugging Face repository id")
       }
       return (FilePath(name), nil)
     }
     guard HubCache.isRepositoryID(name) else {
-      throw .fileSystem(.failed(operation: "open", path: name, errno: .noSuchFileOrDirectory))
+      throw .fileSystem(.failed(operation: "open", path: FilePath(name), errno: .noSuchFileOrDirectory))
     }
     return (try cache.snapshot(of: name, revision: revision), name)
   }
@@ -77,13 +78,13 @@ public final class ModelCheckpoint: Sendable {
     self.repositoryID = repositoryID
     let root = path
     guard root.exists else {
-      throw .fileSystem(.failed(operation: "open", path: path.string, errno: .noSuchFileOrDirectory))
+      throw .fileSystem(.failed(operation: "open", path: path, errno: .noSuchFileOrDirectory))
     }
     isFolder = root.isFolder
     transformerFolder = isFolder ? try ModelCheckpoint.transformerFolder(in: root) : ""
     let location = transformerFolder.isEmpty ? root : root.appending(transformerFolder)
     do {
-      checkpoint = try Checkpoint.open(path: location.string)
+      checkpoint = try Checkpoint.open(path: location)
     } catch {
       throw .safeTensors(error)
     }
@@ -94,11 +95,11 @@ public final class ModelCheckpoint: Sendable {
     }
     self.tokenizerPath = tokenizer
     if let tokenizer {
-      let (bytes, json) = try JSONFile.read(tokenizer.string)
+      let (bytes, json) = try JSONFile.read(tokenizer)
       tokenizerBytes = bytes
       tokenizerJSON = json
       do {
-        vocabulary = try TokenizerVocabulary(json: json, path: tokenizer.string)
+        vocabulary = try TokenizerVocabulary(json: json, path: tokenizer)
       } catch {
         throw .tokenization(error)
       }
@@ -107,7 +108,7 @@ public final class ModelCheckpoint: Sendable {
       tokenizerJSON = nil
       vocabulary = nil
     }
-    let configPath = location.appending("config.json").string
+    let configPath = location.appending("config.json")
 
     if isFolder, let found = try JSONFile.readIfPresent(configPath) {
       config = ModelConfig(path: configPath, json: found)
@@ -123,7 +124,7 @@ public final class ModelCheckpoint: Sendable {
   func makeTokenizer() throws(SurgeryError) -> Tokenizer? {
     guard let tokenizerJSON, let tokenizerPath, let vocabulary else { return nil }
     do {
-      return try Tokenizer(json: tokenizerJSON, vocabulary: vocabulary, path: tokenizerPath.string)
+      return try Tokenizer(json: tokenizerJSON, vocabulary: vocabulary, path: tokenizerPath)
     } catch {
       throw .tokenization(error)
     }
@@ -144,7 +145,7 @@ public final class ModelCheckpoint: Sendable {
   /// The transformer's folder of a sentence-transformers folder (`modules.json` at the root):
   /// the `path` of its `sentence_transformers.models.Transformer` module; `""` for any other folder.
   private static func transformerFolder(in root: FilePath) throws(SurgeryError) -> String {
-    let modulesPath = root.appending("modules.json").string
+    let modulesPath = root.appending("modules.json")
     guard let modules = try JSONFile.readIfPresent(modulesPath) else { return "" }
     guard let list = modules.elements else {
       throw .unexpectedJSON(path: modulesPath, reason: "is not a list of modules")

@@ -1,14 +1,15 @@
 import StrictJSON
+import SystemPackage
 
 /// A model folder's config.json: the facts the surgeries read from it.
 public struct ModelConfig: Sendable {
   /// The file's path.
-  public let path: String
+  public let path: FilePath
   /// Its parsed contents.
   public let json: JSONValue
 
   /// The config at `path`, already parsed.
-  init(path: String, json: JSONValue) {
+  init(path: FilePath, json: JSONValue) {
     self.path = path
     self.json = json
   }

@@ -1,4 +1,5 @@
 import SafeTensors
+import SystemPackage
 
 /// Which tensors hold the token embedding, the output head and the head's bias.
 public struct TensorRoles: Sendable, Equatable {
@@ -37,7 +38,7 @@ public struct TensorRoles: Sendable, Equatable {
   ///   - path: the model's path, for messages.
   public static func find(
     in tensors: [TensorInfo], embeddingName: String? = nil, headName: String? = nil,
-    configVocabularySize: Int? = nil, path: String
+    configVocabularySize: Int? = nil, path: FilePath
   ) throws(SurgeryError) -> TensorRoles {
     let embedding = try findEmbedding(
       in: tensors, named: embeddingName, configVocabularySize: configVocabularySize, path: path)
@@ -56,7 +57,7 @@ public struct TensorRoles: Sendable, Equatable {
   /// The embedding: `name`, or the one tensor with a known embedding name, or (with none) the one
   /// matrix with config.json's vocabulary size in rows.
   private static func findEmbedding(
-    in tensors: [TensorInfo], named name: String?, configVocabularySize: Int?, path: String
+    in tensors: [TensorInfo], named name: String?, configVocabularySize: Int?, path: FilePath
   ) throws(SurgeryError) -> TensorInfo {
     if let name {
       guard let found = tensor(name, in: tensors) else { throw .tensorNotFound(path: path, name: name) }
@@ -85,7 +86,7 @@ public struct TensorRoles: Sendable, Equatable {
   /// The untied head: `name`, or the one tensor with a known head name other than the embedding
   /// (`nil`: tied), checked against the embedding.
   private static func findHead(
-    in tensors: [TensorInfo], named name: String?, embedding: TensorInfo, path: String
+    in tensors: [TensorInfo], named name: String?, embedding: TensorInfo, path: FilePath
   ) throws(SurgeryError) -> TensorInfo? {
     let head: TensorInfo?
     if let name {
@@ -112,7 +113,7 @@ public struct TensorRoles: Sendable, Equatable {
   }
 
   /// The head bias, by name: `rows` entries (`[rows]` or `[1, rows]`) of a floating-point format.
-  private static func findHeadBias(in tensors: [TensorInfo], rows: Int, path: String) throws(SurgeryError)
+  private static func findHeadBias(in tensors: [TensorInfo], rows: Int, path: FilePath) throws(SurgeryError)
     -> TensorInfo?
   {
     guard let bias = headBiasNames.compactMap({ tensor($0, in: tensors) }).first else { return nil }
@@ -125,7 +126,7 @@ public struct TensorRoles: Sendable, Equatable {
     return bias
   }
 
-  private static func checkMatrix(_ tensor: TensorInfo, path: String) throws(SurgeryError) {
+  private static func checkMatrix(_ tensor: TensorInfo, path: FilePath) throws(SurgeryError) {
     guard tensor.shape.count == 2 else {
       throw .unsupportedTensor(
         path: path, name: tensor.name.string, reason: "has shape \(tensor.shape); a 2-D matrix was expected")

@@ -29,7 +29,7 @@ struct TokenReferences: Sendable {
   init(of model: ModelCheckpoint) throws(SurgeryError) {
     if let processor = model.tokenizerJSON?["post_processor"] { collectTexts(processor) }
     let folder = model.folder
-    if let config = try JSONFile.readIfPresent(folder.appending("tokenizer_config.json").string) {
+    if let config = try JSONFile.readIfPresent(folder.appending("tokenizer_config.json")) {
       for member in config.members ?? [] {
         let key = member.key
         if key.hasSuffix("_token") || key == "additional_special_tokens" || key == "extra_special_tokens" {
@@ -39,11 +39,11 @@ struct TokenReferences: Sendable {
         }
       }
     }
-    if let map = try JSONFile.readIfPresent(folder.appending("special_tokens_map.json").string) {
+    if let map = try JSONFile.readIfPresent(folder.appending("special_tokens_map.json")) {
       collectTexts(map)
     }
     for name in ["config.json", "generation_config.json"] {
-      if let config = try JSONFile.readIfPresent(folder.appending(name).string) { collectIDs(config) }
+      if let config = try JSONFile.readIfPresent(folder.appending(name)) { collectIDs(config) }
     }
   }
 

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The document `--json` prints on standard output when a command fails:
 /// `{"schema_version", "error": {"kind", "path", "message"}}` (the one `error:` line still goes
 /// to standard error, and the exit status is unchanged).
@@ -54,7 +56,7 @@ extension SurgeryError {
   }
 
   /// The file (or repository id) the error is about.
-  public var path: String {
+  public var path: FilePath {
     switch self {
     case .safeTensors(let error): error.path
     case .tokenization(let error): error.path
@@ -64,7 +66,7 @@ extension SurgeryError {
       .tensorNotFound(let path, _), .unsupportedTensor(let path, _, _), .missingTokenizer(let path, _),
       .invalidRequest(let path, _), .invalidOutput(let path, _):
       path
-    case .notInCache(let id, _, _): id
+    case .notInCache(let id, _, _): FilePath(id)
     }
   }
 }

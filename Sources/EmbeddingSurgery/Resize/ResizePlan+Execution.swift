@@ -96,19 +96,19 @@ extension ResizePlan {
     {
       if renames.isEmpty {
         edited[model.relativePath(of: "tokenizer.json")] = try ModelFileEdits.addTokens(
-          records, toTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath.string)
+          records, toTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath)
       } else {
         let renamed = try ModelFileEdits.renameSlots(
-          renames, inTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath.string)
+          renames, inTokenizerJSON: bytes, parsed: model.tokenizerJSON, path: tokenizerPath)
         let entries = (renamed.needingEntries + appended).sorted { $0.id < $1.id }
         edited[model.relativePath(of: "tokenizer.json")] =
           entries.isEmpty
           ? renamed.bytes
-          : try ModelFileEdits.addTokens(entries, toTokenizerJSON: renamed.bytes, path: tokenizerPath.string)
+          : try ModelFileEdits.addTokens(entries, toTokenizerJSON: renamed.bytes, path: tokenizerPath)
       }
     }
-    let configPath = folder.appending("tokenizer_config.json").string
-    if !records.isEmpty, FilePath(configPath).exists {
+    let configPath = folder.appending("tokenizer_config.json")
+    if !records.isEmpty, configPath.exists {
       if renames.isEmpty {
         edited[model.relativePath(of: "tokenizer_config.json")] = try ModelFileEdits.addTokens(
           records, toTokenizerConfig: try readAll(configPath), listAsSpecial: request.special,
@@ -125,14 +125,14 @@ extension ResizePlan {
         edited[model.relativePath(of: "tokenizer_config.json")] = bytes
       }
     }
-    let vocabularyPath = folder.appending("vocab.txt").string
-    if renames.contains(where: \.slot.isInModelVocabulary), FilePath(vocabularyPath).exists,
+    let vocabularyPath = folder.appending("vocab.txt")
+    if renames.contains(where: \.slot.isInModelVocabulary), vocabularyPath.exists,
       let bytes = ModelFileEdits.renameSlots(renames, inVocabularyText: try readAll(vocabularyPath))
     {
       edited[model.relativePath(of: "vocab.txt")] = bytes
     }
-    let mapPath = folder.appending("special_tokens_map.json").string
-    if !records.isEmpty, request.special, FilePath(mapPath).exists {
+    let mapPath = folder.appending("special_tokens_map.json")
+    if !records.isEmpty, request.special, mapPath.exists {
       edited[model.relativePath(of: "special_tokens_map.json")] = try ModelFileEdits.addTokens(
         records, toSpecialTokensMap: try readAll(mapPath), path: mapPath)
     }
@@ -145,6 +145,6 @@ extension ResizePlan {
 }
 
 /// The bytes of the file at `path`.
-private func readAll(_ path: String) throws(SurgeryError) -> [UInt8] {
-  try fileSystem { () throws(FileSystemError) in try FilePath(path).readAll() }
+private func readAll(_ path: FilePath) throws(SurgeryError) -> [UInt8] {
+  try fileSystem { () throws(FileSystemError) in try path.readAll() }
 }

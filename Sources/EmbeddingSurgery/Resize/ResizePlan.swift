@@ -56,7 +56,7 @@ public struct ResizePlan: RowRewritingPlan {
     self.request = request
     if let multiple = request.padToMultipleOf, multiple < 1 {
       throw .invalidRequest(
-        path: model.path.string, reason: "the row count cannot be padded to a multiple of \(multiple)")
+        path: model.path, reason: "the row count cannot be padded to a multiple of \(multiple)")
     }
     roles = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName).roles
     rowsBefore = roles.embedding.shape[0]
@@ -65,7 +65,7 @@ public struct ResizePlan: RowRewritingPlan {
     if request.reuseReserved {
       guard model.isFolder, model.ownsTokenizerJSON else {
         throw .invalidRequest(
-          path: model.path.string,
+          path: model.path,
           reason:
             "reusing reserved slots needs a model folder with its tokenizer.json (the reserved tokens are renamed there)"
         )
@@ -106,7 +106,7 @@ public struct ResizePlan: RowRewritingPlan {
     }
     rowsAfter = rows
     if request.initialization == .nearest, model.vocabulary == nil {
-      throw .missingTokenizer(path: model.path.string, for: .nearestRule)
+      throw .missingTokenizer(path: model.path, for: .nearestRule)
     }
   }
 }

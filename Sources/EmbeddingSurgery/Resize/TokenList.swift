@@ -39,13 +39,13 @@ public struct TokenList: Sendable, Equatable {
     let bytes = try fileSystem { () throws(FileSystemError) in try opened.readAll() }
     let isJSON = !isStandardInput && path.extension?.lowercased() == "json"
     if format ?? (isJSON ? .json : .lines) == .json {
-      tokens = try TokenList.parseJSON(bytes, path: path.string)
+      tokens = try TokenList.parseJSON(bytes, path: path)
     } else {
-      tokens = try TokenList.parseLines(bytes, path: path.string)
+      tokens = try TokenList.parseLines(bytes, path: path)
     }
   }
 
-  static func parseLines(_ bytes: [UInt8], path: String) throws(SurgeryError) -> [String] {
+  static func parseLines(_ bytes: [UInt8], path: FilePath) throws(SurgeryError) -> [String] {
     var tokens: [String] = []
     var lineNumber = 0
     var start = 0
@@ -68,7 +68,7 @@ public struct TokenList: Sendable, Equatable {
     return tokens
   }
 
-  static func parseJSON(_ bytes: [UInt8], path: String) throws(SurgeryError) -> [String] {
+  static func parseJSON(_ bytes: [UInt8], path: FilePath) throws(SurgeryError) -> [String] {
     let value = try JSONFile.parse(bytes, path: path)
     guard let elements = value.elements else {
       throw .invalidTextFile(path: path, line: nil, reason: "is not a JSON array of strings")

@@ -26,24 +26,24 @@ struct OutputDestination {
       let input = inputPath.canonical ?? inputPath
       let output = target.canonicalForNewFile
       if output == input {
-        throw .invalidOutput(path: requested.string, .isTheInput)
+        throw .invalidOutput(path: requested, .isTheInput)
       }
       if inputIsFolder, output.starts(with: input) {
-        throw .invalidOutput(path: requested.string, .insideInput(folder: inputPath.string))
+        throw .invalidOutput(path: requested, .insideInput(folder: inputPath))
       }
       if target.exists {
         guard replacingExisting else {
-          throw .invalidOutput(path: requested.string, .exists)
+          throw .invalidOutput(path: requested, .exists)
         }
         if target.isFolder != inputIsFolder {
-          throw .invalidOutput(path: requested.string, .kindMismatch(outputIsFolder: inputIsFolder))
+          throw .invalidOutput(path: requested, .kindMismatch(outputIsFolder: inputIsFolder))
         }
         replaces = true
       } else {
         replaces = false
       }
       guard target.folder.isFolder else {
-        throw .invalidOutput(path: requested.string, .missingFolder(target.folder.string))
+        throw .invalidOutput(path: requested, .missingFolder(target.folder))
       }
     }
     temporary = TemporaryName(for: path, kind: .partial)

@@ -1,4 +1,5 @@
 import SafeTensors
+import SystemPackage
 
 /// A tensor whose rows a surgery rewrites: the embedding, an untied head, or a head bias (whose
 /// "rows" are its entries), with the file that holds it. What a ``RowSource`` is given to read the
@@ -29,7 +30,7 @@ public struct RewrittenTensor: Sendable {
   /// The matrix or bias `tensor` of `file`, checked to have a floating-point format (an error
   /// names `modelPath`).
   init(
-    _ tensor: TensorInfo, named fileName: String, in file: SafeTensorsFile, isBias: Bool, modelPath: String
+    _ tensor: TensorInfo, named fileName: String, in file: SafeTensorsFile, isBias: Bool, modelPath: FilePath
   ) throws(SurgeryError) {
     let format = try FloatingPointFormat.of(tensor, path: modelPath)
     self.isBias = isBias

@@ -17,7 +17,7 @@ extension RowRewrite {
     /// The input file.
     let input: SafeTensorsFile
     /// The output file being built.
-    let outputPath: String
+    let outputPath: FilePath
     /// The layout.
     let plan: SharingLayout.Plan
     /// The fresh pieces of the layout, by id.
@@ -120,7 +120,7 @@ extension RowRewrite {
     var jobs: [FileJob] = []
     for name in changedFiles.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
       let file = try model.safeTensorsFile(named: name)
-      let outputPath = model.isFolder ? root.appending(model.relativePath(of: name)).string : root.string
+      let outputPath = model.isFolder ? root.appending(model.relativePath(of: name)) : root
       jobs.append(try startFile(file, named: name, at: outputPath))
     }
     return jobs
@@ -128,7 +128,7 @@ extension RowRewrite {
 
   /// Creates the changed file `name` at `outputPath`, plans its layout for the output's file
   /// system, and writes its header and size (the data stays a hole until it is copied or written).
-  private func startFile(_ file: SafeTensorsFile, named name: String, at outputPath: String) throws(SurgeryError)
+  private func startFile(_ file: SafeTensorsFile, named name: String, at outputPath: FilePath) throws(SurgeryError)
     -> FileJob
   {
     let output = try fileSystem { () throws(FileSystemError) in try OutputFile(creating: outputPath, exclusive: true) }

@@ -51,7 +51,7 @@ struct RowRewrite: Sendable {
       tensors.append(
         try RewrittenTensor(
           tensor, named: fileName, in: try model.safeTensorsFile(named: fileName), isBias: isBias,
-          modelPath: model.path.string))
+          modelPath: model.path))
     }
     self.tensors = tensors
   }
@@ -83,7 +83,7 @@ struct RowRewrite: Sendable {
     }
     let bytes = try fileSystem { () throws(FileSystemError) in try indexPath.readAll() }
     result[model.relativePath(of: ShardIndex.fileName)] = try ModelFileEdits.setTotalSize(
-      total, inIndex: bytes, path: indexPath.string)
+      total, inIndex: bytes, path: indexPath)
     return result
   }
 }

@@ -70,14 +70,15 @@ extension SurgeryPlan {
   {
     if output == .inPlace, let id = model.repositoryID {
       throw .invalidRequest(
-        path: id, reason: "is a snapshot of the Hugging Face cache, which is never written: write the result elsewhere")
+        path: FilePath(id),
+        reason: "is a snapshot of the Hugging Face cache, which is never written: write the result elsewhere")
     }
     let destination = try OutputDestination(output, inputPath: model.path, inputIsFolder: model.isFolder)
     if linkingUnchanged, model.isFolder {
       let input = model.path.status()?.identity.device
       let output = destination.path.folder.status()?.identity.device
       guard input != nil, input == output else {
-        throw .invalidOutput(path: destination.path.string, .notOnInputFileSystem(input: model.path.string))
+        throw .invalidOutput(path: destination.path, .notOnInputFileSystem(input: model.path))
       }
     }
     return destination

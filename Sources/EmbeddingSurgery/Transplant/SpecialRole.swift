@@ -23,13 +23,13 @@ package struct SpecialRoles: Sendable {
   /// - Throws: ``SurgeryError`` when one of the files is not valid JSON.
   package init(folder: FilePath, vocabulary: TokenizerVocabulary) throws(SurgeryError) {
     for name in ["config.json", "generation_config.json"] {
-      guard let config = try JSONFile.readIfPresent(folder.appending(name).string) else { continue }
+      guard let config = try JSONFile.readIfPresent(folder.appending(name)) else { continue }
       for role in SpecialRole.allCases {
         add(config["\(role.rawValue)_token_id"], role)
         add(config["text_config"]?["\(role.rawValue)_token_id"], role)
       }
     }
-    if let config = try JSONFile.readIfPresent(folder.appending("tokenizer_config.json").string) {
+    if let config = try JSONFile.readIfPresent(folder.appending("tokenizer_config.json")) {
       for role in SpecialRole.allCases {
         let value = config["\(role.rawValue)_token"]
         if let content = value?.string ?? value?["content"]?.string, let id = vocabulary.id(of: content) {

@@ -9,11 +9,11 @@ import Tokenization
 /// when it has safetensors weights, its embedding and head (for `--init omp`).
 public struct TransplantDonor: Sendable {
   /// The folder.
-  public let path: String
+  public let path: FilePath
   /// The Hugging Face repository id it was named by, when it was.
   public let repositoryID: String?
   /// Its tokenizer.json.
-  public let tokenizerPath: String
+  public let tokenizerPath: FilePath
   let tokenizerJSON: JSONValue
   /// The tokenizer's vocabulary.
   public let vocabulary: TokenizerVocabulary
@@ -35,37 +35,38 @@ public struct TransplantDonor: Sendable {
   {
     if FilePath(name).exists {
       if revision != nil {
-        throw .invalidRequest(path: name, reason: "is a path; a revision applies only to a Hugging Face repository id")
+        throw .invalidRequest(
+          path: FilePath(name), reason: "is a path; a revision applies only to a Hugging Face repository id")
       }
       return try TransplantDonor(folder: FilePath(name), repositoryID: nil)
     }
     guard HubCache.isRepositoryID(name) else {
-      throw .fileSystem(.failed(operation: "open", path: name, errno: .noSuchFileOrDirectory))
+      throw .fileSystem(.failed(operation: "open", path: FilePath(name), errno: .noSuchFileOrDirectory))
     }
     return try TransplantDonor(folder: try cache.snapshot(of: name, revision: revision), repositoryID: name)
   }
 
   init(folder: FilePath, repositoryID: String?) throws(SurgeryError) {
-    path = folder.string
+    path = folder
     self.repositoryID = repositoryID
     guard folder.isFolder else {
-      throw .invalidRequest(path: folder.string, reason: "is not a folder: a donor is a folder with a tokenizer.json")
+      throw .invalidRequest(path: folder, reason: "is not a folder: a donor is a folder with a tokenizer.json")
     }
     let tokenizer = folder.appending("tokenizer.json")
     guard tokenizer.exists else {
       throw .invalidRequest(
-        path: tokenizer.string, reason: "does not exist: a donor is a folder with the tokenizer.json the model is given"
+        path: tokenizer, reason: "does not exist: a donor is a folder with the tokenizer.json the model is given"
       )
     }
-    tokenizerPath = tokenizer.string
-    tokenizerJSON = try JSONFile.read(tokenizer.string).value
+    tokenizerPath = tokenizer
+    tokenizerJSON = try JSONFile.read(tokenizer).value
     do {
-      vocabulary = try TokenizerVocabulary(json: tokenizerJSON, path: tokenizer.string)
+      vocabulary = try TokenizerVocabulary(json: tokenizerJSON, path: tokenizer)
     } catch {
       throw .tokenization(error)
     }
     bytes = VocabularyBytes(json: tokenizerJSON, vocabulary: vocabulary)
-    let config = try JSONFile.readIfPresent(folder.appending("config.json").string)
+    let config = try JSONFile.readIfPresent(folder.appending("config.json"))
     configVocabularySize = config.flatMap { ModelConfig(path: "", json: $0).vocabularySize }
     roles = try SpecialRoles(folder: folder, vocabulary: vocabulary)
     let hasWeights =

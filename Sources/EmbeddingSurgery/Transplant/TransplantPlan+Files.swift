@@ -16,7 +16,7 @@ extension TransplantPlan {
   /// to the model's root.
   public var removedFiles: [String] {
     guard model.isFolder else { return [] }
-    let donor = FilePath(request.donor.path)
+    let donor = request.donor.path
     return Self.tokenizerFiles.filter { model.folder.appending($0).exists && !donor.appending($0).exists }
       .map(model.relativePath(of:))
   }
@@ -25,24 +25,24 @@ extension TransplantPlan {
   /// `vocab_size` and special-token ids, generation_config.json's ids.
   public func editedFiles() throws(SurgeryError) -> [FilePath: [UInt8]] {
     var edited: [FilePath: [UInt8]] = [:]
-    let donor = FilePath(request.donor.path)
+    let donor = request.donor.path
     for name in Self.tokenizerFiles where donor.appending(name).exists {
       edited[FilePath(model.relativePath(of: name))] = try readAll(donor.appending(name))
     }
     let donorConfigs = [
-      try JSONFile.readIfPresent(donor.appending("config.json").string),
-      try JSONFile.readIfPresent(donor.appending("generation_config.json").string),
+      try JSONFile.readIfPresent(donor.appending("config.json")),
+      try JSONFile.readIfPresent(donor.appending("generation_config.json")),
     ]
     for (index, name) in ["config.json", "generation_config.json"].enumerated() {
       let path = model.folder.appending(name)
       guard path.exists else { continue }
       var bytes = try readAll(path)
       if index == 0 {
-        bytes = try ModelFileEdits.setVocabularySize(rowsAfter, inConfig: bytes, path: path.string)
+        bytes = try ModelFileEdits.setVocabularySize(rowsAfter, inConfig: bytes, path: path)
       }
       // The donor's own file first, then its other config, then the roles of its tokenizer files.
       let sources = index == 0 ? donorConfigs : donorConfigs.reversed()
-      bytes = try Self.setTokenIDs(inConfig: bytes, path: path.string) { key in
+      bytes = try Self.setTokenIDs(inConfig: bytes, path: path) { key in
         for source in sources {
           if let value = source?[key] ?? source?["text_config"]?[key] { return value }
         }
@@ -56,7 +56,7 @@ extension TransplantPlan {
 
   /// Sets each of ``tokenIDKeys`` present in a config (at the top and in `text_config`) to
   /// `value(key)`; every other byte stays.
-  static func setTokenIDs(inConfig bytes: [UInt8], path: String, value: (String) -> JSONValue) throws(SurgeryError)
+  static func setTokenIDs(inConfig bytes: [UInt8], path: FilePath, value: (String) -> JSONValue) throws(SurgeryError)
     -> [UInt8]
   {
     var (document, root) = try ModelFileEdits.open(bytes, path: path)

@@ -7,19 +7,20 @@ import Tokenization
 /// work, each thread records into its own usage, and the usages are merged at the end (a sum and a
 /// union, so the result does not depend on the number of threads).
 package enum CorpusEncoding {
-  /// The usage of every text of `paths` (and of `extraTexts`, encoded first); `-` is standard
-  /// input, in `standardInputFormat` (default: lines); a file is in the format its extension says
-  /// (see ``CorpusFormat/of(_:)``).
+  /// The usage of every text of `sources` (and of `extraTexts`, encoded first); standard input is
+  /// in `standardInputFormat` (default: lines), a file in the format its extension says (see
+  /// ``CorpusSource/format(standardInputFormat:)``).
   ///
   /// - Throws: ``SurgeryError`` for a file that cannot be read or a line that is not a text (the
   ///   first such problem), or a text the tokenizer cannot encode.
   /// - Complexity: the encoding of every text, over `threads` threads; memory holds a batch of
   ///   about 1 MiB per thread.
   package static func usage(
-    of paths: [String], standardInputFormat: CorpusFormat? = nil, tokenizer: Tokenizer, extraTexts: [String] = [],
+    of sources: [CorpusSource], standardInputFormat: CorpusFormat? = nil, tokenizer: Tokenizer,
+    extraTexts: [String] = [],
     threads: Int = ParallelWork.defaultThreadCount
   ) throws(SurgeryError) -> TokenUsage {
-    let queue = CorpusQueue(paths: paths, standardInputFormat: standardInputFormat)
+    let queue = CorpusQueue(sources: sources, standardInputFormat: standardInputFormat)
     let usages = Mutex<[TokenUsage]>([])
     var first = TokenUsage(for: tokenizer)
     for text in extraTexts {
@@ -52,7 +53,7 @@ package enum CorpusEncoding {
 /// The corpus files, handed out a batch at a time to the threads that encode them.
 final class CorpusQueue: Sendable {
   private struct State: ~Copyable {
-    var paths: [String]
+    var sources: [CorpusSource]
     var standardInputFormat: CorpusFormat?
     var next = 0
     var reader: CorpusReader?
@@ -61,8 +62,8 @@ final class CorpusQueue: Sendable {
 
   private let state: Mutex<State>
 
-  init(paths: [String], standardInputFormat: CorpusFormat?) {
-    state = Mutex(State(paths: paths, standardInputFormat: standardInputFormat))
+  init(sources: [CorpusSource], standardInputFormat: CorpusFormat?) {
+    state = Mutex(State(sources: sources, standardInputFormat: standardInputFormat))
   }
 
   /// The first problem met, if any.
@@ -78,11 +79,11 @@ final class CorpusQueue: Sendable {
     state.withLock { (state: inout State) -> CorpusReader.Batch? in
       while state.error == nil {
         if state.reader == nil {
-          guard state.next < state.paths.count else { return nil }
+          guard state.next < state.sources.count else { return nil }
           do throws(SurgeryError) {
-            let path = state.paths[state.next]
+            let source = state.sources[state.next]
             state.reader = try CorpusReader(
-              path: path, format: path == "-" ? state.standardInputFormat ?? .lines : .of(path))
+              source, format: source.format(standardInputFormat: state.standardInputFormat))
           } catch {
             state.error = error
             return nil

@@ -5,16 +5,16 @@ import SystemPackage
 /// Reads the texts of a corpus file a batch at a time, so that a corpus of gigabytes is never
 /// held in memory: each non-empty line is a text (`\n` or `\r\n` ends it), or, in a `.jsonl` file,
 /// a JSON object whose `"text"` member is the text. A line that is not UTF-8, holds a NUL, or (in
-/// `.jsonl`) is not such an object is an error naming the file and the line. The path `-` is
-/// standard input, read in order.
+/// `.jsonl`) is not such an object is an error naming the file and the line (standard input is
+/// named `-`).
 struct CorpusReader: ~Copyable {
   /// A batch of texts.
   struct Batch: Sendable {
     var texts: [String]
   }
 
-  /// The file's path, for messages.
-  let path: String
+  /// The file's path, for messages (`-` for standard input).
+  let path: FilePath
   private let file: InputFile
   private let isJSONLines: Bool
   private let isStandardInput: Bool
@@ -28,12 +28,12 @@ struct CorpusReader: ~Copyable {
   /// Bytes read at a time.
   static let readBytes = 1 << 20
 
-  /// Opens the corpus file at `path` (`-`: standard input), whose texts are in `format`.
-  init(path: String, format: CorpusFormat) throws(SurgeryError) {
-    self.path = path
+  /// Opens the corpus `source`, whose texts are in `format`.
+  init(_ source: CorpusSource, format: CorpusFormat) throws(SurgeryError) {
+    path = source.path
     isJSONLines = format == .jsonl
-    isStandardInput = path == "-"
-    let opened = isStandardInput ? "/dev/stdin" : path
+    isStandardInput = source == .standardInput
+    let opened: FilePath = isStandardInput ? "/dev/stdin" : path
     let file = try fileSystem { () throws(FileSystemError) in try InputFile(path: opened) }
     if try fileSystem({ () throws(FileSystemError) in try file.status() }).kind == .directory {
       throw .fileSystem(.failed(operation: "read", path: path, errno: .isDirectory))

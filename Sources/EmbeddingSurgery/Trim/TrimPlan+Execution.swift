@@ -64,13 +64,13 @@ extension TrimPlan {
         try tokenizerTrim.rewriteTokenizerJSON(tokenizerFile)
       }
       if let bytes = try read("tokenizer_config.json") {
-        let path = folder.appending("tokenizer_config.json").string
+        let path = folder.appending("tokenizer_config.json")
         edited[model.relativePath(of: "tokenizer_config.json")] = try tokenization { () throws(TokenizationError) in
           try tokenizerTrim.rewriteTokenizerConfig(bytes, path: path)
         }
       }
       if let bytes = try read("vocab.txt") {
-        let path = folder.appending("vocab.txt").string
+        let path = folder.appending("vocab.txt")
         edited[model.relativePath(of: "vocab.txt")] = try tokenization { () throws(TokenizationError) in
           try tokenizerTrim.rewriteVocabularyText(bytes, path: path, vocabulary: vocabulary)
         }
@@ -90,7 +90,7 @@ extension TrimPlan {
     }
     if let bytes = try read("generation_config.json") {
       edited[model.relativePath(of: "generation_config.json")] = try ModelFileEdits.renumberTokenIDs(
-        inConfig: bytes, path: folder.appending("generation_config.json").string
+        inConfig: bytes, path: folder.appending("generation_config.json")
       ) { map[$0] }
     }
     return Dictionary(uniqueKeysWithValues: edited.map { (FilePath($0.key), $0.value) })

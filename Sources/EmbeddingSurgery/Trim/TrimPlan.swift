@@ -49,18 +49,18 @@ public struct TrimPlan: RowRewritingPlan {
     guard let tokenizerPath = model.tokenizerPath, let bytes = model.tokenizerBytes, let json = model.tokenizerJSON,
       let tokenizer = try model.makeTokenizer()
     else {
-      throw .missingTokenizer(path: model.path.string, for: .trimming)
+      throw .missingTokenizer(path: model.path, for: .trimming)
     }
     if model.isFolder, !model.ownsTokenizerJSON {
       for name in ["tokenizer.json", "vocab.txt", "tokenizer.model"] where model.folder.appending(name).exists {
         throw .invalidRequest(
-          path: model.folder.appending(name).string,
+          path: model.folder.appending(name),
           reason: "would not match the trimmed rows: trim with the folder's own tokenizer.json")
       }
     }
     roles = try LocatedRoles(model: model, embeddingName: request.embeddingName, headName: request.headName).roles
     rowsBefore = roles.embedding.shape[0]
-    let file = TokenizerFile(path: tokenizerPath.string, bytes: bytes, json: json, tokenizer: tokenizer)
+    let file = TokenizerFile(path: tokenizerPath, bytes: bytes, json: json, tokenizer: tokenizer)
     tokenizerFile = file
     sentencePieceModel = model.ownsTokenizerJSON ? try model.sentencePieceModel() : nil
     usage = try CorpusEncoding.usage(
@@ -86,7 +86,7 @@ public struct TrimPlan: RowRewritingPlan {
     }
     if let past = tokenizerTrim.keptIDs.last, past >= rowsBefore {
       throw .invalidRequest(
-        path: tokenizerPath.string,
+        path: tokenizerPath,
         reason:
           "token \(past) is kept but the embedding has only \(rowsBefore) rows; the tokenizer and the checkpoint disagree"
       )

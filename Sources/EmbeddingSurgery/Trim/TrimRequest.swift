@@ -1,9 +1,9 @@
 /// What a user asks of `trim`: the texts whose tokens the trimmed vocabulary keeps, and what to
 /// keep besides.
 public struct TrimRequest: Sendable {
-  /// The corpus files: each non-empty line is one text, or (for a `.jsonl` file) a JSON object
-  /// whose `"text"` member is the text. `-` is standard input.
-  public var corpora: [String]
+  /// The corpus files (or standard input): each non-empty line is one text, or (for a `.jsonl`
+  /// file) a JSON object whose `"text"` member is the text.
+  public var corpora: [CorpusSource]
   /// How standard input (the corpus `-`) holds its texts (default: lines); a file's format is
   /// told by its extension (`.jsonl`, else lines).
   public var standardInputFormat: CorpusFormat?
@@ -21,7 +21,7 @@ public struct TrimRequest: Sendable {
 
   /// Creates a request.
   public init(
-    corpora: [String], keep: [String] = [], keepSource: String? = nil, minimumCount: Int = 1,
+    corpora: [CorpusSource], keep: [String] = [], keepSource: String? = nil, minimumCount: Int = 1,
     embeddingName: String? = nil, headName: String? = nil
   ) {
     self.corpora = corpora

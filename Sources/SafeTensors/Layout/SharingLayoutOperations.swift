@@ -1,3 +1,5 @@
+import SystemPackage
+
 extension LayoutContext {
   /// The movers (positions in ``natural``) in the order they follow the kept tensors: by
   /// alignment, largest first, then in the input's order.
@@ -12,7 +14,7 @@ extension LayoutContext {
   ///
   /// - Complexity: O(*t* log *t* + *p* + *h*) for *t* tensors, *p* pieces and a header of *h* bytes.
   func materialize(
-    _ arrangement: LayoutArrangement, metadata: [String: String]?, path: String
+    _ arrangement: LayoutArrangement, metadata: [String: String]?, path: FilePath
   ) throws(SafeTensorsError) -> SharingLayout.Plan {
     let mask = blockSize - 1
     let kept = natural.indices.filter { arrangement.kept[$0] }.map { natural[$0] }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 extension SharingLayout {
   /// Plans the output file made of `tensors`, whose input pieces are ranges of the input file
   /// described by `input` (its parsed header) and `fileSize`, for a file system whose blocks are
@@ -26,7 +28,7 @@ extension SharingLayout {
   ///   *t* · *B* it keeps the input's order without searching.
   public static func plan(
     _ tensors: [Tensor], input: SafeTensorsHeader, fileSize: Int, blockSize: Int,
-    path: String = "safetensors layout"
+    path: FilePath = "safetensors layout"
   ) throws(SafeTensorsError) -> Plan {
     precondition(blockSize >= 8 && blockSize.nonzeroBitCount == 1, "the block size must be a power of two, at least 8")
     let sizes = try validate(tensors, fileSize: fileSize, path: path)
@@ -58,7 +60,7 @@ extension SharingLayout {
 
   /// Checks names, shapes and pieces; returns each tensor's byte size.
   private static func validate(
-    _ tensors: [Tensor], fileSize: Int, path: String
+    _ tensors: [Tensor], fileSize: Int, path: FilePath
   ) throws(SafeTensorsError) -> [Int] {
     let entries = tensors.map { TensorToWrite(name: $0.name, dtype: $0.dtype, dimensions: $0.dimensions, segments: []) }
     var sizes: [TensorName: Int] = [:]

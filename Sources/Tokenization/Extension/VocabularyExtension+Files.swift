@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 extension VocabularyExtension {
   /// Whether a tokenizer.json writes its merges as `"a b"` strings (`false` for `["a", "b"]`
@@ -16,7 +17,7 @@ extension VocabularyExtension {
   /// - Throws: ``TokenizationError/malformed(path:what:)`` when the file has no `model.vocab`
   ///   object or `model.merges` array.
   /// - Complexity: O(*n*) in the size of the file and the new merges.
-  public func rewriteTokenizerJSON(_ bytes: [UInt8], json: JSONValue, path: String) throws(TokenizationError)
+  public func rewriteTokenizerJSON(_ bytes: [UInt8], json: JSONValue, path: FilePath) throws(TokenizationError)
     -> [UInt8]
   {
     var document = JSONDocument(validBytes: bytes)
@@ -79,58 +80,17 @@ extension VocabularyExtension {
   ///   tokenizer.json).
   /// - Complexity: O(*n*) in the size of the file.
   public func rewriteSentencePieceModel(_ model: SentencePieceModel) throws(TokenizationError) -> [UInt8] {
-    let path = model.path
+    try checkCanExtend(model)
     let bytes = model.bytes
-    guard model.pieces.count == firstNewID else {
-      throw .malformed(
-        path: path,
-        what:
-          "has \(model.pieces.count) pieces but the tokenizer.json's ids end at \(firstNewID - 1): the new pieces would not get the tokenizer.json's ids"
-      )
-    }
-    var modelType: UInt64 = 1
-    for field in model.fields where field.number == 2 && field.wireType == .lengthDelimited {
-      if let spec = try? ProtobufWire.fields(of: bytes, in: field.payload) {
-        for member in spec where member.number == 3 && member.wireType == .varint { modelType = member.varint }
-      }
-    }
-    guard modelType == 2 else {
-      throw .malformed(
-        path: path, what: "is not a BPE model (trainer_spec.model_type is \(modelType)): extend grows BPE")
-    }
-    var newPieces: [UInt8] = []
-    for (token, score) in zip(newTokens, Self.newPieceScores(below: model.pieces.map(\.score), count: newTokens.count))
-    {
-      var piece: [UInt8] = []
-      ProtobufWire.appendLengthDelimited(1, Array(token.text.utf8), to: &piece)
-      // score: float, field 2, fixed32.
-      piece.append(2 << 3 | 5)
-      let bits = score.bitPattern
-      for shift in 0..<4 { piece.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(shift)))) }
-      ProtobufWire.appendLengthDelimited(1, piece, to: &newPieces)
-    }
+    let newPieces = encodedNewPieces(scoredBelow: model.pieces.map(\.score))
     let lastPiece = model.fields.lastIndex { $0.number == 1 && $0.wireType == .lengthDelimited }
     var output: [UInt8] = []
     output.reserveCapacity(bytes.count + newPieces.count)
     for (index, field) in model.fields.enumerated() {
       if field.number == 2, field.wireType == .lengthDelimited {
-        var spec: [UInt8] = []
-        let members: [ProtobufWire.Field]
-        do throws(ProtobufWire.Problem) {
-          members = try ProtobufWire.fields(of: bytes, in: field.payload)
-        } catch {
-          throw .malformed(path: path, what: "trainer_spec is not a protobuf message: \(error.reason)")
-        }
-        for member in members {
-          if member.number == 4, member.wireType == .varint {
-            ProtobufWire.appendVarintField(4, UInt64(model.pieces.count + newTexts.count), to: &spec)
-          } else {
-            spec.append(contentsOf: bytes[member.record])
-          }
-        }
-        ProtobufWire.appendLengthDelimited(2, spec, to: &output)
+        ProtobufWire.appendLengthDelimited(2, try rewriteTrainerSpec(of: model, in: field.payload), to: &output)
       } else if field.number == 4, field.wireType == .lengthDelimited {
-        ProtobufWire.appendLengthDelimited(4, try rewriteSelfTest(bytes, field.payload, path: path), to: &output)
+        ProtobufWire.appendLengthDelimited(4, try rewriteSelfTest(bytes, field.payload, path: model.path), to: &output)
       } else {
         output.append(contentsOf: bytes[field.record])
       }
@@ -140,9 +100,68 @@ extension VocabularyExtension {
     return output
   }
 
+  /// Checks that `model` is a BPE model whose pieces end where the new ids start.
+  private func checkCanExtend(_ model: SentencePieceModel) throws(TokenizationError) {
+    guard model.pieces.count == firstNewID else {
+      throw .malformed(
+        path: model.path,
+        what:
+          "has \(model.pieces.count) pieces but the tokenizer.json's ids end at \(firstNewID - 1): the new pieces would not get the tokenizer.json's ids"
+      )
+    }
+    var modelType: UInt64 = 1
+    for field in model.fields where field.number == 2 && field.wireType == .lengthDelimited {
+      if let spec = try? ProtobufWire.fields(of: model.bytes, in: field.payload) {
+        for member in spec where member.number == 3 && member.wireType == .varint { modelType = member.varint }
+      }
+    }
+    guard modelType == 2 else {
+      throw .malformed(
+        path: model.path, what: "is not a BPE model (trainer_spec.model_type is \(modelType)): extend grows BPE")
+    }
+  }
+
+  /// The new tokens as `pieces` records (field 1), in id order, scored strictly below `scores`
+  /// and strictly falling (``newPieceScores(below:count:)``).
+  private func encodedNewPieces(scoredBelow scores: [Float]) -> [UInt8] {
+    var newPieces: [UInt8] = []
+    for (token, score) in zip(newTokens, Self.newPieceScores(below: scores, count: newTokens.count)) {
+      var piece: [UInt8] = []
+      ProtobufWire.appendLengthDelimited(1, Array(token.text.utf8), to: &piece)
+      // score: float, field 2, fixed32.
+      piece.append(2 << 3 | 5)
+      let bits = score.bitPattern
+      for shift in 0..<4 { piece.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(shift)))) }
+      ProtobufWire.appendLengthDelimited(1, piece, to: &newPieces)
+    }
+    return newPieces
+  }
+
+  /// The trainer spec at `payload` of `model` with its vocabulary size (field 4) counting the new
+  /// pieces.
+  private func rewriteTrainerSpec(of model: SentencePieceModel, in payload: Range<Int>) throws(TokenizationError)
+    -> [UInt8]
+  {
+    let members: [ProtobufWire.Field]
+    do throws(ProtobufWire.Problem) {
+      members = try ProtobufWire.fields(of: model.bytes, in: payload)
+    } catch {
+      throw .malformed(path: model.path, what: "trainer_spec is not a protobuf message: \(error.reason)")
+    }
+    var spec: [UInt8] = []
+    for member in members {
+      if member.number == 4, member.wireType == .varint {
+        ProtobufWire.appendVarintField(4, UInt64(model.pieces.count + newTexts.count), to: &spec)
+      } else {
+        spec.append(contentsOf: model.bytes[member.record])
+      }
+    }
+    return spec
+  }
+
   /// The self-test data with each sample's expected pieces (field 2) replaced by the extended
   /// tokenizer's pieces of its input (field 1), joined by spaces as `sentencepiece` writes them.
-  private func rewriteSelfTest(_ bytes: [UInt8], _ range: Range<Int>, path: String) throws(TokenizationError)
+  private func rewriteSelfTest(_ bytes: [UInt8], _ range: Range<Int>, path: FilePath) throws(TokenizationError)
     -> [UInt8]
   {
     func fields(_ range: Range<Int>) throws(TokenizationError) -> [ProtobufWire.Field] {

@@ -18,118 +18,30 @@ extension VocabularyExtension {
   /// - Complexity: O(*w*) in the words' tokens to start, then per merge the words holding its
   ///   pairs (an index from pair to words, a heap of pair counts with lazy deletion); memory
   ///   grows with the distinct words.
-  public mutating func learn(from corpus: CorpusWords, merges count: Int, minimumCount: Int) -> LearningOutcome {
-    var wordKeys: [[UInt8]] = []
-    var symbols: [[Int]] = []
-    var counts: [Int] = []
-    wordKeys.reserveCapacity(corpus.entries.count)
-    symbols.reserveCapacity(corpus.entries.count)
-    counts.reserveCapacity(corpus.entries.count)
-    for (key, entry) in corpus.entries {
-      let key = Array(key.text.utf8)
-      wordKeys.append(key)
-      // Words learned from after merges already added (a second run) start from their encoding.
-      symbols.append(merges.isEmpty ? entry.ids : encode(oldTokens: entry.ids, word: key))
-      counts.append(entry.count)
-    }
-    let tokensBefore = corpus.tokenCount
-    var wordByKey: [[UInt8]: Int] = [:]
-    if model.ignoreMerges {
-      for (index, key) in wordKeys.enumerated() { wordByKey[key] = index }
-    }
-    var pairCounts: [UInt64: Int] = [:]
-    var pairWords: [UInt64: [Int32]] = [:]
-    var mergeable: [Int: Bool] = [:]
-    func canMerge(_ id: Int) -> Bool {
-      if let known = mergeable[id] { return known }
-      let result = isMergeable(id)
-      mergeable[id] = result
-      return result
-    }
-    for (index, word) in symbols.enumerated() where word.count > 1 {
-      for position in 0..<(word.count - 1) where canMerge(word[position]) && canMerge(word[position + 1]) {
-        let pair = Self.key(word[position], word[position + 1])
-        pairCounts[pair, default: 0] += counts[index]
-        if pairWords[pair]?.last != Int32(index) { pairWords[pair, default: []].append(Int32(index)) }
-      }
-    }
-    var heap = PairHeap()
-    for (pair, count) in pairCounts { heap.push(.init(count: count, pair: pair)) }
-    var refused = Set<UInt64>()
-    var stamp = [Int](repeating: -1, count: symbols.count)
+  public mutating func learn(from corpus: CorpusWords, merges count: Int, minimumCount: Int)
+    -> LearningOutcome
+  {
+    var pairs = CorpusPairs(corpus, encodedBy: self)
     var learned = 0
     var stoppedEarly: String?
     while learned < count {
-      guard let top = heap.pop() else {
-        stoppedEarly = "no pair of tokens is left to merge"
+      let choice = pairs.mostFrequentPair(minimumCount: minimumCount)
+      guard case .merge(let left, let right, let occurrences) = choice else {
+        if case .stop(let reason) = choice { stoppedEarly = reason }
         break
       }
-      let current = pairCounts[top.pair] ?? 0
-      if current != top.count {
-        if current > 0, current < top.count { heap.push(.init(count: current, pair: top.pair)) }
-        continue
-      }
-      if current < minimumCount {
-        stoppedEarly = "the most frequent pair occurs \(current) times, fewer than the minimum count \(minimumCount)"
-        break
-      }
-      if refused.contains(top.pair) { continue }
-      let left = Int(top.pair >> 32)
-      let right = Int(top.pair & 0xFFFF_FFFF)
       guard let bytes = mergedText(left, right) else {
-        refused.insert(top.pair)
+        pairs.refuse(left, right)
         continue
       }
-      let added = addMerge(left, right, bytes: bytes, count: current)
+      let added = addMerge(left, right, bytes: bytes, count: occurrences)
       learned += 1
-      // The words to re-encode: those holding a pair of a merge just added, and (ignore_merges)
-      // the word that now is a token.
-      var affected: [Int] = []
-      for pair in added.pairs {
-        for word in pairWords[pair] ?? [] where stamp[Int(word)] != learned {
-          stamp[Int(word)] = learned
-          affected.append(Int(word))
-        }
-      }
-      if model.ignoreMerges, let whole = wordByKey[bytes], stamp[whole] != learned {
-        stamp[whole] = learned
-        affected.append(whole)
-      }
-      var deltas: [UInt64: Int] = [:]
-      for word in affected {
-        let old = symbols[word]
-        let new = encode(oldTokens: old, word: model.ignoreMerges ? wordKeys[word] : nil)
-        if new == old { continue }
-        symbols[word] = new
-        let weight = counts[word]
-        if old.count > 1 {
-          for position in 0..<(old.count - 1) where canMerge(old[position]) && canMerge(old[position + 1]) {
-            deltas[Self.key(old[position], old[position + 1]), default: 0] -= weight
-          }
-        }
-        if new.count > 1 {
-          for position in 0..<(new.count - 1) where canMerge(new[position]) && canMerge(new[position + 1]) {
-            let pair = Self.key(new[position], new[position + 1])
-            deltas[pair, default: 0] += weight
-            if pairWords[pair]?.last != Int32(word) { pairWords[pair, default: []].append(Int32(word)) }
-          }
-        }
-      }
-      for (pair, delta) in deltas where delta != 0 {
-        let updated = (pairCounts[pair] ?? 0) + delta
-        if updated <= 0 {
-          pairCounts[pair] = nil
-          pairWords[pair] = nil
-        } else {
-          pairCounts[pair] = updated
-          if delta > 0 { heap.push(.init(count: updated, pair: pair)) }
-        }
-      }
+      pairs.reencodeWords(holding: added.pairs, spelling: bytes, step: learned, in: self)
     }
-    var tokensAfter = corpus.addedTokenCount
-    for (index, word) in symbols.enumerated() { tokensAfter += word.count * counts[index] }
     return LearningOutcome(
-      learnedMerges: learned, tokensBefore: tokensBefore, tokensAfter: tokensAfter, stoppedEarly: stoppedEarly)
+      learnedMerges: learned, tokensBefore: corpus.tokenCount,
+      tokensAfter: corpus.addedTokenCount + pairs.tokenCount,
+      stoppedEarly: stoppedEarly)
   }
 
   /// The corpus's tokens under the extended tokenizer, each word re-encoded from its old tokens.
@@ -137,7 +49,8 @@ extension VocabularyExtension {
   /// - Complexity: the merge loop over every distinct word.
   public func tokenCount(of corpus: CorpusWords) -> Int {
     corpus.entries.reduce(corpus.addedTokenCount) { total, element in
-      total + element.value.count * encode(oldTokens: element.value.ids, word: Array(element.key.text.utf8)).count
+      total + element.value.count
+        * encode(oldTokens: element.value.ids, word: Array(element.key.text.utf8)).count
     }
   }
 
@@ -152,8 +65,11 @@ extension VocabularyExtension {
         continue
       }
       var observer = IgnoringObserver()
-      let old = try model.tokenize(piece.text.scalars, path: tokenizer.path, observer: &observer).map(\.id)
-      tokens += encode(oldTokens: old, word: Array(piece.text.string.utf8)).map { self.text(of: $0) }
+      let old = try model.tokenize(piece.text.scalars, path: tokenizer.path, observer: &observer)
+        .map(\.id)
+      tokens += encode(oldTokens: old, word: Array(piece.text.string.utf8)).map {
+        self.text(of: $0)
+      }
     }
     return tokens
   }

@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// Byte-pair encoding: a word starts as its characters and the pair of adjacent symbols with the
 /// best merge rank is merged until no pair has one.
@@ -24,7 +25,7 @@ struct BPEModel: Sendable {
     case short(String)
   }
 
-  init(json: JSONValue, vocabulary: TokenizerVocabulary, path: String) throws(TokenizationError) {
+  init(json: JSONValue, vocabulary: TokenizerVocabulary, path: FilePath) throws(TokenizationError) {
     let context = "model"
     // Dropout makes encoding random; 0 (as null) does not.
     if let dropout = json["dropout"], !dropout.isNull, dropout.number?.double != 0 {
@@ -59,7 +60,7 @@ struct BPEModel: Sendable {
   /// order): `left id << 32 | right id` to `rank << 32 | merged id`, every token checked against
   /// `vocab` (the right one without its `prefixLength` bytes of continuing-subword prefix).
   private static func mergeTable(
-    _ mergeList: [JSONValue], vocab table: ByteTokenTable, prefixLength: Int, path: String
+    _ mergeList: [JSONValue], vocab table: ByteTokenTable, prefixLength: Int, path: FilePath
   ) throws(TokenizationError) -> [UInt64: UInt64] {
     var merges: [UInt64: UInt64] = [:]
     merges.reserveCapacity(mergeList.count)
@@ -122,7 +123,7 @@ struct BPEModel: Sendable {
   /// The merge table's entry for the merge of rank `rank`, or the error that names its missing
   /// token.
   private static func entry(
-    _ resolution: Resolution, rank: Int, path: String
+    _ resolution: Resolution, rank: Int, path: FilePath
   ) throws(TokenizationError) -> (key: UInt64, value: UInt64) {
     switch resolution {
     case .merge(let leftID, let rightID, let mergedID):
@@ -146,7 +147,7 @@ struct BPEModel: Sendable {
   }
 
   func tokenize<Observer: EncodingObserver>(
-    _ word: [Unicode.Scalar], path: String, observer: inout Observer
+    _ word: [Unicode.Scalar], path: FilePath, observer: inout Observer
   ) throws(TokenizationError) -> [(id: Int, token: String)] {
     if word.isEmpty { return [] }
     if ignoreMerges, let id = vocab.id(of: makeString(word)) {

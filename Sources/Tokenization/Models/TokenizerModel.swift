@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// A tokenizer.json `model`: turns one pre-tokenized word into tokens.
 enum TokenizerModel: Sendable {
@@ -6,7 +7,7 @@ enum TokenizerModel: Sendable {
   case wordPiece(WordPieceModel)
   case unigram(UnigramModel)
 
-  init(json: JSONValue, vocabulary: TokenizerVocabulary, path: String) throws(TokenizationError) {
+  init(json: JSONValue, vocabulary: TokenizerVocabulary, path: FilePath) throws(TokenizationError) {
     guard json.members != nil else { throw .malformed(path: path, what: "model must be an object") }
     var type = json["type"]?.string
     if type == nil {
@@ -31,7 +32,7 @@ enum TokenizerModel: Sendable {
 
   /// The tokens of one word.
   func tokenize<Observer: EncodingObserver>(
-    _ word: [Unicode.Scalar], path: String, observer: inout Observer
+    _ word: [Unicode.Scalar], path: FilePath, observer: inout Observer
   ) throws(TokenizationError) -> [(id: Int, token: String)] {
     switch self {
     case .bpe(let model): try model.tokenize(word, path: path, observer: &observer)

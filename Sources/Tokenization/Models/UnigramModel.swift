@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// Unigram (SentencePiece): the split of a word whose pieces' scores sum highest (Viterbi), with
 /// unknown characters scored below every piece.
@@ -16,7 +17,7 @@ struct UnigramModel: Sendable {
   /// The penalty below the lowest score that an unknown character costs (HF's `K_UNK_PENALTY`).
   static let unknownPenalty = 10.0
 
-  init(json: JSONValue, path: String) throws(TokenizationError) {
+  init(json: JSONValue, path: FilePath) throws(TokenizationError) {
     guard let vocab = json["vocab"]?.elements else {
       throw .malformed(
         path: path, what: "model.vocab must be an array of [piece, score] for a Unigram model")
@@ -129,7 +130,7 @@ struct UnigramModel: Sendable {
     return result.reversed()
   }
 
-  func tokenize(_ word: [Unicode.Scalar], path: String) throws(TokenizationError) -> [(
+  func tokenize(_ word: [Unicode.Scalar], path: FilePath) throws(TokenizationError) -> [(
     id: Int, token: String
   )] {
     var result: [(id: Int, token: String)] = []

@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// WordPiece (BERT): each word is cut greedily into the longest vocabulary entries, pieces after
 /// the first carrying the continuing-subword prefix; a word that cannot be cut is the unknown
@@ -9,7 +10,7 @@ struct WordPieceModel: Sendable {
   let continuingSubwordPrefix: String
   let maxInputCharsPerWord: Int
 
-  init(json: JSONValue, vocabulary: TokenizerVocabulary, path: String) throws(TokenizationError) {
+  init(json: JSONValue, vocabulary: TokenizerVocabulary, path: FilePath) throws(TokenizationError) {
     self.vocabulary = vocabulary
     unknownToken = try optionalString(json, "unk_token", context: "model", path: path) ?? "[UNK]"
     continuingSubwordPrefix =
@@ -26,7 +27,7 @@ struct WordPieceModel: Sendable {
   }
 
   func tokenize<Observer: EncodingObserver>(
-    _ word: [Unicode.Scalar], path: String, observer: inout Observer
+    _ word: [Unicode.Scalar], path: FilePath, observer: inout Observer
   ) throws(TokenizationError) -> [(id: Int, token: String)] {
     let vocab = vocabulary.modelVocabulary
     func unknown() throws(TokenizationError) -> [(id: Int, token: String)] {

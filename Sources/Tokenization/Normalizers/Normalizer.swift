@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// A tokenizer.json `normalizer`: rewrites the text before pre-tokenization.
 indirect enum Normalizer: Sendable {
@@ -13,7 +14,7 @@ indirect enum Normalizer: Sendable {
   case sequence([Normalizer])
 
   /// Reads a normalizer; `context` names it in errors ("normalizer", "normalizer.normalizers[1]").
-  init(json: JSONValue, context: String, path: String) throws(TokenizationError) {
+  init(json: JSONValue, context: String, path: FilePath) throws(TokenizationError) {
     let fields = try ComponentFields(json, context: context, path: path)
     let type = fields.type
     func flag(_ key: String, _ fallback: Bool) throws(TokenizationError) -> Bool {

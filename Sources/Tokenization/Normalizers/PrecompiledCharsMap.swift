@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// SentencePiece's compiled normalization rules (a tokenizer.json `Precompiled` normalizer): a
 /// darts-clone double-array trie over UTF-8 byte strings whose values point into a blob of
 /// NUL-terminated replacements.
@@ -13,7 +15,7 @@ struct PrecompiledCharsMap: Sendable {
 
   /// Reads the base64 text of `precompiled_charsmap`: a little-endian `UInt32` byte size of the
   /// trie, the trie's units, then the replacements (which must be valid UTF-8).
-  init(base64: String, context: String, path: String) throws(TokenizationError) {
+  init(base64: String, context: String, path: FilePath) throws(TokenizationError) {
     guard let bytes = Base64.decode(base64) else {
       throw .malformed(path: path, what: "\(context).precompiled_charsmap is not valid base64")
     }

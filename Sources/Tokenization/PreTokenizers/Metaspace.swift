@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// SentencePiece's space handling: spaces become a visible replacement character (`▁`), which
 /// is prepended to the text and, optionally, starts each word.
@@ -9,7 +10,7 @@ struct Metaspace: Sendable {
   var prependScheme: PrependScheme
   var split: Bool
 
-  init(json: JSONValue, context: String, path: String) throws(TokenizationError) {
+  init(json: JSONValue, context: String, path: FilePath) throws(TokenizationError) {
     guard let text = json["replacement"]?.string, text.unicodeScalars.count == 1,
       let scalar = text.unicodeScalars.first
     else {

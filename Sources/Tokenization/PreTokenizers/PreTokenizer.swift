@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// A tokenizer.json `pre_tokenizer`: cuts the normalized text into the words the model sees.
 indirect enum PreTokenizer: Sendable {
@@ -12,12 +13,8 @@ indirect enum PreTokenizer: Sendable {
   case bert
   case sequence([PreTokenizer])
 
-  /// GPT-2's pattern, which `ByteLevel` uses when `use_regex` is true.
-  static let gpt2Pattern =
-    #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
-
   /// Reads a pre-tokenizer; `context` names it in errors.
-  init(json: JSONValue, context: String, path: String) throws(TokenizationError) {
+  init(json: JSONValue, context: String, path: FilePath) throws(TokenizationError) {
     let fields = try ComponentFields(json, context: context, path: path)
     let type = fields.type
     func flag(_ key: String, _ fallback: Bool) throws(TokenizationError) -> Bool {
@@ -56,17 +53,15 @@ indirect enum PreTokenizer: Sendable {
   }
 
   /// Cuts every piece that is not yet a token.
-  func preTokenize(_ pieces: inout [TextPiece], gpt2: ScalarRegex) {
+  func preTokenize(_ pieces: inout [TextPiece]) {
     switch self {
     case .byteLevel(let addPrefixSpace, let useRegex):
+      // Each match of GPT-2's pattern (they cover the text), in byte-level form.
       Self.splitEach(&pieces) { text in
         var text = text
         if addPrefixSpace && text.scalars.first != " " { text.prepend([" "]) }
-        guard useRegex else { return [text] }
-        return SplitPattern.regex(gpt2).split(text, behavior: .isolated)
-      }
-      for index in pieces.indices where pieces[index].token == nil {
-        ByteLevelAlphabet.encode(&pieces[index].text)
+        guard useRegex else { return [ByteLevelAlphabet.encoded(text, 0..<text.count)] }
+        return CommonSplitPattern.gpt2.matches(in: text.scalars).map { ByteLevelAlphabet.encoded(text, $0) }
       }
     case .split(let pattern, let behavior, let invert):
       Self.splitEach(&pieces) { pattern.split($0, behavior: behavior, invert: invert) }
@@ -95,7 +90,7 @@ indirect enum PreTokenizer: Sendable {
         SplitPattern.scalarClass(UnicodeClasses.isPunctuation).split($0, behavior: .isolated)
       }
     case .sequence(let steps):
-      for step in steps { step.preTokenize(&pieces, gpt2: gpt2) }
+      for step in steps { step.preTokenize(&pieces) }
     }
   }
 

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// A SentencePiece `tokenizer.model` file (a protobuf `ModelProto`): its pieces, read without
 /// swift-protobuf, and its bytes, kept for rewriting.
 ///
@@ -37,7 +39,7 @@ public struct SentencePieceModel: Sendable {
   }
 
   /// The file's path, for error messages.
-  public let path: String
+  public let path: FilePath
   /// The file's bytes.
   public let bytes: [UInt8]
   /// The pieces, by id.
@@ -55,7 +57,7 @@ public struct SentencePieceModel: Sendable {
   /// - Throws: ``TokenizationError/malformed(path:what:)`` when the bytes are not a
   ///   `ModelProto` (a truncated field, a piece without text, ...).
   /// - Complexity: O(*n*) in the size of the file.
-  public init(bytes: [UInt8], path: String) throws(TokenizationError) {
+  public init(bytes: [UInt8], path: FilePath) throws(TokenizationError) {
     self.path = path
     self.bytes = bytes
     func read(_ range: Range<Int>, _ what: String) throws(TokenizationError) -> [ProtobufWire.Field] {
@@ -96,7 +98,7 @@ public struct SentencePieceModel: Sendable {
 
   /// The fields of the message `what` at `range` of `bytes`.
   private static func fields(
-    of bytes: [UInt8], in range: Range<Int>, _ what: String, path: String
+    of bytes: [UInt8], in range: Range<Int>, _ what: String, path: FilePath
   ) throws(TokenizationError) -> [ProtobufWire.Field] {
     do throws(ProtobufWire.Problem) {
       return try ProtobufWire.fields(of: bytes, in: range)
@@ -108,7 +110,7 @@ public struct SentencePieceModel: Sendable {
   /// The `SentencePiece` message `what` at `range` of `bytes`: its text (required), its score
   /// (a little-endian `float`) and its type.
   private static func piece(
-    in range: Range<Int>, of bytes: [UInt8], what: String, path: String
+    in range: Range<Int>, of bytes: [UInt8], what: String, path: FilePath
   ) throws(TokenizationError) -> Piece {
     var piece = Piece(bytes: [], score: 0, type: .normal)
     var hasText = false
@@ -134,7 +136,7 @@ public struct SentencePieceModel: Sendable {
   /// Reads a model file.
   ///
   /// - Throws: ``TokenizationError`` when the file cannot be read or is not a `ModelProto`.
-  public init(contentsOf path: String) throws(TokenizationError) {
+  public init(contentsOf path: FilePath) throws(TokenizationError) {
     try self.init(bytes: try readFile(path), path: path)
   }
 

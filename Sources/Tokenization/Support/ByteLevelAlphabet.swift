@@ -37,10 +37,33 @@ enum ByteLevelAlphabet {
 
   /// The byte-level form of a piece: each UTF-8 byte becomes its scalar.
   static func encode(_ text: inout NormalizedText) {
-    text.transform { scalar in
-      var result: [Unicode.Scalar] = []
-      for byte in String(scalar).utf8 { result.append(scalars[Int(byte)]) }
-      return result
+    text = encoded(text, 0..<text.count)
+  }
+
+  /// The byte-level form of the part of `text` in `range`: each UTF-8 byte becomes its scalar,
+  /// which inherits the origin of the scalar it comes from.
+  ///
+  /// - Complexity: O(*n*) in the scalars of `range`, with two allocations.
+  static func encoded(_ text: NormalizedText, _ range: Range<Int>) -> NormalizedText {
+    var newScalars: [Unicode.Scalar] = []
+    var newOrigins: [Int] = []
+    newScalars.reserveCapacity(range.count * 2)
+    newOrigins.reserveCapacity(range.count * 2)
+    scalars.withUnsafeBufferPointer { alphabet in
+      for index in range {
+        let scalar = text.scalars[index]
+        let origin = text.origins[index]
+        if scalar.isASCII {
+          newScalars.append(alphabet[Int(scalar.value)])
+          newOrigins.append(origin)
+          continue
+        }
+        for byte in UTF8.encode(scalar) ?? UTF8.encodedReplacementCharacter {
+          newScalars.append(alphabet[Int(byte)])
+          newOrigins.append(origin)
+        }
+      }
     }
+    return NormalizedText(scalars: newScalars, origins: newOrigins)
   }
 }

@@ -1,16 +1,17 @@
 import StrictJSON
+import SystemPackage
 
 /// The fields of one tokenizer.json component (a normalizer, a pre-tokenizer, ...), read with
 /// errors that name the component (`context`, e.g. "normalizer.normalizers[1]") and the file.
 struct ComponentFields {
   let json: JSONValue
   let context: String
-  let path: String
+  let path: FilePath
   /// The component's `type`.
   let type: String
 
   /// Checks that `json` is an object with a string `type`.
-  init(_ json: JSONValue, context: String, path: String) throws(TokenizationError) {
+  init(_ json: JSONValue, context: String, path: FilePath) throws(TokenizationError) {
     guard json.members != nil else {
       throw .malformed(path: path, what: "\(context) must be an object")
     }

@@ -23,10 +23,26 @@ struct NormalizedText: Sendable {
   package var count: Int { scalars.count }
 
   /// The text as a string.
+  ///
+  /// - Complexity: O(*n*), one allocation at most (none for a short text).
   var string: String {
-    var result = String.UnicodeScalarView()
-    result.append(contentsOf: scalars)
-    return String(result)
+    // Each scalar takes at most 4 UTF-8 bytes; writing them directly skips the validation and
+    // growth of String.UnicodeScalarView's appends.
+    String(unsafeUninitializedCapacity: scalars.count * 4) { buffer in
+      var count = 0
+      for scalar in scalars {
+        if scalar.isASCII {
+          buffer[count] = UInt8(truncatingIfNeeded: scalar.value)
+          count += 1
+          continue
+        }
+        for byte in UTF8.encode(scalar) ?? UTF8.encodedReplacementCharacter {
+          buffer[count] = byte
+          count += 1
+        }
+      }
+      return count
+    }
   }
 
   /// Whether the piece starts at the beginning of the original text.

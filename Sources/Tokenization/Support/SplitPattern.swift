@@ -1,11 +1,12 @@
 import StrictJSON
+import SystemPackage
 
 /// What a split keeps of the matches of its pattern (HF's `SplitDelimiterBehavior`).
 enum SplitBehavior: Sendable {
   case removed, isolated, mergedWithPrevious, mergedWithNext, contiguous
 
   /// Reads `"Removed"`, `"Isolated"`, `"MergedWithPrevious"`, `"MergedWithNext"` or `"Contiguous"`.
-  init(json: JSONValue?, context: String, path: String) throws(TokenizationError) {
+  init(json: JSONValue?, context: String, path: FilePath) throws(TokenizationError) {
     switch json?.string {
     case "Removed": self = .removed
     case "Isolated": self = .isolated
@@ -30,7 +31,7 @@ struct ScalarRegex: @unchecked Sendable {
   let regex: Regex<AnyRegexOutput>
   let pattern: String
 
-  init(_ pattern: String, context: String, path: String) throws(TokenizationError) {
+  init(_ pattern: String, context: String, path: FilePath) throws(TokenizationError) {
     let translated: String
     switch Self.translate(pattern) {
     case .success(let text): translated = text
@@ -141,6 +142,8 @@ struct ScalarRegex: @unchecked Sendable {
 /// What a split looks for: a regular expression, a literal string or a class of scalars.
 enum SplitPattern: Sendable {
   case regex(ScalarRegex)
+  /// A regular expression that is one of the patterns real tokenizers use, matched by hand.
+  case common(CommonSplitPattern)
   case literal([Unicode.Scalar])
   /// Each scalar of the class is a match of its own.
   case scalarClass(@Sendable (Unicode.Scalar) -> Bool)
@@ -152,6 +155,8 @@ enum SplitPattern: Sendable {
     switch self {
     case .regex(let regex):
       found = regex.matches(in: scalars)
+    case .common(let pattern):
+      found = pattern.matches(in: scalars)
     case .literal(let needle):
       // HF matches a string as an escaped regular expression: the empty one matches (emptily)
       // at every position.
@@ -235,10 +240,13 @@ enum SplitPattern: Sendable {
     return kept.compactMap { $0.remove || $0.range.isEmpty ? nil : text.slice($0.range) }
   }
 
-  /// Reads a `{"String": ...}` or `{"Regex": ...}` pattern.
-  init(json: JSONValue?, context: String, path: String) throws(TokenizationError) {
+  /// Reads a `{"String": ...}` or `{"Regex": ...}` pattern; a regular expression that is exactly
+  /// one of the ``CommonSplitPattern``s is matched by its hand-written matcher.
+  init(json: JSONValue?, context: String, path: FilePath) throws(TokenizationError) {
     if let literal = json?["String"]?.string {
       self = .literal(Array(literal.unicodeScalars))
+    } else if let pattern = json?["Regex"]?.string, let common = CommonSplitPattern(pattern: pattern) {
+      self = .common(common)
     } else if let pattern = json?["Regex"]?.string {
       self = .regex(try ScalarRegex(pattern, context: context, path: path))
     } else {

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The BPE side of a trim: the tokens on the merge paths of the kept tokens, and the merges kept.
 ///
 /// Why the encodings of the corpus do not change: BPE applies, again and again, the present pair
@@ -40,7 +42,7 @@ struct MergeClosure {
   /// reachable as a word of its own), else the lowest-ranked merge that builds it and, in turn,
   /// paths to that merge's parts.
   func addPaths(
-    to tokens: [Int], applied: inout BitSet, model: BPEModel, path: String
+    to tokens: [Int], applied: inout BitSet, model: BPEModel, path: FilePath
   ) {
     var producers = self.producers(of: applied)
     var lowest: [Int32: Int]? = nil

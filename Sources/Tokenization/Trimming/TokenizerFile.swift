@@ -6,7 +6,7 @@ import SystemPackage
 /// and the tokenizer built from it.
 public struct TokenizerFile: Sendable {
   /// The file's path, for error messages.
-  public let path: String
+  public let path: FilePath
   /// The file's text.
   public let bytes: [UInt8]
   /// The parsed text.
@@ -16,7 +16,7 @@ public struct TokenizerFile: Sendable {
 
   /// Wraps a file the caller has already read, parsed and loaded (`json` must be the parse of
   /// `bytes`, and `tokenizer` built from `json`).
-  public init(path: String, bytes: [UInt8], json: JSONValue, tokenizer: Tokenizer) {
+  public init(path: FilePath, bytes: [UInt8], json: JSONValue, tokenizer: Tokenizer) {
     self.path = path
     self.bytes = bytes
     self.json = json
@@ -28,7 +28,7 @@ public struct TokenizerFile: Sendable {
   /// - Throws: ``TokenizationError`` when the text is not JSON or not a tokenizer the engine
   ///   can load.
   /// - Complexity: O(*n*) in the size of the text.
-  public init(bytes: [UInt8], path: String) throws(TokenizationError) {
+  public init(bytes: [UInt8], path: FilePath) throws(TokenizationError) {
     let json: JSONValue
     do throws(JSONError) {
       json = try JSONParser.parse(bytes)
@@ -43,15 +43,15 @@ public struct TokenizerFile: Sendable {
   ///
   /// - Throws: ``TokenizationError`` when the file cannot be read, is not JSON, or is not a
   ///   tokenizer the engine can load.
-  public init(contentsOf path: String) throws(TokenizationError) {
+  public init(contentsOf path: FilePath) throws(TokenizationError) {
     try self.init(bytes: try readFile(path), path: path)
   }
 }
 
 /// The bytes of a file; a folder or an unreadable file is an error naming it.
-func readFile(_ path: String) throws(TokenizationError) -> [UInt8] {
+func readFile(_ path: FilePath) throws(TokenizationError) -> [UInt8] {
   do {
-    return try FilePath(path).readAll()
+    return try path.readAll()
   } catch {
     throw .unreadable(path: path, reason: error.problem)
   }

@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 /// The token ids a tokenizer.json holds outside `model.vocab`: `added_tokens[i].id`, the
 /// post-processor's (TemplateProcessing `special_tokens.*.ids`, Bert/Roberta `sep` and `cls`,
@@ -21,7 +22,7 @@ struct TokenizerIDReferences {
   /// - Throws: ``TokenizationError/unsupported(path:what:)`` for a post-processor whose ids this
   ///   reader does not know how to find (an id left unchanged would point at another token), and
   ///   ``TokenizationError/malformed(path:what:)`` for an id that is not an integer.
-  init(json: JSONValue, path: String) throws(TokenizationError) {
+  init(json: JSONValue, path: FilePath) throws(TokenizationError) {
     for (index, entry) in (json["added_tokens"]?.elements ?? []).enumerated() {
       try add(entry["id"], at: ["added_tokens", .index(index), "id"], path: path)
     }
@@ -42,7 +43,7 @@ struct TokenizerIDReferences {
   var ids: [Int] { Array(Set(references.map(\.id))).sorted() }
 
   private mutating func add(
-    _ value: JSONValue?, at location: [JSONDocument.PathComponent], path: String
+    _ value: JSONValue?, at location: [JSONDocument.PathComponent], path: FilePath
   ) throws(TokenizationError) {
     let name = Self.name(of: location)
     guard let id = value?.number?.int, id >= 0 else {
@@ -52,7 +53,7 @@ struct TokenizerIDReferences {
   }
 
   private mutating func addPostProcessor(
-    _ processor: JSONValue, at location: [JSONDocument.PathComponent], path: String
+    _ processor: JSONValue, at location: [JSONDocument.PathComponent], path: FilePath
   ) throws(TokenizationError) {
     let name = Self.name(of: location)
     guard processor.members != nil, let type = processor["type"]?.string else {

@@ -1,3 +1,5 @@
+import SystemPackage
+
 extension TokenizerTrim {
   /// The trimmed SentencePiece model: the pieces whose ids the plan keeps, in order (so piece
   /// *n* is new id *n*, as in the trimmed tokenizer.json), the trainer spec's `vocab_size` set
@@ -59,7 +61,7 @@ extension TokenizerTrim {
   /// The trainer spec with `vocab_size` (field 4) set to `pieceCount` and the ids `unk_id`,
   /// `bos_id`, `eos_id`, `pad_id` (fields 40 to 43) renumbered; other fields copied.
   private func rewriteTrainerSpec(
-    _ bytes: [UInt8], _ range: Range<Int>, pieceCount: Int, path: String
+    _ bytes: [UInt8], _ range: Range<Int>, pieceCount: Int, path: FilePath
   ) throws(TokenizationError) -> [UInt8] {
     let fields: [ProtobufWire.Field]
     do throws(ProtobufWire.Problem) {

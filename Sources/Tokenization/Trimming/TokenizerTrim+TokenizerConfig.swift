@@ -1,4 +1,5 @@
 import StrictJSON
+import SystemPackage
 
 extension TokenizerTrim {
   /// The trimmed tokenizer_config.json: the keys of `added_tokens_decoder` (ids) renumbered,
@@ -8,7 +9,7 @@ extension TokenizerTrim {
   ///   `added_tokens_decoder` is not an id the plan keeps (added tokens always are, so such a key
   ///   names a token tokenizer.json does not have).
   /// - Complexity: O(*n*·*k*) in the size of the file and the number of entries.
-  public func rewriteTokenizerConfig(_ bytes: [UInt8], path: String) throws(TokenizationError)
+  public func rewriteTokenizerConfig(_ bytes: [UInt8], path: FilePath) throws(TokenizationError)
     -> [UInt8]
   {
     var document: JSONDocument

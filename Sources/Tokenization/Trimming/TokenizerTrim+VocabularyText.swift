@@ -1,3 +1,5 @@
+import SystemPackage
+
 extension TokenizerTrim {
   /// The trimmed `vocab.txt` of a WordPiece (BERT) model: one token a line, line *n* holding
   /// id *n*; the kept lines in order, so that line *n* holds new id *n*. Line endings (`\n` or
@@ -12,7 +14,7 @@ extension TokenizerTrim {
   ///   line holds another token (the two files disagree, and a rewrite would be inconsistent).
   /// - Complexity: O(*n*) in the size of the file.
   public func rewriteVocabularyText(
-    _ bytes: [UInt8], path: String, vocabulary: TokenizerVocabulary
+    _ bytes: [UInt8], path: FilePath, vocabulary: TokenizerVocabulary
   ) throws(TokenizationError) -> [UInt8] {
     var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
     let finalNewline = bytes.last == 0x0A
