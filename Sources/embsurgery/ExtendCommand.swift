@@ -26,8 +26,16 @@ struct Extend: ParsableCommand {
 
   @OptionGroup var location: ModelLocationOptions
 
-  @Option(help: "A corpus file: one text per line, or a .jsonl file of {\"text\": ...} objects. Repeatable.")
+  @Option(
+    help:
+      "A corpus file: one text per line, or a .jsonl file of {\"text\": ...} objects; - reads standard input. Repeatable."
+  )
   var corpus: [String] = []
+
+  @Option(
+    help:
+      "How standard input (--corpus -) holds its texts: lines or jsonl (default: lines; files go by their extension).")
+  var corpusFormat: CorpusFormat?
 
   @Option(help: "How many merges to learn from the corpus.")
   var add: Int?
@@ -65,6 +73,7 @@ struct Extend: ParsableCommand {
       throw ValidationError("--add and --words cannot be used together")
     }
     if minCount < 1 { throw ValidationError("--min-count must be at least 1") }
+    if corpusFormat != nil, !corpus.contains("-") { throw ValidationError("--corpus-format is for --corpus -") }
     if let padToMultipleOf, padToMultipleOf < 1 { throw ValidationError("--pad-to-multiple-of must be at least 1") }
   }
 
@@ -83,6 +92,7 @@ struct Extend: ParsableCommand {
       initialization: initialization,
       padToMultipleOf: padToMultipleOf, seed: seed, embeddingName: tensors.embedding, headName: tensors.head)
     request.noiseScale = noiseScale
+    request.standardInputFormat = corpusFormat
     return try ExtendPlan(model: checkpoint, request: request)
   }
 }

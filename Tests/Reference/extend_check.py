@@ -11,8 +11,9 @@ Request (JSON file, argv[1]): {"original": DIR, "extended": DIR, "corpus": [text
   words_not_single: --words strings that are not one token inside "Of<word>.";
   rows: for each tensor of "tensors", whether its old rows are unchanged and the new tokens
     whose rows are not the mean of their old pieces' rows (nearest);
-  spm_mismatch: texts (on which the original files agree) on which sentencepiece on the extended tokenizer.model and tokenizers on the
-    extended tokenizer.json give different ids (only when a tokenizer.model exists).
+  spm_mismatch: texts (on which the original files agree) on which sentencepiece on the extended
+    tokenizer.model and tokenizers on the extended tokenizer.json give different ids (only when a
+    tokenizer.model exists); spm_compared: how many texts were compared (the original files agree).
 """
 
 import json
@@ -53,14 +54,17 @@ if os.path.exists(model_path):
     processor = sentencepiece.SentencePieceProcessor(model_file=model_path)
     original = sentencepiece.SentencePieceProcessor(model_file=os.path.join(request["original"], "tokenizer.model"))
     mismatched = []
+    compared = 0
     for text in corpus + others:
         if original.encode(text) != old.encode(text, add_special_tokens=False).ids:
             continue  # the original files disagree already (special tokens matched in text)
+        compared += 1
         spm = processor.encode(text)
         hf = new.encode(text, add_special_tokens=False).ids
         if spm != hf:
             mismatched.append({"text": text, "spm": spm, "tokenizers": hf})
     result["spm_mismatch"] = mismatched
+    result["spm_compared"] = compared
     result["spm_pieces"] = processor.get_piece_size()
 if request.get("tensors"):
     # Rows: old rows unchanged; a new token's row is the mean of the rows of its old pieces (its

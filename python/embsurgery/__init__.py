@@ -207,12 +207,7 @@ def trim(
     (``embsurgery trim --help``).
     """
     sources = _corpus_files(corpus, "corpus must be a path or a list of paths (give texts as texts=)")
-    stdin: Iterable[bytes] | None = None
-    if texts is not None:
-        if isinstance(texts, (str, bytes)):
-            raise TypeError("texts must be an iterable of strings, not one string")
-        sources += ["--corpus=-", "--corpus-format=jsonl"]
-        stdin = _json_lines(texts)
+    stdin = _text_input(texts, sources)
     keep_options: list[str] = []
     if isinstance(keep, (str, os.PathLike)):
         keep_options = ["--keep=" + path_argument(keep)]
@@ -235,6 +230,7 @@ def extend(
     model: StrPath,
     corpus: StrPath | Sequence[StrPath] = (),
     *,
+    texts: Iterable[str] | None = None,
     add: int | None = None,
     words: StrPath | None = None,
     min_count: int | None = None,
@@ -255,19 +251,21 @@ def extend(
     """Grows the BPE vocabulary of `model` (a model folder, or a repository id in the local cache)
     with real merges, appended after the old ones, and gives the new tokens rows.
 
-    Either `add` merges are learned from the corpus files `corpus` (one path or a list of paths;
-    each non-empty line is a text, or a ``.jsonl`` file of ``{"text": ...}`` objects) by
-    continued BPE, stopping early when the most frequent pair occurs fewer than `min_count`
-    times; or `words` (the path of a file with one string per line, spaces kept, or a ``.json``
-    array) each become one token through a chain of merges. The corpus and the words are read
-    from files only: the command takes neither on its standard input. ``report.merges`` lists the
+    Either `add` merges are learned by continued BPE from the corpus, stopping early when the
+    most frequent pair occurs fewer than `min_count` times; or `words` (the path of a file with
+    one string per line, spaces kept, or a ``.json`` array) each become one token through a chain
+    of merges (a corpus is then only measured). The corpus is the files `corpus` (one path or a
+    list of paths; each non-empty line is a text, or a ``.jsonl`` file of ``{"text": ...}``
+    objects) and the strings `texts` (any iterable, streamed to the command's standard input as
+    it yields them). ``report.merges`` lists the
     new merges and their token ids; ``report.corpus`` the corpus's tokens before and after.
     `init` is ``nearest`` (the command's default: the mean of the token's old pieces),
     ``mean``, ``random``, ``zeros`` or ``mvn``. `None` leaves an option at the command's
     default. The other arguments are the command's options of the same names
     (``embsurgery extend --help``).
     """
-    sources = _corpus_files(corpus, "corpus must be a path or a list of paths")
+    sources = _corpus_files(corpus, "corpus must be a path or a list of paths (give texts as texts=)")
+    stdin = _text_input(texts, sources)
     if words is not None and not isinstance(words, (str, os.PathLike)):
         raise TypeError("words must be the path of a file (one string per line, or a .json array)")
     arguments = ["extend", path_argument(model), *sources] + options(
@@ -276,7 +274,8 @@ def extend(
         revision=revision, output=output, in_place=in_place,
     )
     return _written(
-        ExtendReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress
+        ExtendReport, arguments, link_unchanged=link_unchanged, dry_run=dry_run, force=force, progress=progress,
+        stdin=stdin,
     )
 
 
@@ -378,6 +377,17 @@ def _corpus_files(corpus: StrPath | Sequence[StrPath], message: str) -> list[str
     if not all(isinstance(file, (str, os.PathLike)) for file in files):
         raise TypeError(message)
     return ["--corpus=" + path_argument(file) for file in files]
+
+
+def _text_input(texts: Iterable[str] | None, sources: list[str]) -> Iterable[bytes] | None:
+    """For strings `texts`: appends ``--corpus=-`` (JSON lines) to `sources` and returns the
+    command's standard input; `None` when there are none."""
+    if texts is None:
+        return None
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("texts must be an iterable of strings, not one string")
+    sources += ["--corpus=-", "--corpus-format=jsonl"]
+    return _json_lines(texts)
 
 
 def _json_lines(texts: Iterable[str]) -> Iterator[bytes]:

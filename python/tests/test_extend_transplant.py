@@ -91,6 +91,28 @@ def test_extend_options(tmp_path: Path, documents: list[Any]) -> None:
     assert (tmp_path / "few" / "model.safetensors").read_bytes() == (tmp_path / "again" / "model.safetensors").read_bytes()
 
 
+def test_extend_learns_from_texts(tmp_path: Path, documents: list[Any]) -> None:
+    # texts= streams the strings to the command's standard input (--corpus -, JSON lines): the same
+    # merges and corpus counts as the file holding them, alone, from a generator, or beside a file.
+    lines = [line for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+    from_file = embsurgery.extend(FIXTURE, CORPUS, add=12, dry_run=True)
+    from_texts = embsurgery.extend(FIXTURE, texts=(line for line in lines), add=12, dry_run=True)
+    assert_mirrors(from_texts, documents[-1])
+    assert from_texts.merges == from_file.merges and from_texts.corpus == from_file.corpus
+    assert len(from_texts.merges) == 12
+    # Texts with newlines and quotes stay one text each (JSON lines, not lines).
+    odd = ['say "ok"\nthen Photosynthesis', "Photosynthesis\tphotosynthesis"] * 3
+    both = embsurgery.extend(FIXTURE, CORPUS, texts=odd, add=12, output=tmp_path / "both")
+    assert both.corpus.texts == len(lines) + len(odd)
+    assert both.corpus.bytes == from_file.corpus.bytes + sum(len(text.encode("utf-8")) for text in odd)
+    after = Tokenizer.from_file(str(tmp_path / "both" / "tokenizer.json"))
+    assert both.corpus.tokens_after == sum(len(after.encode(text).ids) for text in lines + odd)
+    with pytest.raises(TypeError):
+        embsurgery.extend(FIXTURE, texts="one string is not a corpus", add=4)
+    with pytest.raises(TypeError):
+        embsurgery.extend(FIXTURE, texts=[b"bytes"], add=4)  # type: ignore[list-item]
+
+
 def test_extend_with_words(tmp_path: Path, documents: list[Any]) -> None:
     words = tmp_path / "words.txt"
     words.write_text(" photosynthesis\n embedding\nthe cat\n", encoding="utf-8")

@@ -1,14 +1,15 @@
 """Measurements for `scripts/bench --extend` (see scripts/bench-extend).
 
-  extend_measure.py corpus OUT_TRAIN OUT_HELDOUT   the Russian corpus (Debian's fortunes-ru, each
-      fortune one line, shuffled with seed 0): 90% to train, 10% held out
+  extend_measure.py corpus OUT_TRAIN OUT_HELDOUT [LANGUAGE]   Debian's fortunes in LANGUAGE (ru,
+      the default: fortunes-ru; de: fortunes-de), each fortune one line, shuffled with seed 0: 90%
+      to train, 10% held out
   extend_measure.py train CORPUS MERGES            HF tokenizers' Rust BpeTrainer trained from
       scratch (byte-level, like SmolLM2) to 256 + MERGES tokens; prints {"seconds", "merges"}
   extend_measure.py compression HELDOUT DIR...     bytes per token of the held-out lines under each
       model folder's tokenizer.json; prints {DIR: {"tokens", "bytes", "bytes_per_token"}}
   extend_measure.py bpb HELDOUT LINES DIR...       zero-shot bits per byte of the first LINES
-      held-out lines under each model (transformers, CPU): summed -log2 p of each line's tokens
-      after the first, over the UTF-8 bytes of those tokens
+      held-out lines under each model (transformers, CPU): each line after `<|endoftext|>`, summed
+      -log2 p of all its tokens over all its UTF-8 bytes
 """
 
 import glob
@@ -19,9 +20,11 @@ import sys
 import time
 
 
-def corpus(train_path, heldout_path):
+def corpus(train_path, heldout_path, language="ru"):
     entries = []
-    for path in sorted(glob.glob("/usr/share/games/fortunes/ru/*.u8")):
+    for path in sorted(glob.glob(f"/usr/share/games/fortunes/{language}/*.u8")):
+        if path.endswith("/asciiart.u8"):
+            continue  # pictures, not text
         text = open(path, encoding="utf-8", errors="replace").read()
         for entry in text.split("\n%\n"):
             line = " ".join(part.strip() for part in entry.split("\n") if part.strip())
@@ -63,36 +66,46 @@ def compression(heldout, folders):
 
 
 def bits_per_byte(heldout, count, folders):
+    """Zero-shot bits per byte of the first `count` held-out lines under each model: every line is
+    scored whole after one fixed context token that every tokenizer encodes alike (the document
+    separator `<|endoftext|>`, which SmolLM2 was trained with between documents), so every byte of
+    every line is predicted and the bits are divided by all of them (a longer first token cannot
+    hide bytes, as it does when each line's first token goes unscored)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.set_grad_enabled(False)
     lines = [line for line in open(heldout, encoding="utf-8").read().split("\n") if line][:count]
+    size = sum(len(line.encode()) for line in lines)
     result = {}
     for folder in folders:
         tokenizer = AutoTokenizer.from_pretrained(folder)
         model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+        context = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+        sequences = [[context] + tokenizer(line, add_special_tokens=False)["input_ids"] for line in lines]
         bits = 0.0
-        size = 0
-        tokens = 0
-        for line in lines:
-            ids = tokenizer(line, add_special_tokens=False)["input_ids"]
-            if len(ids) < 2:
-                continue
-            logits = model(torch.tensor([ids])).logits[0, :-1]
-            logp = torch.log_softmax(logits.double(), dim=-1)
-            target = torch.tensor(ids[1:])
-            bits -= logp[torch.arange(len(ids) - 1), target].sum().item() / math.log(2)
-            # The bytes predicted: every token's but the first.
-            size += len(line.encode()) - len(tokenizer.decode(ids[:1]).encode())
-            tokens += len(ids) - 1
+        # Batches of similar lengths, padded on the right (the padding is masked and not scored).
+        order = sorted(range(len(sequences)), key=lambda index: len(sequences[index]))
+        for start in range(0, len(order), 16):
+            batch = [sequences[index] for index in order[start : start + 16]]
+            width = max(len(ids) for ids in batch)
+            ids = torch.zeros((len(batch), width), dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, sequence in enumerate(batch):
+                ids[row, : len(sequence)] = torch.tensor(sequence)
+                mask[row, : len(sequence)] = 1
+            logp = torch.log_softmax(model(input_ids=ids, attention_mask=mask).logits.double(), dim=-1)
+            for row, sequence in enumerate(batch):
+                scored = logp[row, torch.arange(len(sequence) - 1), torch.tensor(sequence[1:])]
+                bits -= scored.sum().item() / math.log(2)
+        tokens = sum(len(sequence) - 1 for sequence in sequences)
         result[folder] = {"bits_per_byte": bits / size, "bytes": size, "tokens": tokens}
     print(json.dumps(result))
 
 
 command = sys.argv[1]
 if command == "corpus":
-    corpus(sys.argv[2], sys.argv[3])
+    corpus(*sys.argv[2:5])
 elif command == "train":
     train(sys.argv[2], int(sys.argv[3]))
 elif command == "compression":

@@ -3,7 +3,8 @@ import Synchronization
 import Tokenization
 
 extension CorpusWords {
-  /// The words of every text of `sources`, read a batch at a time by whichever of `threads`
+  /// The words of every text of `sources` (standard input in `standardInputFormat`, default
+  /// lines; a file in the format its extension says), read a batch at a time by whichever of `threads`
   /// threads needs work (each records into its own value; the values are summed, so the result
   /// does not depend on the number of threads).
   ///
@@ -12,9 +13,10 @@ extension CorpusWords {
   /// - Complexity: the pre-tokenization of every text and the encoding of each distinct word;
   ///   memory holds the distinct words and a batch of about 1 MiB per thread.
   package static func counting(
-    _ sources: [CorpusSource], tokenizer: Tokenizer, threads: Int = ParallelWork.defaultThreadCount
+    _ sources: [CorpusSource], standardInputFormat: CorpusFormat? = nil, tokenizer: Tokenizer,
+    threads: Int = ParallelWork.defaultThreadCount
   ) throws(SurgeryError) -> CorpusWords {
-    let queue = CorpusQueue(sources: sources, standardInputFormat: nil)
+    let queue = CorpusQueue(sources: sources, standardInputFormat: standardInputFormat)
     let parts = Mutex<[CorpusWords]>([])
     DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
       var words = CorpusWords()

@@ -66,16 +66,7 @@ public struct ExtendPlan: RowRewritingPlan {
         path: model.path,
         reason: "extend needs a model folder with its own tokenizer.json (the merges and vocabulary are written there)")
     }
-    if request.words == nil, request.merges < 1 {
-      throw .invalidRequest(path: model.path, reason: "--add must be at least 1 (the number of merges to learn)")
-    }
-    if request.minimumCount < 1 {
-      throw .invalidRequest(path: model.path, reason: "--min-count must be at least 1")
-    }
-    if let multiple = request.padToMultipleOf, multiple < 1 {
-      throw .invalidRequest(
-        path: model.path, reason: "the row count cannot be padded to a multiple of \(multiple)")
-    }
+    try Self.check(request, model: model)
     var learner: VocabularyExtension
     do {
       learner = try VocabularyExtension(
@@ -97,7 +88,8 @@ public struct ExtendPlan: RowRewritingPlan {
       request.corpora.isEmpty
       ? CorpusWords()
       : try CorpusWords.counting(
-        request.corpora, tokenizer: tokenizer, threads: threads ?? ParallelWork.defaultThreadCount)
+        request.corpora, standardInputFormat: request.standardInputFormat, tokenizer: tokenizer,
+        threads: threads ?? ParallelWork.defaultThreadCount)
     if let words = request.words {
       do {
         skipped = try learner.addWords(words)
@@ -113,15 +105,37 @@ public struct ExtendPlan: RowRewritingPlan {
       tokensAfter = outcome.tokensAfter
     }
     vocabularyExtension = learner
-    if let sentencePieceModel, !learner.newTokens.isEmpty, sentencePieceModel.pieces.count != learner.firstNewID {
-      throw .invalidRequest(
-        path: sentencePieceModel.path,
-        reason:
-          "has \(sentencePieceModel.pieces.count) pieces but tokenizer.json's ids end at \(learner.firstNewID - 1): the new pieces would not get the same ids"
-      )
-    }
+    try Self.check(sentencePieceModel, against: learner)
     var rows = max(rowsBefore, learner.firstNewID + learner.newTokens.count)
     if let multiple = request.padToMultipleOf, rows % multiple != 0 { rows += multiple - rows % multiple }
     rowsAfter = rows
+  }
+
+  /// The request's own rules, checked before anything is read.
+  static func check(_ request: ExtendRequest, model: ModelCheckpoint) throws(SurgeryError) {
+    if request.words == nil, request.merges < 1 {
+      throw .invalidRequest(path: model.path, reason: "--add must be at least 1 (the number of merges to learn)")
+    }
+    if request.minimumCount < 1 {
+      throw .invalidRequest(path: model.path, reason: "--min-count must be at least 1")
+    }
+    if let multiple = request.padToMultipleOf, multiple < 1 {
+      throw .invalidRequest(
+        path: model.path, reason: "the row count cannot be padded to a multiple of \(multiple)")
+    }
+  }
+
+  /// A SentencePiece model beside the tokenizer.json must end where the new ids start, or its new
+  /// pieces would not get the tokenizer.json's ids.
+  static func check(
+    _ sentencePieceModel: SentencePieceModel?, against learner: VocabularyExtension
+  ) throws(SurgeryError) {
+    guard let sentencePieceModel, !learner.newTokens.isEmpty, sentencePieceModel.pieces.count != learner.firstNewID
+    else { return }
+    throw .invalidRequest(
+      path: sentencePieceModel.path,
+      reason:
+        "has \(sentencePieceModel.pieces.count) pieces but tokenizer.json's ids end at \(learner.firstNewID - 1): the new pieces would not get the same ids"
+    )
   }
 }

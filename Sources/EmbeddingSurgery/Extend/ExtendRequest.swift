@@ -2,8 +2,11 @@
 /// words, and how the new rows are initialized.
 public struct ExtendRequest: Sendable {
   /// The corpus files: each non-empty line is one text, or (for a `.jsonl` file) a JSON object
-  /// whose `"text"` member is the text. With ``words`` the corpus is only measured.
+  /// whose `"text"` member is the text; standard input in ``standardInputFormat``. With ``words``
+  /// the corpus is only measured.
   public var corpora: [CorpusSource]
+  /// The format of standard input (default: lines).
+  public var standardInputFormat: CorpusFormat?
   /// How many merges to learn from the corpus (0 with ``words``).
   public var merges: Int
   /// Learning stops when the most frequent pair occurs fewer times than this (at least 1).

@@ -51,6 +51,23 @@ extension VocabularyExtension {
     return document.bytes
   }
 
+  /// `count` scores strictly below every score of `scores` and strictly falling: the whole numbers
+  /// from one below the lowest score down, or, where a `Float` cannot tell them apart (Mistral's
+  /// tokenizer.model has a piece scored −1e9, where consecutive floats are 64 apart), the next
+  /// float down.
+  package static func newPieceScores(below scores: [Float], count: Int) -> [Float] {
+    var result: [Float] = []
+    result.reserveCapacity(count)
+    let lowest = scores.min() ?? 0
+    var previous = lowest
+    for index in 0..<count {
+      let wanted = lowest.rounded(.down) - 1 - Float(index)
+      previous = wanted < previous ? wanted : previous.nextDown
+      result.append(previous)
+    }
+    return result
+  }
+
   /// The extended SentencePiece model: the new tokens appended as normal pieces after the last
   /// piece, in id order, with scores below every existing score and falling in the same order
   /// (so that `sentencepiece` merges them last, as the tokenizer.json's merges rank them), and
@@ -65,7 +82,7 @@ extension VocabularyExtension {
   public func rewriteSentencePieceModel(_ model: SentencePieceModel) throws(TokenizationError) -> [UInt8] {
     try checkCanExtend(model)
     let bytes = model.bytes
-    let newPieces = encodedNewPieces(scoredBelow: model.pieces.map(\.score).min() ?? 0)
+    let newPieces = encodedNewPieces(scoredBelow: model.pieces.map(\.score))
     let lastPiece = model.fields.lastIndex { $0.number == 1 && $0.wireType == .lengthDelimited }
     var output: [UInt8] = []
     output.reserveCapacity(bytes.count + newPieces.count)
@@ -104,17 +121,16 @@ extension VocabularyExtension {
     }
   }
 
-  /// The new tokens as `pieces` records (field 1), in id order, scored from the whole number
-  /// below `lowest` down, one less each.
-  private func encodedNewPieces(scoredBelow lowest: Float) -> [UInt8] {
-    let start = (lowest.rounded(.down)) - 1
+  /// The new tokens as `pieces` records (field 1), in id order, scored strictly below `scores`
+  /// and strictly falling (``newPieceScores(below:count:)``).
+  private func encodedNewPieces(scoredBelow scores: [Float]) -> [UInt8] {
     var newPieces: [UInt8] = []
-    for (index, token) in newTokens.enumerated() {
+    for (token, score) in zip(newTokens, Self.newPieceScores(below: scores, count: newTokens.count)) {
       var piece: [UInt8] = []
       ProtobufWire.appendLengthDelimited(1, Array(token.text.utf8), to: &piece)
       // score: float, field 2, fixed32.
       piece.append(2 << 3 | 5)
-      let bits = (start - Float(index)).bitPattern
+      let bits = score.bitPattern
       for shift in 0..<4 { piece.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(shift)))) }
       ProtobufWire.appendLengthDelimited(1, piece, to: &newPieces)
     }
