@@ -26,16 +26,7 @@ struct Extend: ParsableCommand {
 
   @OptionGroup var location: ModelLocationOptions
 
-  @Option(
-    help:
-      "A corpus file: one text per line, or a .jsonl file of {\"text\": ...} objects; - reads standard input. Repeatable."
-  )
-  var corpus: [String] = []
-
-  @Option(
-    help:
-      "How standard input (--corpus -) holds its texts: lines or jsonl (default: lines; files go by their extension).")
-  var corpusFormat: CorpusFormat?
+  @OptionGroup var corpusOptions: CorpusOptions
 
   @Option(help: "How many merges to learn from the corpus.")
   var add: Int?
@@ -66,14 +57,16 @@ struct Extend: ParsableCommand {
 
   func validate() throws {
     if words == nil {
-      if corpus.isEmpty { throw ValidationError("--corpus is required to learn merges (or give --words)") }
+      if corpusOptions.corpus.isEmpty {
+        throw ValidationError("--corpus is required to learn merges (or give --words)")
+      }
       // --add below 1 is the library's error (one line naming the model).
       if add == nil { throw ValidationError("--add is required with --corpus (the number of merges to learn)") }
     } else if add != nil {
       throw ValidationError("--add and --words cannot be used together")
     }
     if minCount < 1 { throw ValidationError("--min-count must be at least 1") }
-    if corpusFormat != nil, !corpus.contains("-") { throw ValidationError("--corpus-format is for --corpus -") }
+    try corpusOptions.validateFormat()
     if let padToMultipleOf, padToMultipleOf < 1 { throw ValidationError("--pad-to-multiple-of must be at least 1") }
   }
 
@@ -88,11 +81,11 @@ struct Extend: ParsableCommand {
     if let words, wordList?.isEmpty == true { throw .noTokens(path: FilePath(words)) }
     let checkpoint = try location.open(model)
     var request = ExtendRequest(
-      corpora: corpus.map(CorpusSource.init(argument:)), merges: add ?? 0, minimumCount: minCount, words: wordList,
+      corpora: corpusOptions.sources, merges: add ?? 0, minimumCount: minCount, words: wordList,
       initialization: initialization,
       padToMultipleOf: padToMultipleOf, seed: seed, embeddingName: tensors.embedding, headName: tensors.head)
     request.noiseScale = noiseScale
-    request.standardInputFormat = corpusFormat
+    request.standardInputFormat = corpusOptions.corpusFormat
     return try ExtendPlan(model: checkpoint, request: request)
   }
 }

@@ -26,16 +26,7 @@ struct Trim: ParsableCommand {
 
   @OptionGroup var location: ModelLocationOptions
 
-  @Option(
-    help:
-      "A corpus file: one text per line, or a .jsonl file of {\"text\": ...} objects; - reads standard input. Repeatable."
-  )
-  var corpus: [String] = []
-
-  @Option(
-    help:
-      "How standard input (--corpus -) holds its texts: lines or jsonl (default: lines; files go by their extension).")
-  var corpusFormat: CorpusFormat?
+  @OptionGroup var corpusOptions: CorpusOptions
 
   @Option(help: "Tokens to keep whatever the corpus says: a file with one vocabulary token per line, or a .json array.")
   var keep: String?
@@ -53,9 +44,11 @@ struct Trim: ParsableCommand {
   @OptionGroup var outputOptions: OutputOptions
 
   func validate() throws {
-    if corpus.isEmpty { throw ValidationError("--corpus is required (an empty file keeps only the base vocabulary)") }
+    if corpusOptions.corpus.isEmpty {
+      throw ValidationError("--corpus is required (an empty file keeps only the base vocabulary)")
+    }
     if minCount < 1 { throw ValidationError("--min-count must be at least 1") }
-    if corpusFormat != nil, !corpus.contains("-") { throw ValidationError("--corpus-format is for --corpus -") }
+    try corpusOptions.validateFormat()
   }
 
   func run() throws {
@@ -68,10 +61,10 @@ struct Trim: ParsableCommand {
     let listed = try keep.map { (path) throws(SurgeryError) in try TokenList(contentsOf: FilePath(path)).tokens } ?? []
     let checkpoint = try location.open(model, tokenizer: modelOptions.tokenizer)
     var request = TrimRequest(
-      corpora: corpus.map(CorpusSource.init(argument:)), keep: listed + keepToken,
+      corpora: corpusOptions.sources, keep: listed + keepToken,
       keepSource: keep ?? (keepToken.isEmpty ? nil : "--keep-token"),
       minimumCount: minCount, embeddingName: modelOptions.tensors.embedding, headName: modelOptions.tensors.head)
-    request.standardInputFormat = corpusFormat
+    request.standardInputFormat = corpusOptions.corpusFormat
     return try TrimPlan(model: checkpoint, request: request)
   }
 }
