@@ -56,6 +56,24 @@ func report(_ name: String, _ codes: SparseCodes) {
         + "mean relative residual \(residual)\n").utf8))
 }
 
+/// Runs the pursuit of `targetCount` targets over the dictionary once per scaled iteration and
+/// prints its counters under `label`.
+private func pursue(
+  _ benchmark: Benchmark, label: String, dictionary: [Float], targets: [Float], targetCount: Int, threads: Int
+) {
+  for _ in benchmark.scaledIterations {
+    let codes = dictionary.withUnsafeBufferPointer { dictionary in
+      targets.withUnsafeBufferPointer { targets in
+        OrthogonalMatchingPursuit.codes(
+          dictionary: dictionary, anchorCount: pursuitAnchors, width: pursuitWidth, targets: targets,
+          targetCount: targetCount, k: pursuitK, threads: threads)
+      }
+    }
+    report(label, codes)
+    blackHole(codes)
+  }
+}
+
 func registerPursuitBenchmarks() {
   let threads = ProcessInfo.processInfo.activeProcessorCount
   // Synthetic: 45,000 anchors, 256 targets, k 64.
@@ -65,17 +83,8 @@ func registerPursuitBenchmarks() {
     "OMP-Synthetic-45000x576-k64-M256",
     configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(60), maxIterations: 3)
   ) { benchmark in
-    for _ in benchmark.scaledIterations {
-      let codes = dictionary.withUnsafeBufferPointer { dictionary in
-        targets.withUnsafeBufferPointer { targets in
-          OrthogonalMatchingPursuit.codes(
-            dictionary: dictionary, anchorCount: pursuitAnchors, width: pursuitWidth, targets: targets,
-            targetCount: 256, k: pursuitK, threads: threads)
-        }
-      }
-      report("OMP-Synthetic", codes)
-      blackHole(codes)
-    }
+    pursue(
+      benchmark, label: "OMP-Synthetic", dictionary: dictionary, targets: targets, targetCount: 256, threads: threads)
   } setup: {
     dictionary = syntheticRows(pursuitAnchors, seed: 2)
     targets = syntheticRows(256, seed: 3)
@@ -89,17 +98,8 @@ func registerPursuitBenchmarks() {
     "OMP-SmolLM2-45000x576-k64-M512",
     configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(60), maxIterations: 3)
   ) { benchmark in
-    for _ in benchmark.scaledIterations {
-      let codes = dictionary.withUnsafeBufferPointer { dictionary in
-        targets.withUnsafeBufferPointer { targets in
-          OrthogonalMatchingPursuit.codes(
-            dictionary: dictionary, anchorCount: pursuitAnchors, width: pursuitWidth, targets: targets,
-            targetCount: 512, k: pursuitK, threads: threads)
-        }
-      }
-      report("OMP-SmolLM2", codes)
-      blackHole(codes)
-    }
+    pursue(
+      benchmark, label: "OMP-SmolLM2", dictionary: dictionary, targets: targets, targetCount: 512, threads: threads)
   } setup: {
     let rows = try smolLM2Rows()
     dictionary = Array(rows[0..<pursuitAnchors * pursuitWidth])
