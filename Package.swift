@@ -28,6 +28,9 @@ let package = Package(
     // For the release executable linked against an older glibc (scripts/package): the symbols
     // the toolchain's static libraries take from a newer one. Empty against the system's glibc.
     .target(name: "CGlibcCompatibility"),
+    // The pursuit's correlations with AVX-512 BF16 (vdpbf16ps), in assembly so that debug builds
+    // run them at full speed too; used only on processors that have the instruction.
+    .target(name: "CBFloat16Products"),
     // The file-system layer: swift-system's FilePath, Errno and FileDescriptor, plus what it
     // lacks (mmap, copy_file_range, FICLONE, fstatfs, signals), each system call wrapped once.
     .target(
@@ -43,7 +46,7 @@ let package = Package(
     // The engine and public library API.
     .target(
       name: "EmbeddingSurgery",
-      dependencies: ["CBLAS", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON"],
+      dependencies: ["CBFloat16Products", "CBLAS", "FileSystem", "SafeTensors", "Tokenization", "StrictJSON"],
       // The kernels check their buffers' counts in debug builds (and so in `swift test`).
       swiftSettings: [.define("EMBSURGERY_INTERNAL_CHECKS", .when(configuration: .debug))]
     ),

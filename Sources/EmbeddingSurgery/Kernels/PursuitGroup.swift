@@ -1,26 +1,44 @@
-import CBLAS
+import Synchronization
 
 /// One group of targets of ``OrthogonalMatchingPursuit`` pursued in lockstep: at each step one
-/// `sgemm` gives the correlations of every residual with every atom, then each unfinished target
-/// chooses its atom and refits (the targets shared out among the threads).
+/// product (``PursuitCorrelations``) gives the largest approximate |correlation| of every residual
+/// with each block of 32 atoms, then each unfinished target chooses its atom exactly and refits
+/// (the targets shared out among the threads).
 struct PursuitGroup {
   /// The buffers a group works in, allocated once for all the groups of a pursuit.
   final class Workspace: @unchecked Sendable {
     let rows: Int
-    /// `rows × anchorCount` correlations, row-major.
-    let correlations: UnsafeMutableBufferPointer<Float>
-    /// `rows × width` residuals (`Float`, the product's left operand), row-major.
-    let residuals: UnsafeMutableBufferPointer<Float>
+    /// `rows × blockCount` block maxima of the approximate correlations, row-major.
+    let maxima: UnsafeMutableBufferPointer<Float>
+    /// `sgemm`'s correlations (empty for the bfloat16 kernel).
+    let correlations: UnsafeMutableRawBufferPointer
+    /// The kernel's operands: the residuals as it reads them (see ``PursuitCorrelations/load``).
+    let operands: UnsafeMutableRawBufferPointer
+    /// `rows × width` exact residuals, row-major.
+    let residuals: UnsafeMutableBufferPointer<Double>
+    /// Each residual's slack in the bound of its correlations.
+    let slacks: UnsafeMutableBufferPointer<PursuitCorrelations.Slack>
 
-    init(rows: Int, anchorCount: Int, width: Int) {
+    init(rows: Int, products: PursuitCorrelations) {
       self.rows = rows
-      correlations = .allocate(capacity: rows * anchorCount)
-      residuals = .allocate(capacity: rows * width)
+      let paddedRows = (rows + products.rowGranularity - 1) / products.rowGranularity * products.rowGranularity
+      maxima = .allocate(capacity: max(paddedRows * products.blockCount, 1))
+      maxima.initialize(repeating: 0)
+      correlations = .allocate(byteCount: max(products.correlationBytes(rows: rows), 1), alignment: 64)
+      operands = .allocate(byteCount: products.operandBytes(rows: rows), alignment: 64)
+      operands.initializeMemory(as: UInt8.self, repeating: 0)
+      residuals = .allocate(capacity: max(rows * products.width, 1))
+      residuals.initialize(repeating: 0)
+      slacks = .allocate(capacity: max(rows, 1))
+      slacks.initialize(repeating: .init(s: 0, q: 0))
     }
 
     deinit {
+      maxima.deallocate()
       correlations.deallocate()
+      operands.deallocate()
       residuals.deallocate()
+      slacks.deallocate()
     }
   }
 
@@ -42,25 +60,23 @@ struct PursuitGroup {
     }
   }
 
-  let dictionary: UnsafePointer<Float>
-  let anchorCount: Int
-  let width: Int
+  let products: PursuitCorrelations
+  var dictionary: UnsafePointer<Float> { products.dictionary }
+  var anchorCount: Int { products.anchorCount }
+  var width: Int { products.width }
   /// The group's first target row; `count` rows of `width`.
   let targets: UnsafePointer<Float>
   let count: Int
   let k: Int
   let threads: Int
   var states: [Target] = []
-  /// `sgemm` calls made.
-  var products = 0
+  /// Correlation products made.
+  var productCount = 0
+  /// Atoms whose correlation was computed exactly to make a choice.
+  var candidateCount = 0
 
-  init(
-    dictionary: UnsafePointer<Float>, anchorCount: Int, width: Int, targets: UnsafePointer<Float>, count: Int,
-    k: Int, threads: Int
-  ) {
-    self.dictionary = dictionary
-    self.anchorCount = anchorCount
-    self.width = width
+  init(products: PursuitCorrelations, targets: UnsafePointer<Float>, count: Int, k: Int, threads: Int) {
+    self.products = products
     self.targets = targets
     self.count = count
     self.k = k
@@ -74,34 +90,45 @@ struct PursuitGroup {
   mutating func run(in workspace: Workspace) {
     precondition(workspace.rows >= count, "a workspace of \(workspace.rows) rows for \(count) targets")
     let order = self.order
+    let width = self.width
     states = (0..<count).map { target in
       let normSquared = Self.dot(targets + target * width, targets + target * width, count: width)
       return Target(order: order, normSquared: normSquared)
     }
     let residuals = workspace.residuals.baseAddress.unsafelyUnwrapped
+    let maxima = workspace.maxima.baseAddress.unsafelyUnwrapped
     let correlations = workspace.correlations.baseAddress.unsafelyUnwrapped
-    residuals.update(from: targets, count: count * width)
+    let operands = workspace.operands.baseAddress.unsafelyUnwrapped
+    for target in 0..<count {
+      for column in 0..<width { residuals[target * width + column] = Double(targets[target * width + column]) }
+      workspace.slacks[target] = products.load(residuals + target * width, row: target, into: operands)
+    }
+    let candidates = Atomic<Int>(0)
     for _ in 0..<order {
       let active = states.indices.filter { !states[$0].done }
       if active.isEmpty { break }
       // All the group's rows, finished or not: the same product whatever the threads.
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(anchorCount), Int32(width), 1, residuals,
-        Int32(width), dictionary, Int32(width), 0, correlations, Int32(anchorCount))
-      products += 1
+      products.compute(
+        rows: count, operands: operands, correlations: correlations, into: maxima, threads: threads)
+      productCount += 1
       // Each target's step is its own arithmetic: how the targets are shared out does not matter.
       let shares = min(threads, active.count)
       nonisolated(unsafe) let group = self
       nonisolated(unsafe) let residualRows = residuals
-      nonisolated(unsafe) let correlationRows = correlations
+      nonisolated(unsafe) let maximaRows = maxima
+      nonisolated(unsafe) let operandRows = operands
+      nonisolated(unsafe) let slacks = workspace.slacks
       _ = ParallelWork.map(shares, threads: threads) { share in
+        var examined = 0
         for target in active[share * active.count / shares..<(share + 1) * active.count / shares] {
-          group.advance(
-            group.states[target], target: target, correlations: correlationRows + target * group.anchorCount,
-            residual: residualRows + target * group.width)
+          examined += group.advance(
+            group.states[target], target: target, maxima: maximaRows + target * group.products.blockCount,
+            residual: residualRows + target * group.width, operands: operandRows, slack: &slacks[target])
         }
+        candidates.wrappingAdd(examined, ordering: .relaxed)
       }
     }
+    candidateCount += candidates.load(ordering: .relaxed)
   }
 
   /// Writes the group's atoms, `Float` coefficients and relative residuals into `codes` from
@@ -117,42 +144,42 @@ struct PursuitGroup {
       codes.relativeResiduals[target] = Float(relativeResidual(state, target: index, coefficients: coefficients))
       codes.targetSteps += state.atoms.count
     }
-    codes.correlationProducts += products
-    codes.correlationRows += products * count
+    codes.correlationProducts += productCount
+    codes.correlationRows += productCount * count
+    codes.exactCorrelations += candidateCount
   }
 
   /// One step of `state`'s pursuit: choose the atom with the largest |correlation| (not yet
-  /// chosen; lowest index on ties), add it to the factor, refit, and write the new residual into
-  /// `residual` (as `Float`); or end the pursuit.
+  /// chosen; lowest index on ties; see ``chooseAtom``), add it to the factor, refit, and write the
+  /// new exact residual into `residual`, its operand into `operands` and its slack into `slack`;
+  /// or end the pursuit. Returns the atoms whose correlation was computed exactly.
   func advance(
-    _ state: Target, target: Int, correlations: UnsafeMutablePointer<Float>, residual: UnsafeMutablePointer<Float>
-  ) {
-    for atom in state.atoms { correlations[Int(atom)] = 0 }
-    let (largest, best) = Self.largestMagnitude(correlations, count: anchorCount)
-    guard largest > 0, best >= 0 else {
+    _ state: Target, target: Int, maxima: UnsafePointer<Float>, residual: UnsafeMutablePointer<Double>,
+    operands: UnsafeMutableRawPointer, slack: inout PursuitCorrelations.Slack
+  ) -> Int {
+    let (choice, examined) = chooseAtom(state, maxima: maxima, residual: residual, slack: slack)
+    guard let best = choice else {
       state.done = true
-      return
+      return examined
     }
     let atom = dictionary + best * width
     guard extendFactor(state, with: atom) else {
       state.done = true
-      return
+      return examined
     }
     let row = targets + target * width
     state.atoms.append(Int32(best))
     state.projections.append(Self.dot(atom, row, count: width))
     state.coefficients = solve(state)
-    let squares = withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { values in
-      residualValues(of: row, atoms: state.atoms, coefficients: state.coefficients, into: values)
-      var squares = 0.0
-      for column in 0..<width {
-        squares += values[column] * values[column]
-        residual[column] = Float(values[column])
-      }
-      return squares
-    }
+    residualValues(
+      of: row, atoms: state.atoms, coefficients: state.coefficients,
+      into: UnsafeMutableBufferPointer(start: residual, count: width))
+    var squares = 0.0
+    for column in 0..<width { squares += residual[column] * residual[column] }
+    slack = products.load(residual, row: target, into: operands)
     let tolerance = OrthogonalMatchingPursuit.residualTolerance
     if squares <= tolerance * tolerance * state.normSquared { state.done = true }
+    return examined
   }
 
   /// t − Σ γⱼ dⱼ in `Double`, into `values` (`width` entries).
@@ -232,18 +259,20 @@ struct PursuitGroup {
     }
   }
 
-  /// Σ a[i] b[i] in `Double` (four partial sums, in a fixed order).
+  /// Σ a[i] b[i] in `Double` (eight partial sums, in a fixed order).
   @inline(__always)
   static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
-    var sums = SIMD4<Double>(repeating: 0)
+    let x = UnsafeRawPointer(a)
+    let y = UnsafeRawPointer(b)
+    var sums = SIMD8<Double>(repeating: 0)
     var index = 0
-    while index + 4 <= count {
-      let x = SIMD4<Double>(Double(a[index]), Double(a[index + 1]), Double(a[index + 2]), Double(a[index + 3]))
-      let y = SIMD4<Double>(Double(b[index]), Double(b[index + 1]), Double(b[index + 2]), Double(b[index + 3]))
-      sums += x * y
-      index += 4
+    while index + 8 <= count {
+      sums +=
+        SIMD8<Double>(x.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
+        * SIMD8<Double>(y.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
+      index += 8
     }
-    var sum = (sums[0] + sums[1]) + (sums[2] + sums[3])
+    var sum = total(sums)
     while index < count {
       sum += Double(a[index]) * Double(b[index])
       index += 1
@@ -251,41 +280,9 @@ struct PursuitGroup {
     return sum
   }
 
-  /// The largest |values[i]| and its lowest index (value 0 and index -1 when all are zero or NaN).
+  /// The sum of the eight lanes, in a fixed order.
   @inline(__always)
-  static func largestMagnitude(_ values: UnsafeMutablePointer<Float>, count: Int) -> (Float, Int) {
-    let vectorCount = count & ~7
-    let source = UnsafeRawPointer(values)
-    var best = SIMD8<Float>(repeating: 0)
-    var bestIndex = SIMD8<Int32>(repeating: -1)
-    var lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-    var index = 0
-    while index < vectorCount {
-      let bits = unsafeBitCast(
-        source.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self), to: SIMD8<UInt32>.self)
-      let value = unsafeBitCast(bits & 0x7FFF_FFFF, to: SIMD8<Float>.self)
-      let larger = value .> best
-      best.replace(with: value, where: larger)
-      bestIndex.replace(with: lanes, where: larger)
-      lanes &+= 8
-      index += 8
-    }
-    var value: Float = 0
-    var position = -1
-    for lane in 0..<8 where bestIndex[lane] >= 0 {
-      if best[lane] > value || (best[lane] == value && Int(bestIndex[lane]) < position) {
-        value = best[lane]
-        position = Int(bestIndex[lane])
-      }
-    }
-    while index < count {
-      let magnitude = abs(values[index])
-      if magnitude > value {
-        value = magnitude
-        position = index
-      }
-      index += 1
-    }
-    return (value, position)
+  static func total(_ sums: SIMD8<Double>) -> Double {
+    ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
   }
 }

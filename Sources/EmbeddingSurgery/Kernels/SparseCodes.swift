@@ -16,11 +16,14 @@ public struct SparseCodes: Sendable {
   /// `Double` from the `Float` coefficients.
   public var relativeResiduals: [Float]
 
-  /// The pursuit's work, for the benchmarks and the documentation: its `sgemm` calls, the rows they
-  /// computed (each N correlations, 2·N·D flops), and the atoms chosen (the rows that were needed).
+  /// The pursuit's work, for the benchmarks and the documentation: its correlation products, the
+  /// rows they computed (each N correlations, 2·N·D flops), the atoms chosen (the rows that were
+  /// needed), and the correlations computed exactly to make those choices (the candidates the
+  /// products' error bounds left).
   public var correlationProducts = 0
   public var correlationRows = 0
   public var targetSteps = 0
+  public var exactCorrelations = 0
 
   /// The number of targets.
   public var targetCount: Int { relativeResiduals.count }

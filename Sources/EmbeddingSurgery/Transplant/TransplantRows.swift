@@ -93,7 +93,10 @@ public struct TransplantRows: RowSource {
       if index > 0, donorHead == nil, let embeddingCodes {
         codes = embeddingCodes
       } else {
-        codes = pursue(index == 0 ? donorEmbedding : donorHead ?? donorEmbedding, threads: min(threads, self.threads))
+        // The pursuit gets all the threads asked for, even while the unchanged files are still
+        // being copied (which `threads` leaves a core to): it runs for tens of seconds, the copy
+        // beside it for a few.
+        codes = pursue(index == 0 ? donorEmbedding : donorHead ?? donorEmbedding, threads: self.threads)
       }
       if index == 0 {
         embeddingCodes = codes
