@@ -1,10 +1,24 @@
 #include "CBFloat16Products.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 bool cbf16_supported(void) {
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("avx512bf16");
+  // cpuid and xgetbv directly (not __builtin_cpu_supports, whose feature table the packaged
+  // executable's older libgcc lays out differently): AVX-512 F and VL (leaf 7.0 EBX bits 16, 31),
+  // BF16 (leaf 7.1 EAX bit 5), and the OS saving the opmask and ZMM registers (XCR0 bits 1, 2, 5-7).
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27))) return false;  // OSXSAVE
+  unsigned xcr0_low, xcr0_high;
+  __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+  if ((xcr0_low & 0xE6) != 0xE6) return false;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  if (!(ebx & (1u << 16)) || !(ebx & (1u << 31))) return false;
+  unsigned leaves = eax;
+  if (leaves < 1 || !__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return false;
+  return (eax & (1u << 5)) != 0;
 #else
   return false;
 #endif

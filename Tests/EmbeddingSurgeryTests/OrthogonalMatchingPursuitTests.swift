@@ -37,6 +37,16 @@ import Testing
   /// this project's CI machines are).
   static let kernels = OrthogonalMatchingPursuit.CorrelationKernel.allCases.filter(\.isAvailable)
 
+  /// The bfloat16 kernel is there exactly where the kernel (Linux's /proc/cpuinfo) reports
+  /// AVX-512 F, VL and BF16, and it is then the fastest.
+  @Test func theBFloat16KernelIsFoundWhereTheProcessorHasIt() throws {
+    let cpu = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+    let flags = Set(cpu.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? [])
+    let has = ["avx512f", "avx512vl", "avx512_bf16"].allSatisfy { flags.contains(Substring($0)) }
+    #expect(OrthogonalMatchingPursuit.CorrelationKernel.bfloat16.isAvailable == has)
+    #expect(OrthogonalMatchingPursuit.CorrelationKernel.fastest == (has ? .bfloat16 : .sgemm))
+  }
+
   @Test(arguments: kernels)
   func matchesTheNumpyReference(kernel: OrthogonalMatchingPursuit.CorrelationKernel) throws {
     let anchors = 300

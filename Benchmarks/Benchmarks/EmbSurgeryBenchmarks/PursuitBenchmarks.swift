@@ -51,9 +51,10 @@ func report(_ name: String, _ codes: SparseCodes) {
   let residual = codes.relativeResiduals.reduce(0, +) / Float(max(1, codes.targetCount))
   FileHandle.standardError.write(
     Data(
-      ("\(name): \(codes.targetCount) targets, \(codes.correlationProducts) sgemm calls computing "
-        + "\(codes.correlationRows) rows of correlations for \(codes.targetSteps) atoms chosen, "
-        + "mean relative residual \(residual)\n").utf8))
+      ("\(name): \(codes.targetCount) targets, \(codes.correlationProducts) products "
+        + "(\(OrthogonalMatchingPursuit.CorrelationKernel.fastest.rawValue)) computing \(codes.correlationRows) "
+        + "rows of correlations for \(codes.targetSteps) atoms chosen, \(codes.exactCorrelations) correlations "
+        + "computed exactly to choose them, mean relative residual \(residual)\n").utf8))
 }
 
 /// Runs the pursuit of `targetCount` targets over the dictionary once per scaled iteration and

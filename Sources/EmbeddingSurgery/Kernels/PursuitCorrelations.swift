@@ -83,7 +83,8 @@ final class PursuitCorrelations: @unchecked Sendable {
       for atom in 0..<anchorCount {
         var squares = 0.0
         for column in 0..<width { squares += Double(dictionary[atom * width + column]).squared }
-        blockNorms[atom / blockAtoms] = Self.larger(blockNorms[atom / blockAtoms], Self.roundedUp(squares.squareRoot()))
+        let norm = Self.roundedUp(squares.squareRoot())
+        blockNorms[atom / blockAtoms] = Self.larger(blockNorms[atom / blockAtoms], norm)
       }
     }
     if roundingNorms.allSatisfy({ $0 == 0 }) {
@@ -194,9 +195,9 @@ final class PursuitCorrelations: @unchecked Sendable {
       guard let packed = packed?.baseAddress else { return }
       let tiles = (rows + rowGranularity - 1) / rowGranularity
       let blocks = blockCount
-      // Pieces of 64 blocks (2,048 atoms) share the threads; each block's maxima are the same
-      // arithmetic whichever thread computes them.
-      let pieceBlocks = 64
+      // Pieces of 16 blocks (512 atoms, about 90 of them here) share the threads evenly; each
+      // block's maxima are the same arithmetic whichever thread computes them.
+      let pieceBlocks = 16
       let pieces = (blocks + pieceBlocks - 1) / pieceBlocks
       let pairs = Int64(self.pairs)
       nonisolated(unsafe) let operands = operands.assumingMemoryBound(to: UInt32.self)
