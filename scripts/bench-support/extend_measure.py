@@ -10,6 +10,9 @@
   extend_measure.py bpb HELDOUT LINES DIR...       zero-shot bits per byte of the first LINES
       held-out lines under each model (transformers, CPU): each line after `<|endoftext|>`, summed
       -log2 p of all its tokens over all its UTF-8 bytes
+  extend_measure.py ideal HELDOUT LINES BASE EXTENDED
+      where EXTENDED loses bits per byte against BASE, split by positions whose token is new or
+      old, against a lower bound no rows of the new tokens can beat (see `ideal`)
 """
 
 import glob
@@ -103,6 +106,99 @@ def bits_per_byte(heldout, count, folders):
     print(json.dumps(result))
 
 
+def ideal(heldout, count, base, extended):
+    """Where EXTENDED (BASE plus new merges and new tokens, the old rows unchanged) loses bits per
+    byte against BASE on the first `count` held-out lines, and what an ideal model would cost: one
+    that reads each new token as well as the old pieces it replaces (its prediction after a new
+    token is BASE's after those pieces) and gives each new token its pieces' chain probability.
+
+    The new tokenizer encodes a line as the old one did and then merges: each new-tokenizer token
+    covers a run of old tokens, starting at old position i. There the ideal model's distribution is
+    BASE's at position i over the old tokens, which the unchanged old rows keep whole, plus the mass
+    of the new tokens: a new token t whose old pieces p1..pn have chain probability
+    P(t) = p(p1) p(p2 | p1) ... gets logit log P(t), and then every probability is divided by
+    1 + Σ_t P(t) ≥ 1 + P(t*) for the token t* that occurs. So the ideal model's token costs at
+    least -log2 P(t*) + log2(1 + P(t*)) bits when it is new, and at least -log2 p(v) (BASE's
+    probability of the old token v at position i) when it is old: `ideal_*` sum those.
+
+    Prints, in bits per byte: `original` (BASE); `ideal_new` and `ideal_old`, the bound's bits at
+    the positions whose token is new / old (their sum is the bound); `actual_new` and `actual_old`,
+    EXTENDED's bits there; and `output_only_new` and `output_only_old`, the bits of EXTENDED's head
+    applied to BASE's own final hidden states at position i (the new rows as outputs, read
+    perfectly as inputs): what the output side alone costs."""
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import AutoModelForCausalLM
+
+    torch.set_grad_enabled(False)
+    lines = [line for line in open(heldout, encoding="utf-8").read().split("\n") if line][:count]
+    size = sum(len(line.encode()) for line in lines)
+    old_tokenizer = Tokenizer.from_file(base + "/tokenizer.json")
+    new_tokenizer = Tokenizer.from_file(extended + "/tokenizer.json")
+    old_size = old_tokenizer.get_vocab_size(with_added_tokens=True)
+    base_model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32).eval()
+    extended_model = AutoModelForCausalLM.from_pretrained(extended, dtype=torch.float32).eval()
+    head = extended_model.get_output_embeddings().weight
+    context = old_tokenizer.token_to_id("<|endoftext|>")
+    bits = dict.fromkeys(
+        ["original", "ideal_new", "ideal_old", "actual_new", "actual_old", "output_only_new", "output_only_old"], 0.0)
+    positions = {"new": 0, "old": 0}
+
+    def log2_softmax(logits):
+        return torch.log_softmax(logits.double(), dim=-1) / math.log(2)
+
+    for line in lines:
+        old = old_tokenizer.encode(line, add_special_tokens=False)
+        new = new_tokenizer.encode(line, add_special_tokens=False)
+        run = base_model(input_ids=torch.tensor([[context] + old.ids]), output_hidden_states=True)
+        base_logp = log2_softmax(run.logits[0])
+        # transformers returns the last hidden states after the final norm: what the head reads.
+        output_only = log2_softmax(run.hidden_states[-1][0] @ head.T)
+        extended_logp = log2_softmax(extended_model(input_ids=torch.tensor([[context] + new.ids])).logits[0])
+        old_bits = [-base_logp[i, token].item() for i, token in enumerate(old.ids)]
+        bits["original"] += sum(old_bits)
+        old_ends = byte_ends(old.tokens)
+        cursor = 0
+        for position, (token, end) in enumerate(zip(new.ids, byte_ends(new.tokens))):
+            first = cursor
+            while cursor < len(old.ids) and old_ends[cursor] <= end:
+                cursor += 1
+            assert cursor > first and old_ends[cursor - 1] == end, (line, old.tokens, new.tokens)
+            kind = "new" if token >= old_size else "old"
+            positions[kind] += 1
+            if kind == "new":
+                chain = sum(old_bits[first:cursor])
+                bits["ideal_new"] += chain + math.log2(1 + 2.0 ** -chain)
+            else:
+                bits["ideal_old"] += -base_logp[first, token].item()
+            bits["actual_" + kind] += -extended_logp[position, token].item()
+            bits["output_only_" + kind] += -output_only[first, token].item()
+        assert cursor == len(old.ids), (line, old.ids, new.ids)
+    result = {key: value / size for key, value in bits.items()}
+    result["ideal"] = result["ideal_new"] + result["ideal_old"]
+    result["actual"] = result["actual_new"] + result["actual_old"]
+    result.update(bytes=size, new_token_positions=positions["new"], old_token_positions=positions["old"])
+    print(json.dumps(result))
+
+
+def byte_ends(tokens):
+    """The byte offset where each byte-level BPE token ends (GPT-2's alphabet: a printable byte
+    stands for itself, the others for 256 + their rank)."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(
+        range(ord("®"), ord("ÿ") + 1))
+    alphabet = {chr(b): b for b in printable}
+    extra = 0
+    for b in range(256):
+        if b not in printable:
+            alphabet[chr(256 + extra)] = b
+            extra += 1
+    ends, total = [], 0
+    for token in tokens:
+        total += len(token) if all(character in alphabet for character in token) else len(token.encode())
+        ends.append(total)
+    return ends
+
+
 command = sys.argv[1]
 if command == "corpus":
     corpus(*sys.argv[2:5])
@@ -112,5 +208,7 @@ elif command == "compression":
     compression(sys.argv[2], sys.argv[3:])
 elif command == "bpb":
     bits_per_byte(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
+elif command == "ideal":
+    ideal(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
 else:
     sys.exit("unknown command " + command)
