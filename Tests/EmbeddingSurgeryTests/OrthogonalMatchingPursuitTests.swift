@@ -190,6 +190,60 @@ import Testing
     #expect(codes.exactCorrelations > 0 && codes.exactCorrelations <= codes.targetSteps * 3 * 32)
   }
 
+  /// Rows and targets whose magnitudes span 2⁻¹⁴⁰ to 2⁹⁰ (products that underflow to zero, that
+  /// bfloat16 flushes, and that overflow `Float`), a NaN row, a zero row and an exact copy: both
+  /// kernels give the same bytes, the NaN row is never chosen, and each target's first atom is the
+  /// one with the largest |correlation| computed in `Double` by brute force.
+  @Test func extremeMagnitudesGiveTheExactChoices() {
+    let anchors = 257
+    let width = 40
+    var generator = SeededGenerator(seed: 41)
+    var dictionary = (0..<anchors * width).map { _ in Float(generator.nextNormal()) }
+    for row in 0..<anchors {
+      let exponent = [-140, -126, -100, -60, -20, 0, 0, 0, 20, 60, 90][row % 11]
+      for column in 0..<width {
+        dictionary[row * width + column] *= Float(sign: .plus, exponent: exponent, significand: 1)
+      }
+    }
+    for column in 0..<width {
+      dictionary[7 * width + column] = .nan
+      dictionary[8 * width + column] = 0
+      dictionary[200 * width + column] = dictionary[9 * width + column]
+    }
+    var targets = [Float](repeating: 0, count: 30 * width)
+    for target in 0..<30 {
+      let exponent = [-100, -40, 0, 30, 60][target % 5]
+      for column in 0..<width {
+        targets[target * width + column] =
+          Float(generator.nextNormal()) * Float(sign: .plus, exponent: exponent, significand: 1)
+      }
+    }
+    let results = Self.kernels.map { kernel in
+      Self.codes(dictionary, anchors: anchors, width: width, targets, k: 6, threads: 2, kernel: kernel)
+    }
+    for codes in results {
+      #expect(!codes.atoms.contains(7))
+      #expect(
+        codes.atoms == results[0].atoms
+          && codes.coefficients.map(\.bitPattern) == results[0].coefficients.map(\.bitPattern))
+      for target in 0..<30 {
+        var best = 0.0
+        var expected: Int32 = -1
+        for atom in 0..<anchors {
+          var sum = 0.0
+          for column in 0..<width {
+            sum += Double(dictionary[atom * width + column]) * Double(targets[target * width + column])
+          }
+          if abs(sum) > best {
+            best = abs(sum)
+            expected = Int32(atom)
+          }
+        }
+        #expect(codes.atoms(of: target).first == expected, "target \(target)")
+      }
+    }
+  }
+
   @Test func theBudgetBoundsTheMemory() {
     // Gemma-3-270M given SmolLM2: 46,148 anchors of 576, 3,004 targets, k 64.
     typealias Plan = OrthogonalMatchingPursuit.Plan
