@@ -196,7 +196,7 @@ import Testing
   /// one with the largest |correlation| computed in `Double` by brute force.
   @Test func extremeMagnitudesGiveTheExactChoices() {
     let anchors = 257
-    let width = 40
+    let width = 41  // odd: the last bfloat16 pair is half padding
     var generator = SeededGenerator(seed: 41)
     var dictionary = (0..<anchors * width).map { _ in Float(generator.nextNormal()) }
     for row in 0..<anchors {
