@@ -1,6 +1,6 @@
 extension PursuitGroup {
   /// The atom not yet chosen by `state` with the largest |dⱼ · r|, r the exact residual and the
-  /// product computed in `Double` (``dot(_:_:count:)-(UnsafePointer<Float>,UnsafePointer<Double>,_)``);
+  /// product computed in `Double` (``dot(_:_:count:)``);
   /// the lowest index on ties; nil when that largest is zero. Also returns how many correlations
   /// were computed exactly.
   ///
@@ -40,27 +40,6 @@ extension PursuitGroup {
       for atom in (Int(block) * blockAtoms)..<min(anchorCount, (Int(block) + 1) * blockAtoms) { examine(atom) }
     }
     return (choice, examined)
-  }
-
-  /// Σ a[i] b[i] in `Double` (eight partial sums, in a fixed order).
-  @inline(__always)
-  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Double>, count: Int) -> Double {
-    let x = UnsafeRawPointer(a)
-    let y = UnsafeRawPointer(b)
-    var sums = SIMD8<Double>(repeating: 0)
-    var index = 0
-    while index + 8 <= count {
-      sums +=
-        SIMD8<Double>(x.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
-        * y.loadUnaligned(fromByteOffset: index * 8, as: SIMD8<Double>.self)
-      index += 8
-    }
-    var sum = PursuitGroup.total(sums)
-    while index < count {
-      sum += Double(a[index]) * b[index]
-      index += 1
-    }
-    return sum
   }
 }
 

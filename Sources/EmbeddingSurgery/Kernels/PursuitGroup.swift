@@ -259,22 +259,23 @@ struct PursuitGroup {
     }
   }
 
-  /// Σ a[i] b[i] in `Double` (eight partial sums, in a fixed order).
+  /// Σ a[i] b[i] in `Double` (eight partial sums, in a fixed order), b `Float` or `Double`.
   @inline(__always)
-  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+  static func dot<Operand: WideningOperand>(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Operand>, count: Int
+  ) -> Double {
     let x = UnsafeRawPointer(a)
     let y = UnsafeRawPointer(b)
     var sums = SIMD8<Double>(repeating: 0)
     var index = 0
     while index + 8 <= count {
       sums +=
-        SIMD8<Double>(x.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
-        * SIMD8<Double>(y.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
+        SIMD8<Double>(x.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)) * Operand.eight(y, at: index)
       index += 8
     }
     var sum = total(sums)
     while index < count {
-      sum += Double(a[index]) * Double(b[index])
+      sum += Double(a[index]) * b[index].widened
       index += 1
     }
     return sum
@@ -285,4 +286,28 @@ struct PursuitGroup {
   static func total(_ sums: SIMD8<Double>) -> Double {
     ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
   }
+}
+
+/// An operand of ``PursuitGroup/dot(_:_:count:)``: `Float` (rows) or `Double` (exact residuals),
+/// read as `Double`.
+protocol WideningOperand {
+  /// Elements `index ..< index + 8` of the buffer at `base`.
+  static func eight(_ base: UnsafeRawPointer, at index: Int) -> SIMD8<Double>
+  var widened: Double { get }
+}
+
+extension Float: WideningOperand {
+  @inline(__always)
+  static func eight(_ base: UnsafeRawPointer, at index: Int) -> SIMD8<Double> {
+    SIMD8<Double>(base.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
+  }
+  var widened: Double { Double(self) }
+}
+
+extension Double: WideningOperand {
+  @inline(__always)
+  static func eight(_ base: UnsafeRawPointer, at index: Int) -> SIMD8<Double> {
+    base.loadUnaligned(fromByteOffset: index * 8, as: SIMD8<Double>.self)
+  }
+  var widened: Double { self }
 }
