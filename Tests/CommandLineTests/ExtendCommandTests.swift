@@ -221,6 +221,9 @@ import Testing
     #expect(checked["undecoded"]?.elements?.isEmpty == true, "\(summary)")
     #expect(checked["old_ids_moved"]?.elements?.isEmpty == true, "\(summary)")
     #expect(checked["new_vocab_size"]?.number?.int == report["rows_after"]?.number?.int)
+    // The report's new ids are the tokens the written vocabulary gained, as `tokenizers` reads it.
+    #expect(report["new_ids"] == checked["new_ids"], "\(summary)")
+    #expect(report["new_ids"]?.elements?.count == Set(newIDs).count)
     for name in tensors {
       #expect(checked["rows"]?[name]?["old_equal"] == .bool(true), "\(name): \(summary)")
       #expect(checked["rows"]?[name]?["bad_new"]?.elements?.isEmpty == true, "\(name): \(summary)")

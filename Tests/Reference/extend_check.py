@@ -8,6 +8,7 @@ Request (JSON file, argv[1]): {"original": DIR, "extended": DIR, "corpus": [text
   longer: texts (corpus and others) that got more tokens than before;
   undecoded: texts whose decoding changed (decode(new ids) != decode(old ids));
   old_ids_moved: tokens of the original vocabulary whose id changed;
+  new_ids: the ids of the tokens the extended vocabulary has and the original lacks, ascending;
   words_not_single: --words strings that are not one token inside "Of<word>.";
   rows: for each tensor of "tensors", whether its old rows are unchanged and the new tokens
     whose rows are not the mean of their old pieces' rows (nearest);
@@ -42,6 +43,7 @@ old_vocab = old.get_vocab(with_added_tokens=True)
 new_vocab = new.get_vocab(with_added_tokens=True)
 result["old_ids_moved"] = [t for t, i in old_vocab.items() if new_vocab.get(t) != i]
 result["new_vocab_size"] = new.get_vocab_size(with_added_tokens=True)
+result["new_ids"] = sorted(i for t, i in new_vocab.items() if t not in old_vocab)
 for word in request.get("words", []):
     # Inside ordinary text, one token decodes to the whole word.
     context = new.encode("Of" + word + ".", add_special_tokens=False).ids

@@ -258,7 +258,9 @@ def extend(
     list of paths; each non-empty line is a text, or a ``.jsonl`` file of ``{"text": ...}``
     objects) and the strings `texts` (any iterable, streamed to the command's standard input as
     it yields them). ``report.merges`` lists the
-    new merges and their token ids; ``report.corpus`` the corpus's tokens before and after.
+    new merges and their token ids; ``report.new_ids`` the new tokens' ids (the rows to train,
+    for PEFT's ``trainable_token_indices``); ``report.corpus`` the corpus's tokens before and
+    after.
     `init` is ``nearest`` (the command's default: the mean of the token's old pieces),
     ``mean``, ``random``, ``zeros`` or ``mvn``. `None` leaves an option at the command's
     default. The other arguments are the command's options of the same names

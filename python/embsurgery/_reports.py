@@ -685,6 +685,10 @@ class ExtendReport:
     """Rows after."""
     merges: list[ExtendMerge]
     """The new merges, lowest priority first after the old ones."""
+    new_ids: list[int]
+    """The ids of the new tokens, ascending (without padding rows): the rows to train, for PEFT's
+    trainable_token_indices.
+    """
     skipped: list[ExtendSkipped]
     """The --words strings skipped."""
     corpus: ExtendCorpus

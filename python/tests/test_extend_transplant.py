@@ -44,6 +44,7 @@ def test_extend_learns_merges_from_a_corpus(tmp_path: Path, documents: list[Any]
     assert [merge.count for merge in report.merges] == sorted((merge.count for merge in report.merges), reverse=True)
     new_ids = sorted({merge.id for merge in report.merges if merge.id >= report.rows_before})
     assert report.rows_before == 320 and new_ids == list(range(320, report.rows_after))
+    assert report.new_ids == new_ids
     assert report.resized == TENSORS and report.skipped == []
 
     # The output's tokenizer has the merges at the reported ids and encodes the corpus as reported.

@@ -20,6 +20,9 @@ public struct ExtendReport: SurgeryReport, Sendable, Equatable, Encodable {
   /// The new tokens in id order, with the old pieces their rows are made from (`nearest`).
   public var newTokens: [Token]
   public var pieces: [[Int]]
+  /// The ids of the new tokens, ascending (padding rows are not tokens): the rows a short
+  /// training should update (PEFT's `trainable_token_indices`).
+  public var newIDs: [Int] { newTokens.map(\.id) }
   /// The `--words` strings skipped.
   public var skipped: [SkippedWord]
   /// The corpus: texts, UTF-8 bytes, tokens before and after.
@@ -39,7 +42,9 @@ public struct ExtendReport: SurgeryReport, Sendable, Equatable, Encodable {
   private enum CodingKeys: String, CodingKey {
     case rowsBefore = "rows_before"
     case rowsAfter = "rows_after"
-    case merges, skipped, corpus, resized, output, written
+    case merges
+    case newIDs = "new_ids"
+    case skipped, corpus, resized, output, written
     case notes
   }
 
@@ -65,6 +70,7 @@ public struct ExtendReport: SurgeryReport, Sendable, Equatable, Encodable {
       try entry.encode(merge.token.id, forKey: .id)
       try entry.encode(merge.count, forKey: .count)
     }
+    try container.encode(newIDs, forKey: .newIDs)
     try container.encode(skipped, forKey: .skipped)
     var corpus = container.nestedContainer(keyedBy: CorpusKeys.self, forKey: .corpus)
     try corpus.encode(corpusTexts, forKey: .texts)
