@@ -285,6 +285,48 @@ import Testing
     #expect(answer["ids"]?.elements?.contains(.number(JSONNumber(firstNew))) == true, "\(JSONWriter.string(answer))")
   }
 
+  /// The report's `new_ids` are what PEFT needs to train the new rows: one step of
+  /// `TrainableTokensConfig(token_indices: new_ids)` on the extended SmolLM2 (tied) changes exactly
+  /// those rows of the embedding, the tied head with them, and no old row.
+  @Test func newIDsTrainWithPEFT() throws {
+    let scratch = try ScratchDirectory()
+    let (model, _) = try Self.makeModel("smollm2", in: scratch)
+    let texts = try Self.corpusTexts()
+    let corpus = scratch.path("corpus.txt")
+    try Data((texts.joined(separator: "\n") + "\n").utf8).write(to: corpus)
+    let output = scratch.path("out")
+    let report = try Self.extend([model.path, "--corpus", corpus.path, "--add", "30", "--output", output.path])
+    let newIDs = try #require(report["new_ids"]?.elements)
+    #expect(newIDs.count == 30)
+    let script = """
+      import json, sys, torch
+      from peft import TrainableTokensConfig, get_peft_model
+      from transformers import AutoModelForCausalLM, AutoTokenizer
+      new_ids = json.loads(sys.argv[2])
+      model = AutoModelForCausalLM.from_pretrained(sys.argv[1], dtype=torch.float32)
+      before = model.get_input_embeddings().weight.detach().clone()
+      tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
+      peft_model = get_peft_model(model, TrainableTokensConfig(target_modules=["embed_tokens"], token_indices=new_ids))
+      optimizer = torch.optim.Adam([p for p in peft_model.parameters() if p.requires_grad], lr=1e-2)
+      ids = torch.tensor([tokenizer(sys.argv[3])["input_ids"]])
+      peft_model(input_ids=ids, labels=ids).loss.backward()
+      optimizer.step()
+      merged = peft_model.merge_and_unload()
+      after = merged.get_input_embeddings().weight.detach()
+      head = merged.get_output_embeddings().weight.detach()
+      print(json.dumps({"changed": (after != before).any(dim=1).nonzero().flatten().tolist(),
+          "head_equal": bool(torch.equal(head, after)), "text_uses_new": any(i in new_ids for i in ids[0].tolist())}))
+      """
+    let answer = try JSONParser.parse(
+      Array(
+        try TestEnvironment.runPython(
+          script, arguments: [output.path, JSONWriter.string(.array(newIDs)), texts.prefix(20).joined(separator: " ")]))
+    )
+    #expect(answer["changed"]?.elements == newIDs, "\(JSONWriter.string(answer))")
+    #expect(answer["head_equal"] == .bool(true))
+    #expect(answer["text_uses_new"] == .bool(true))
+  }
+
   /// --words: each word becomes one token inside ordinary text (intermediates added); a string
   /// the pre-tokenizer splits, or one that is already a token, is skipped with its reason.
   @Test(arguments: ["smollm2", "spm"])
