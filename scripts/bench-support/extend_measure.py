@@ -13,6 +13,11 @@
   extend_measure.py ideal HELDOUT LINES BASE EXTENDED
       where EXTENDED loses bits per byte against BASE, split by positions whose token is new or
       old, against a lower bound no rows of the new tokens can beat (see `ideal`)
+  extend_measure.py tuned HELDOUT LINES TRAIN STEPS new|all BASE MODEL...
+      bits per byte of the first LINES held-out lines under each MODEL after STEPS (a
+      comma-separated list, e.g. 0,50,100) steps of training embedding rows only, with PEFT, on
+      random lines of TRAIN: the rows of the tokens BASE lacks (new) or every row (all; BASE
+      itself with all is the control); see `tuned`
 """
 
 import glob
@@ -78,31 +83,107 @@ def bits_per_byte(heldout, count, folders):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.set_grad_enabled(False)
-    lines = [line for line in open(heldout, encoding="utf-8").read().split("\n") if line][:count]
+    lines = held_out_lines(heldout, count)
     size = sum(len(line.encode()) for line in lines)
     result = {}
     for folder in folders:
         tokenizer = AutoTokenizer.from_pretrained(folder)
         model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
-        context = tokenizer.convert_tokens_to_ids("<|endoftext|>")
-        sequences = [[context] + tokenizer(line, add_special_tokens=False)["input_ids"] for line in lines]
-        bits = 0.0
-        # Batches of similar lengths, padded on the right (the padding is masked and not scored).
-        order = sorted(range(len(sequences)), key=lambda index: len(sequences[index]))
-        for start in range(0, len(order), 16):
-            batch = [sequences[index] for index in order[start : start + 16]]
-            width = max(len(ids) for ids in batch)
-            ids = torch.zeros((len(batch), width), dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, sequence in enumerate(batch):
-                ids[row, : len(sequence)] = torch.tensor(sequence)
-                mask[row, : len(sequence)] = 1
-            logp = torch.log_softmax(model(input_ids=ids, attention_mask=mask).logits.double(), dim=-1)
-            for row, sequence in enumerate(batch):
-                scored = logp[row, torch.arange(len(sequence) - 1), torch.tensor(sequence[1:])]
-                bits -= scored.sum().item() / math.log(2)
+        sequences = line_sequences(tokenizer, lines)
+        bits = summed_bits(model, sequences)
         tokens = sum(len(sequence) - 1 for sequence in sequences)
         result[folder] = {"bits_per_byte": bits / size, "bytes": size, "tokens": tokens}
+    print(json.dumps(result))
+
+
+def held_out_lines(path, count=None):
+    """The first `count` non-empty lines of `path` (all of them for `None`)."""
+    return [line for line in open(path, encoding="utf-8").read().split("\n") if line][:count]
+
+
+def line_sequences(tokenizer, lines, limit=None):
+    """Each line's ids after `<|endoftext|>` (at most `limit` ids in all)."""
+    context = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    return [([context] + tokenizer(line, add_special_tokens=False)["input_ids"])[:limit] for line in lines]
+
+
+def summed_bits(model, sequences, batch_size=16):
+    """-log2 p of every id but the first of every sequence, summed (a tensor with a gradient when
+    gradients are enabled). Batches of similar lengths, padded on the right (the padding is masked
+    and not scored)."""
+    import torch
+
+    bits = 0.0
+    order = sorted(range(len(sequences)), key=lambda index: len(sequences[index]))
+    for start in range(0, len(order), batch_size):
+        batch = [sequences[index] for index in order[start : start + batch_size]]
+        width = max(len(ids) for ids in batch)
+        ids = torch.zeros((len(batch), width), dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, sequence in enumerate(batch):
+            ids[row, : len(sequence)] = torch.tensor(sequence)
+            mask[row, : len(sequence)] = 1
+        logits = model(input_ids=ids, attention_mask=mask).logits
+        logp = torch.log_softmax(logits if torch.is_grad_enabled() else logits.double(), dim=-1)
+        scored = logp[:, :-1].gather(-1, ids[:, 1:, None])[..., 0] * mask[:, 1:]
+        bits = bits - scored.sum() / math.log(2)
+    return bits if torch.is_grad_enabled() else float(bits)
+
+
+def tuned(heldout, count, train_path, steps, rows_trained, base, folders):
+    """Bits per byte of the first `count` held-out lines under each model of `folders` after a
+    short training of embedding rows only, the rest of the model frozen, with PEFT's
+    `TrainableTokensConfig` as a user would (a tied head trains with them). `rows_trained` is `new`
+    (the rows of the tokens BASE's vocabulary lacks: `extend --json`'s `new_ids`) or `all` (every
+    row; BASE itself with `all` is the control: what the same text and steps give the original).
+    Each step: 8 random lines of `train_path` (seed 0, the same lines for every model), each after
+    `<|endoftext|>`, cut to 128 ids; the mean -log p per predicted token; Adam, learning rate
+    1e-3, float32, CPU. `steps` is a comma-separated list of step counts, each measured (0: before
+    training). Prints {folder: {"trained_rows", "bits_per_byte": {step: value}, "seconds": {step:
+    training seconds so far}}}."""
+    import torch
+    from peft import TrainableTokensConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    checkpoints = sorted({int(step) for step in steps.split(",")})
+    lines = held_out_lines(heldout, count)
+    size = sum(len(line.encode()) for line in lines)
+    training = held_out_lines(train_path)
+    base_vocabulary = AutoTokenizer.from_pretrained(base).get_vocab()
+    result = {}
+    for folder in folders:
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+        rows = model.get_input_embeddings().weight.shape[0]
+        if rows_trained == "all":
+            trained = list(range(rows))
+        else:
+            trained = sorted(i for token, i in tokenizer.get_vocab().items() if token not in base_vocabulary)
+            assert trained, f"{folder} has no tokens that {base} lacks"
+        config = TrainableTokensConfig(target_modules=["embed_tokens"], token_indices=trained)
+        model = get_peft_model(model, config)
+        optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+        sequences = line_sequences(tokenizer, lines)
+        generator = random.Random(0)
+        measured, seconds, elapsed = {}, {}, 0.0
+        for step in range(checkpoints[-1] + 1):
+            if step in checkpoints:
+                model.eval()
+                with torch.no_grad():
+                    measured[step] = summed_bits(model, sequences) / size
+                seconds[step] = elapsed
+                model.train()
+            if step == checkpoints[-1]:
+                break
+            start = time.perf_counter()
+            batch = line_sequences(tokenizer, generator.sample(training, 8), limit=128)
+            with torch.enable_grad():
+                loss = summed_bits(model, batch, batch_size=8) * math.log(2) / sum(len(ids) - 1 for ids in batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            elapsed += time.perf_counter() - start
+        result[folder] = {"trained_rows": len(trained), "bits_per_byte": measured, "seconds": seconds}
     print(json.dumps(result))
 
 
@@ -131,7 +212,7 @@ def ideal(heldout, count, base, extended):
     from transformers import AutoModelForCausalLM
 
     torch.set_grad_enabled(False)
-    lines = [line for line in open(heldout, encoding="utf-8").read().split("\n") if line][:count]
+    lines = held_out_lines(heldout, count)
     size = sum(len(line.encode()) for line in lines)
     old_tokenizer = Tokenizer.from_file(base + "/tokenizer.json")
     new_tokenizer = Tokenizer.from_file(extended + "/tokenizer.json")
@@ -210,5 +291,7 @@ elif command == "bpb":
     bits_per_byte(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
 elif command == "ideal":
     ideal(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
+elif command == "tuned":
+    tuned(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8:])
 else:
     sys.exit("unknown command " + command)
