@@ -20,6 +20,13 @@ import Testing
     return texts.filter { !$0.contains("\n") && !$0.contains("\r") }
   }
 
+  /// `texts` written one a line to `corpus.txt` in `scratch`, as `--corpus` reads them.
+  static func corpusFile(_ texts: [String], in scratch: ScratchDirectory) throws -> URL {
+    let corpus = scratch.path("corpus.txt")
+    try Data((texts.joined(separator: "\n") + "\n").utf8).write(to: corpus)
+    return corpus
+  }
+
   /// Texts outside the corpus: other scripts, code, control characters, emoji, random scalars.
   static func otherTexts() -> [String] {
     var generator = SplitMix(seed: 19)
@@ -155,8 +162,7 @@ import Testing
     let scratch = try ScratchDirectory()
     let (model, _) = try Self.makeModel(family, in: scratch)
     let texts = try Self.corpusTexts()
-    let corpus = scratch.path("corpus.txt")
-    try Data((texts.joined(separator: "\n") + "\n").utf8).write(to: corpus)
+    let corpus = try Self.corpusFile(texts, in: scratch)
     let output = scratch.path("out")
     let report = try Self.extend([
       model.path, "--corpus", corpus.path, "--add", "120", "--dry-run", "--output", output.path,
@@ -251,8 +257,7 @@ import Testing
   @Test func transformersLoadsTheOutput() throws {
     let scratch = try ScratchDirectory()
     let (model, _) = try Self.makeModel("smollm2", in: scratch)
-    let corpus = scratch.path("corpus.txt")
-    try Data((try Self.corpusTexts().joined(separator: "\n") + "\n").utf8).write(to: corpus)
+    let corpus = try Self.corpusFile(try Self.corpusTexts(), in: scratch)
     let output = scratch.path("out")
     let report = try Self.extend([model.path, "--corpus", corpus.path, "--add", "50", "--output", output.path])
     let rows = try #require(report["rows_after"]?.number?.int)
@@ -292,8 +297,7 @@ import Testing
     let scratch = try ScratchDirectory()
     let (model, _) = try Self.makeModel("smollm2", in: scratch)
     let texts = try Self.corpusTexts()
-    let corpus = scratch.path("corpus.txt")
-    try Data((texts.joined(separator: "\n") + "\n").utf8).write(to: corpus)
+    let corpus = try Self.corpusFile(texts, in: scratch)
     let output = scratch.path("out")
     let report = try Self.extend([model.path, "--corpus", corpus.path, "--add", "30", "--output", output.path])
     let newIDs = try #require(report["new_ids"]?.elements)
@@ -404,8 +408,7 @@ import Testing
     let scratch = try ScratchDirectory()
     let (model, _) = try Self.makeModel("spm", in: scratch)
     let texts = try Self.corpusTexts()
-    let corpus = scratch.path("corpus.txt")
-    try Data((texts.joined(separator: "\n") + "\n").utf8).write(to: corpus)
+    let corpus = try Self.corpusFile(texts, in: scratch)
     let fromFile = try Self.extend([model.path, "--corpus", corpus.path, "--add", "40", "--dry-run"])
     let lines = try TestEnvironment.embsurgery(
       ["extend", model.path, "--corpus", "-", "--add", "40", "--dry-run", "--json"],
