@@ -83,7 +83,7 @@ def bits_per_byte(heldout, count, folders):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.set_grad_enabled(False)
-    lines = held_out_lines(heldout, count)
+    lines = text_lines(heldout, count)
     size = sum(len(line.encode()) for line in lines)
     result = {}
     for folder in folders:
@@ -96,7 +96,7 @@ def bits_per_byte(heldout, count, folders):
     print(json.dumps(result))
 
 
-def held_out_lines(path, count=None):
+def text_lines(path, count=None):
     """The first `count` non-empty lines of `path` (all of them for `None`)."""
     return [line for line in open(path, encoding="utf-8").read().split("\n") if line][:count]
 
@@ -146,9 +146,9 @@ def tuned(heldout, count, train_path, steps, rows_trained, base, folders):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     checkpoints = sorted({int(step) for step in steps.split(",")})
-    lines = held_out_lines(heldout, count)
+    lines = text_lines(heldout, count)
     size = sum(len(line.encode()) for line in lines)
-    training = held_out_lines(train_path)
+    training = text_lines(train_path)
     base_vocabulary = AutoTokenizer.from_pretrained(base).get_vocab()
     result = {}
     for folder in folders:
@@ -212,7 +212,7 @@ def ideal(heldout, count, base, extended):
     from transformers import AutoModelForCausalLM
 
     torch.set_grad_enabled(False)
-    lines = held_out_lines(heldout, count)
+    lines = text_lines(heldout, count)
     size = sum(len(line.encode()) for line in lines)
     old_tokenizer = Tokenizer.from_file(base + "/tokenizer.json")
     new_tokenizer = Tokenizer.from_file(extended + "/tokenizer.json")
